@@ -1,0 +1,49 @@
+import type { Server } from 'restify';
+import type { Config } from './config.js';
+import { Database } from './db/database.js';
+import { createHttpServer } from './http/server.js';
+import { InFlight } from './lifecycle.js';
+import type { Logger } from './log.js';
+
+export interface App {
+  config: Config;
+  db: Database;
+  server: Server;
+  /** The base URL the server listens on (http://127.0.0.1:<port>). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the process: the database (embedded or MONGODB_URI), the HTTP server and the channels.
+ * The server listens before the database is ready so /readyz can say why it is not.
+ */
+export async function startApp(config: Config, log: Logger, opts: { db?: Database } = {}): Promise<App> {
+  const inFlight = new InFlight();
+  const db = opts.db ?? (await Database.open(config, log));
+  const server = createHttpServer({ db, inFlight, log });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${address.port}`;
+  log.info({ url: config.publicUrl, port: address.port }, 'Tandem is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections();
+      const drained = await inFlight.drain(config.shutdownTimeoutMs);
+      if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
+      server.server.closeAllConnections();
+      await closed;
+      if (!opts.db) await db.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { config, db, server, url, stop };
+}

@@ -1,0 +1,147 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole number')
+  .min(1, 'expected a port number between 1 and 65535')
+  .max(65535, 'expected a port number between 1 and 65535');
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const csv = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const mongoUri = optionalString.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
+  message: 'expected a mongodb:// or mongodb+srv:// URI',
+});
+
+const secret = optionalString.refine((v) => v === undefined || v.length >= 16, {
+  message: 'expected at least 16 characters',
+});
+
+/** Every environment variable Tandem reads, with its default. `.env.example` documents each. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3978),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: optionalString.pipe(z.url({ error: 'expected an absolute URL' }).optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGODB_URI: mongoUri,
+  DATA_DIR: z.string().default('./data'),
+  TANDEM_CACHE_DIR: z.string().default(join(homedir(), '.cache', 'tandem')),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  WEBCHAT_SECRET: secret,
+  TOKEN_SIGNING_KEY: secret,
+  WEBCHAT_ORIGINS: csv,
+  WEBCHAT_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(1800),
+  PRIVACY_NOTICE_URL: z
+    .url({ error: 'expected an absolute URL' })
+    .default('https://tandem.example.org/confidentialite'),
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_URL: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  logLevel: string;
+  /** Unset: the embedded FerretDB is started and its URI used. */
+  mongoUri: string | undefined;
+  dataDir: string;
+  cacheDir: string;
+  shutdownTimeoutMs: number;
+  webchat: { secret: string; origins: string[]; tokenTtlS: number };
+  tokenSigningKey: string;
+  privacyNoticeUrl: string;
+  telegram: { token?: string; webhookUrl?: string; webhookSecret?: string; apiRoot: string };
+  slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
+}
+
+/** Development-only defaults; production refuses to start without real secrets. */
+const DEV_SECRET = 'tandem-development-secret-not-for-production';
+
+/**
+ * Parses the environment once, at start-up. Throws a ConfigError naming each bad variable;
+ * the caller prints it and exits 1.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+      return `${name}: ${i.message}${got}`;
+    });
+    throw new ConfigError(lines);
+  }
+  const e = parsed.data;
+  const missingInProduction = (['WEBCHAT_SECRET', 'TOKEN_SIGNING_KEY'] as const).filter(
+    (k) => e.NODE_ENV === 'production' && !e[k],
+  );
+  if (missingInProduction.length > 0) {
+    throw new ConfigError(missingInProduction.map((k) => `${k}: required when NODE_ENV=production`));
+  }
+  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set']);
+  }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError([
+      'SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set (or SLACK_APP_TOKEN)',
+    ]);
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    logLevel: e.LOG_LEVEL,
+    mongoUri: e.MONGODB_URI,
+    dataDir: resolve(e.DATA_DIR),
+    cacheDir: resolve(e.TANDEM_CACHE_DIR),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    webchat: {
+      secret: e.WEBCHAT_SECRET ?? DEV_SECRET,
+      origins: e.WEBCHAT_ORIGINS.length > 0 ? e.WEBCHAT_ORIGINS : [new URL(publicUrl).origin],
+      tokenTtlS: e.WEBCHAT_TOKEN_TTL_S,
+    },
+    tokenSigningKey: e.TOKEN_SIGNING_KEY ?? DEV_SECRET,
+    privacyNoticeUrl: e.PRIVACY_NOTICE_URL,
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      apiRoot: e.TELEGRAM_API_ROOT,
+    },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+  };
+}

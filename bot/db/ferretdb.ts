@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mongoose from 'mongoose';
+import { DatabaseError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** The versions tried in order: the issue asks for v1.24.2, and v1.24.1 if it will not build. */
+const VERSIONS = ['v1.24.2', 'v1.24.1'];
+const MODULE = 'github.com/FerretDB/FerretDB';
+
+export function ferretBinaryPath(cacheDir: string, version = VERSIONS[0]): string {
+  return join(cacheDir, 'bin', `ferretdb-${version}`);
+}
+
+function findBuilt(cacheDir: string): string | undefined {
+  return VERSIONS.map((v) => ferretBinaryPath(cacheDir, v)).find((p) => existsSync(p));
+}
+
+function run(cmd: string, args: string[], cwd?: string): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
+/**
+ * Builds FerretDB from the Go module proxy. `go install …/cmd/ferretdb@v1.24.2` compiles but the
+ * binary panics at start: the module zip lacks the generated build/version/version.txt. So we copy
+ * the downloaded module, write that file as FerretDB's docs say, and `go build` the same command.
+ */
+function build(cacheDir: string, version: string, log: Logger): string {
+  const info = JSON.parse(run('go', ['mod', 'download', '-json', `${MODULE}@${version}`])) as { Dir: string };
+  const work = join(cacheDir, 'build', `${version}-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  cpSync(info.Dir, work, { recursive: true, mode: 0 });
+  spawnSync('chmod', ['-R', 'u+w', work]);
+  writeFileSync(join(work, 'build', 'version', 'version.txt'), `${version}\n`);
+  const target = ferretBinaryPath(cacheDir, version);
+  const tmp = `${target}.tmp-${process.pid}`;
+  log.info({ version }, 'building FerretDB (once; a few minutes on a fresh machine)');
+  try {
+    run('go', ['build', '-trimpath', '-o', tmp, './cmd/ferretdb'], work);
+    renameSync(tmp, target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(tmp, { force: true });
+  }
+  return target;
+}
+
+/** Returns the FerretDB binary, building it once into the cache folder when it is missing. */
+export async function ensureFerretBinary(cacheDir: string, log: Logger): Promise<string> {
+  const found = findBuilt(cacheDir);
+  if (found) return found;
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) {
+    throw new DatabaseError(
+      'Go is needed once to build the embedded database: install Go 1.22+ (apt-get install golang, or https://go.dev/dl/), or set MONGODB_URI to a MongoDB server.',
+      'ferretdb.build',
+    );
+  }
+  mkdirSync(join(cacheDir, 'bin'), { recursive: true });
+  const lock = join(cacheDir, 'build.lock');
+  // Two processes (npm start and npm test) may both find the binary missing: one builds, one waits.
+  // A lock left by a killed builder is taken over.
+  while (!tryLock(lock)) {
+    await sleep(1000);
+    const built = findBuilt(cacheDir);
+    if (built) return built;
+  }
+  try {
+    const errors: string[] = [];
+    for (const version of VERSIONS) {
+      try {
+        return findBuilt(cacheDir) ?? build(cacheDir, version, log);
+      } catch (err) {
+        errors.push(`${version}: ${errorMessage(err)}`);
+        log.warn({ version, err }, 'FerretDB build failed');
+      }
+    }
+    throw new DatabaseError(`Could not build FerretDB:\n${errors.join('\n')}`, 'ferretdb.build');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    return true;
+  } catch {
+    const owner = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+    if (owner && !isAlive(owner)) rmSync(lock, { recursive: true, force: true });
+    return false;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface EmbeddedDb {
+  uri: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function waitForPing(uri: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`FerretDB exited with code ${child.exitCode}`);
+    const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 500 });
+    try {
+      await conn.asPromise();
+      await conn.db?.admin().ping();
+      return;
+    } catch (err) {
+      last = err;
+    } finally {
+      await conn.close().catch(() => {});
+    }
+    await sleep(100);
+  }
+  throw new Error(`FerretDB did not answer ping in ${timeoutMs} ms: ${errorMessage(last)}`);
+}
+
+/**
+ * Starts FerretDB (SQLite backend) on loopback with its files under `dataDir`, and waits until it
+ * answers ping. It runs under a tiny shell that kills it when our stdin pipe closes, so it never
+ * outlives the app, even when the app is killed with SIGKILL.
+ */
+export async function startFerret(opts: {
+  binary: string;
+  dataDir: string;
+  log: Logger;
+  port?: number;
+}): Promise<EmbeddedDb> {
+  const dir = join(opts.dataDir, 'ferretdb');
+  mkdirSync(dir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${dir}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+    '--log-format=json',
+  ];
+  const script = '"$0" "$@" & child=$!; read -r _ ; kill "$child" 2>/dev/null; wait "$child"';
+  const child = spawn('/bin/sh', ['-c', script, opts.binary, ...args], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const uri = `mongodb://127.0.0.1:${port}/tandem`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    await waitForPing(uri, child, 30_000);
+  } catch (err) {
+    await stop();
+    throw new DatabaseError(`${errorMessage(err)}\n${stderr.trim()}`, 'ferretdb.start', err);
+  }
+  opts.log.info({ port, dir }, 'embedded FerretDB ready');
+  return { uri, port, stop };
+}

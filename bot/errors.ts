@@ -1,0 +1,57 @@
+/**
+ * The small error hierarchy of Tandem. Each error has a stable `code` (for logs and tests),
+ * an optional `cause`, and `where` it happened.
+ */
+export class TandemError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly where?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad or missing environment variable: start-up stops, naming it. */
+export class ConfigError extends TandemError {
+  constructor(readonly problems: string[]) {
+    super('config_invalid', `Invalid configuration:\n  ${problems.join('\n  ')}`, 'config');
+  }
+}
+
+/** The database cannot be reached or started. */
+export class DatabaseError extends TandemError {
+  constructor(message: string, where: string, cause?: unknown) {
+    super('database_unavailable', message, where, { cause });
+  }
+}
+
+/** A compare-and-set lost its race: the caller reloads and retries. */
+export class ConflictError extends TandemError {
+  constructor(message: string, where: string) {
+    super('conflict', message, where);
+  }
+}
+
+/** A request that is not allowed (bad token, wrong conversation, bad origin). */
+export class AccessError extends TandemError {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: 401 | 403 | 404 | 429,
+    where: string,
+  ) {
+    super(code, message, where);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** MongoDB's duplicate-key error (E11000), kept by FerretDB too. */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

@@ -1,0 +1,42 @@
+import restify, { type Server } from 'restify';
+import type { Database } from '../db/database.js';
+import type { InFlight } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+
+export interface HttpDeps {
+  db: Database;
+  inFlight: InFlight;
+  log: Logger;
+}
+
+/**
+ * The shared restify server. Body parsing is per route: Slack's signature check needs the raw
+ * body, so no global body parser.
+ */
+export function createHttpServer({ db, inFlight, log }: HttpDeps): Server {
+  const server = restify.createServer({ name: 'tandem', handleUncaughtExceptions: false });
+  server.pre((_req, res, next) => {
+    const end = inFlight.begin();
+    res.once('finish', end);
+    res.once('close', end);
+    next();
+  });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+
+  server.get('/healthz', (_req, res, next) => {
+    res.json(200, { status: 'ok' });
+    next();
+  });
+
+  server.get('/readyz', async (_req, res) => {
+    const r = await db.readiness();
+    if (r.ready) res.json(200, { status: 'ready' });
+    else res.json(503, { status: 'not_ready', reason: r.reason });
+  });
+
+  server.on('restifyError', (req, _res, err, cb) => {
+    log.warn({ err, method: req.method, url: req.url }, 'http error');
+    cb();
+  });
+  return server;
+}

@@ -1,0 +1,42 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Counts work in flight (HTTP requests, turns processed after an early ack) so that a graceful
+ * shutdown can wait for it, up to a limit.
+ */
+export class InFlight {
+  private count = 0;
+  private idle: Array<() => void> = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  begin(): () => void {
+    this.count++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.count--;
+      if (this.count === 0) for (const wake of this.idle.splice(0)) wake();
+    };
+  }
+
+  /** Runs `work` as tracked work; errors are the caller's to handle. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    const end = this.begin();
+    try {
+      return await work();
+    } finally {
+      end();
+    }
+  }
+
+  /** Resolves true when nothing is in flight, false when `timeoutMs` passed first. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return true;
+    const idle = new Promise<true>((resolve) => this.idle.push(() => resolve(true)));
+    return Promise.race([idle, sleep(timeoutMs).then(() => false)]);
+  }
+}

@@ -1,0 +1,63 @@
+import { MemoryStorage, type Storage } from 'botbuilder';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MongoStorage } from '../../bot/db/mongo-storage.js';
+import { useTestDb } from '../helpers/db.js';
+
+/**
+ * The same contract for every Storage: botbuilder's MemoryStorage is the reference, MongoStorage
+ * runs against the real test server (embedded FerretDB or MONGODB_URI).
+ */
+const implementations: Array<[string, () => Promise<Storage>]> = [
+  ['MemoryStorage (reference)', async () => new MemoryStorage()],
+  ['MongoStorage', async () => new MongoStorage((await useTestDb('storage')).connection)],
+];
+
+describe.each(implementations)('Storage contract: %s', (_name, make) => {
+  let storage: Storage;
+  beforeAll(async () => {
+    storage = await make();
+  });
+
+  it('reads nothing for unknown keys', async () => {
+    expect(await storage.read(['nope', 'neither'])).toEqual({});
+  });
+
+  it('writes and reads back plain JSON with a fresh eTag', async () => {
+    const value = { step: 2, answers: { firstName: 'Léa', sectors: ['numérique'] }, 'a.b': { $c: 1 } };
+    await storage.write({ k1: value });
+    const read = await storage.read(['k1']);
+    expect(read.k1).toMatchObject(value);
+    expect(typeof read.k1.eTag).toBe('string');
+  });
+
+  it('deletes', async () => {
+    await storage.write({ gone: { x: 1 } });
+    await storage.delete(['gone']);
+    expect(await storage.read(['gone'])).toEqual({});
+  });
+
+  it('accepts a write with the current eTag and rejects one with a stale eTag', async () => {
+    await storage.write({ k2: { n: 1 } });
+    const first = await storage.read(['k2']);
+    await storage.write({ k2: { ...first.k2, n: 2 } });
+    await expect(storage.write({ k2: { ...first.k2, n: 3 } })).rejects.toThrow();
+    expect((await storage.read(['k2'])).k2.n).toBe(2);
+  });
+
+  it('lets exactly one of many concurrent writers with the same eTag win', async () => {
+    await storage.write({ k3: { n: 0 } });
+    const base = (await storage.read(['k3'])).k3;
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => storage.write({ k3: { ...base, n: i + 1 } })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const winner = results.findIndex((r) => r.status === 'fulfilled');
+    expect((await storage.read(['k3'])).k3.n).toBe(winner + 1);
+  });
+
+  it('writes unconditionally with eTag "*"', async () => {
+    await storage.write({ k4: { n: 1 } });
+    await storage.write({ k4: { n: 5, eTag: '*' } });
+    expect((await storage.read(['k4'])).k4.n).toBe(5);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../bot/config.js';
+import { ConfigError } from '../../bot/errors.js';
+
+function problems(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  return '';
+}
+
+describe('config', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3978);
+    expect(c.mongoUri).toBeUndefined();
+    expect(c.publicUrl).toBe('http://localhost:3978');
+    expect(c.webchat.origins).toEqual(['http://localhost:3978']);
+    expect(c.telegram.token).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ NODE_ENV: 'production' }, 'WEBCHAT_SECRET'],
+    [{ WEBCHAT_SECRET: 'short' }, 'WEBCHAT_SECRET'],
+    [{ TELEGRAM_WEBHOOK_URL: 'https://x.example/t' }, 'TELEGRAM_WEBHOOK_SECRET'],
+  ])('rejects %o naming %s', (env, name) => {
+    expect(problems(env)).toContain(`${name}:`);
+  });
+
+  it('reads lists and trims empty values', () => {
+    const c = loadConfig({ WEBCHAT_ORIGINS: 'https://a.fr, https://b.fr', MONGODB_URI: '  ' });
+    expect(c.webchat.origins).toEqual(['https://a.fr', 'https://b.fr']);
+    expect(c.mongoUri).toBeUndefined();
+  });
+});

@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createI18n, LOCALES, loadResources } from '../../bot/i18n.js';
+
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+
+function flatten(obj: object, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' ? flatten(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+function keysOf(lng: string): Set<string> {
+  const res = loadResources()[lng] ?? {};
+  return new Set(Object.entries(res).flatMap(([ns, tree]) => flatten(tree).map((k) => `${ns}:${k}`)));
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return sourceFiles(p);
+    return /\.ts$/.test(name) ? [p] : [];
+  });
+}
+
+/** Every literal key passed to t('ns:key') or tk('ns:key') in the code. */
+function keysUsedInCode(): Array<{ key: string; file: string }> {
+  const files = ['bot', 'dialogs', 'channels'].flatMap((d) => sourceFiles(d));
+  const re = /\b(?:t|tk)\(\s*['"`]([a-z][\w-]*:[\w.]+)['"`]/g;
+  return files.flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(re)].map((m) => ({ key: m[1] ?? '', file })),
+  );
+}
+
+describe('locales', () => {
+  const fr = keysOf('fr');
+  const en = keysOf('en');
+  const base = (keys: Set<string>) => new Set([...keys].map((k) => k.replace(PLURAL, '')));
+
+  it('has the same keys in French and English (plural forms aside)', () => {
+    const frBase = base(fr);
+    const enBase = base(en);
+    expect([...frBase].filter((k) => !enBase.has(k))).toEqual([]);
+    expect([...enBase].filter((k) => !frBase.has(k))).toEqual([]);
+  });
+
+  it('gives every French plural its _one, _many and _other forms', () => {
+    const plurals = [...fr].filter((k) => PLURAL.test(k)).map((k) => k.replace(PLURAL, ''));
+    for (const key of new Set(plurals)) {
+      for (const form of ['one', 'many', 'other'])
+        expect(fr.has(`${key}_${form}`), `${key}_${form}`).toBe(true);
+    }
+  });
+
+  it('defines every key the code uses, in every locale', () => {
+    const used = keysUsedInCode();
+    expect(used.length).toBeGreaterThan(0);
+    const missing = used.flatMap(({ key, file }) =>
+      LOCALES.filter((l) => !base(keysOf(l)).has(key)).map((l) => `${l} ${key} (${file})`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('translates with French by default, English on request, and French plurals', () => {
+    const i18n = createI18n();
+    expect(i18n.t('common:error.technical')).toMatch(/^Un souci technique/);
+    expect(i18n.t('common:error.technical', { lng: 'en' })).toMatch(/^A technical problem/);
+    expect(i18n.t('common:answers_saved', { count: 1 })).toBe('1 réponse enregistrée');
+    expect(i18n.t('common:answers_saved', { count: 3 })).toBe('3 réponses enregistrées');
+    expect(i18n.t('common:answers_saved', { count: 1_000_000 })).toBe('1000000 réponses enregistrées');
+  });
+});
