@@ -27,15 +27,18 @@ const NONE: Recognized = { kind: 'none' };
 const COMBINING_MARKS = /\p{M}+/gu;
 const NOT_WORD = /[^\p{L}\p{N}]+/gu;
 
-/** Compatibility-decompose, strip accents, lowercase; punctuation is kept. */
+/** Anything but printable ASCII (then the slow, Unicode-aware path is needed). */
+const NOT_ASCII = /[^ -~]/;
+const LIGATURES: Record<string, string> = { œ: 'oe', æ: 'ae', ß: 'ss' };
+
+/** Lowercase, compatibility-decompose, strip accents; punctuation is kept. */
 function fold(text: string): string {
-  return text
+  const lower = text.toLowerCase();
+  if (!NOT_ASCII.test(lower)) return lower;
+  return lower
     .normalize('NFKD')
     .replace(COMBINING_MARKS, '')
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/ß/g, 'ss');
+    .replace(/[œæß]/g, (letter) => LIGATURES[letter] ?? letter);
 }
 
 /**
@@ -138,9 +141,9 @@ const CARDINAL_DIGITS = new Map([
 const DIGITS = /^\d+$/;
 
 /** Content words of a normalized text: stopwords dropped, cardinal words as digits. */
-function contentTokens(normalized: string): string[] {
+function contentTokens(normalized: string | string[]): string[] {
   const out: string[] = [];
-  for (const token of normalized.split(' ')) {
+  for (const token of typeof normalized === 'string' ? normalized.split(' ') : normalized) {
     if (token === '' || STOPWORDS.has(token)) continue;
     out.push(CARDINAL_DIGITS.get(token) ?? token);
   }
@@ -292,21 +295,26 @@ interface TypoTarget {
 }
 
 interface Prepared {
-  signature: string;
+  /** The labels it was prepared from (a copy), to notice labels changed in place. */
+  labels: string[];
   forms: Form[];
   typos: TypoTarget[];
   /** Content words of 5+ letters, for "a word of the label is in the input". */
   words: Set<string>;
-  /** The length of the longest typo target. */
-  longest: number;
 }
 
-const prepared = new WeakMap<ChoiceOption, Prepared>();
+const preparedCache = new WeakMap<ChoiceOption, Prepared>();
 
 function prepare(option: ChoiceOption): Prepared {
-  const signature = option.labels.join('\u0001');
-  const cached = prepared.get(option);
-  if (cached && cached.signature === signature) return cached;
+  const { labels } = option;
+  const cached = preparedCache.get(option);
+  if (
+    cached &&
+    cached.labels.length === labels.length &&
+    cached.labels.every((label, i) => label === labels[i])
+  ) {
+    return cached;
+  }
 
   // Normalized label → whether it is worth a typo comparison ("demandeur se d emploi" is not,
   // "demandeur d emploi" and "demandeuse d emploi" are).
@@ -338,11 +346,66 @@ function prepare(option: ChoiceOption): Prepared {
       if (typo && tokens.length > 1) addTypo(token);
     }
   }
-  const targets = [...typos.values()];
-  const longest = Math.max(0, ...targets.map((target) => target.text.length));
-  const result: Prepared = { signature, forms, typos: targets, words, longest };
-  prepared.set(option, result);
+  const result: Prepared = { labels: [...labels], forms, typos: [...typos.values()], words };
+  preparedCache.set(option, result);
   return result;
+}
+
+/** Lookups over a whole list of options, so that a call does map look-ups rather than loops. */
+interface Index {
+  prepared: Prepared[];
+  /** Normalized label → options. */
+  byFull: Map<string, number[]>;
+  /** Content words joined → options. */
+  byKey: Map<string, number[]>;
+  /** Content word → the forms (of non-numeric labels) that contain it. */
+  byToken: Map<string, { option: number; form: Form }[]>;
+  /** Word of 5+ letters → options whose labels have it. */
+  owners: Map<string, number[]>;
+  /** Typo targets by increasing length. */
+  typos: (TypoTarget & { option: number })[];
+}
+
+const indexCache = new WeakMap<ChoiceOption[], Index>();
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
+
+function indexOf(options: ChoiceOption[]): Index {
+  const prepared = options.map(prepare);
+  const cached = indexCache.get(options);
+  if (
+    cached &&
+    cached.prepared.length === prepared.length &&
+    cached.prepared.every((p, i) => p === prepared[i])
+  ) {
+    return cached;
+  }
+  const index: Index = {
+    prepared,
+    byFull: new Map(),
+    byKey: new Map(),
+    byToken: new Map(),
+    owners: new Map(),
+    typos: [],
+  };
+  prepared.forEach((option, i) => {
+    for (const form of option.forms) {
+      push(index.byFull, form.full, i);
+      if (form.key !== '') push(index.byKey, form.key, i);
+      if (!form.numeric) {
+        for (const token of new Set(form.tokens)) push(index.byToken, token, { option: i, form });
+      }
+    }
+    for (const word of option.words) push(index.owners, word, i);
+    for (const target of option.typos) index.typos.push({ ...target, option: i });
+  });
+  index.typos.sort((x, y) => x.text.length - y.text.length);
+  indexCache.set(options, index);
+  return index;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,9 +490,9 @@ function numberOf(token: string): number | undefined {
 }
 
 /** 0-based indexes named by position, or undefined when the text is not only positions (or one is out of range). */
-function positions(normalized: string, count: number): number[] | undefined {
+function positions(words: string[], count: number): number[] | undefined {
   const found: number[] = [];
-  for (const token of normalized.split(' ')) {
+  for (const token of words) {
     if (NUMBER_NOISE.has(token)) continue;
     const n = numberOf(token);
     if (n === undefined) return undefined;
@@ -472,64 +535,64 @@ function containsSequence(haystack: string[], needle: string[], at: number): boo
   return true;
 }
 
-/** Indexes of the options that have a form passing `test`. */
-function exactMatches(options: Prepared[], test: (form: Form) => boolean): number[] {
-  const out: number[] = [];
-  options.forEach((option, i) => {
-    if (option.forms.some(test)) out.push(i);
-  });
-  return out;
-}
-
 interface Loose {
   matched: number[];
   unsure: number[];
 }
 
+const NOTHING: Loose = { matched: [], unsure: [] };
+
 /** Rules 4 (the label contains the words) and 5 (a close typo) for one list item, e.g. "comerce". */
-function recognizeItem(tokens: string[], options: Prepared[]): Loose {
+function recognizeItem(tokens: string[], index: Index): Loose {
   const key = tokens.join(' ');
   // The label contains the input as whole words.
   if (key.length >= 3) {
-    const containing = exactMatches(options, (form) => tokens.every((t) => form.tokens.includes(t)));
-    if (containing.length === 1) return { matched: containing, unsure: [] };
-    if (containing.length > 1) return { matched: [], unsure: containing };
+    const containing = new Set<number>();
+    for (const { option, form } of index.byToken.get(tokens[0] ?? '') ?? []) {
+      if (tokens.every((t) => form.tokens.includes(t))) containing.add(option);
+    }
+    if (containing.size === 1) return { matched: [...containing], unsure: [] };
+    if (containing.size > 1) return { matched: [], unsure: [...containing] };
   }
   // The input contains a word that belongs to one label only ("je cherche un emploi").
   const named = new Set<number>();
   for (const token of tokens) {
-    if (token.length < 5) continue;
-    const owners: number[] = [];
-    options.forEach((option, i) => {
-      if (option.words.has(token)) owners.push(i);
-    });
-    const [owner] = owners;
-    if (owners.length === 1 && owner !== undefined) named.add(owner);
+    const owners = index.owners.get(token);
+    const owner = owners?.[0];
+    if (owners?.length === 1 && owner !== undefined) named.add(owner);
   }
   if (named.size > 0) return { matched: [...named], unsure: [] };
-  // A close typo.
-  if (key.length < 3 || options.every((option) => key.length > option.longest + 2)) {
-    return { matched: [], unsure: [] };
+  // A close typo: targets are sorted by length, and a distance ≤ 2 allows a length difference ≤ 2.
+  if (key.length < 3) return NOTHING;
+  const { typos } = index;
+  let low = 0;
+  let high = typos.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((typos[middle]?.text.length ?? 0) < key.length - 2) low = middle + 1;
+    else high = middle;
   }
-  const keyPhonetic = phonetic(key);
+  let keyPhonetic: string | undefined;
   let best = Number.POSITIVE_INFINITY;
-  let bestOptions: number[] = [];
-  options.forEach((option, i) => {
-    for (const target of option.typos) {
-      if (Math.abs(target.text.length - key.length) > target.max + 1) continue;
-      let score = distance(key, target.text, target.max);
-      if (score > 0) score = Math.min(score, distance(keyPhonetic, target.phonetic, target.max) + 0.5);
-      if (score > target.max) continue;
-      if (score < best) {
-        best = score;
-        bestOptions = [i];
-      } else if (score === best && !bestOptions.includes(i)) {
-        bestOptions.push(i);
-      }
+  const bestOptions = new Set<number>();
+  for (let t = low; t < typos.length; t++) {
+    const target = typos[t];
+    if (target === undefined || target.text.length > key.length + 2) break;
+    // The phonetic key is a second chance that costs half an edit.
+    let score = distance(key, target.text, target.max);
+    if (score > 0) {
+      keyPhonetic ??= phonetic(key);
+      score = Math.min(score, distance(keyPhonetic, target.phonetic, target.max) + 0.5);
     }
-  });
-  if (bestOptions.length === 1) return { matched: bestOptions, unsure: [] };
-  return { matched: [], unsure: bestOptions };
+    if (score > target.max || score > best) continue;
+    if (score < best) {
+      best = score;
+      bestOptions.clear();
+    }
+    bestOptions.add(target.option);
+  }
+  if (bestOptions.size === 1) return { matched: [...bestOptions], unsure: [] };
+  return { matched: [], unsure: [...bestOptions] };
 }
 
 /**
@@ -561,50 +624,52 @@ export function recognizeChoice(
   const byValue = options.find((option) => option.value === raw);
   if (byValue) return { kind: 'one', value: byValue.value };
 
-  const folded = fold(raw);
-  const text = folded.replace(NOT_WORD, ' ').trim();
-  if (text === '') return NONE;
-  const prepared = options.map(prepare);
+  // Normalized pieces between list separators; joined, they are the normalized input.
+  const pieces: string[] = [];
+  for (const piece of fold(raw).split(LIST_SEPARATORS)) {
+    const normalized = piece.replace(NOT_WORD, ' ').trim();
+    if (normalized !== '') pieces.push(normalized);
+  }
+  if (pieces.length === 0) return NONE;
+  const text = pieces.join(' ');
+  const words = text.split(' ');
+  const index = indexOf(options);
 
   // 3 (first half). The label itself: a label "2" is not a position.
-  const sameText = exactMatches(prepared, (form) => form.full === text);
-  if (sameText.length > 0) return verdict(options, [], sameText, multiple);
+  const sameText = index.byFull.get(text);
+  if (sameText) return verdict(options, [], sameText, multiple);
 
   // 2. Positions.
-  const indexes = positions(text, options.length);
+  const indexes = positions(words, options.length);
   if (indexes) return verdict(options, indexes, [], multiple);
 
   // 3. The same content words ("je suis au chômage", "les 2").
-  const tokens = contentTokens(text);
+  const tokens = contentTokens(words);
   if (tokens.length === 0) return NONE;
-  const key = tokens.join(' ');
-  const sameKey = exactMatches(prepared, (form) => form.key !== '' && form.key === key);
-  if (sameKey.length > 0) return verdict(options, [], sameKey, multiple);
+  const sameKey = index.byKey.get(tokens.join(' '));
+  if (sameKey) return verdict(options, [], sameKey, multiple);
 
   // 4. Labels named in the input, as whole-word sequences (list separators are ignored here).
   const items: string[][] = [];
-  for (const piece of folded.split(LIST_SEPARATORS)) {
+  for (const piece of pieces) {
     let item: string[] = [];
-    for (const token of piece.replace(NOT_WORD, ' ').split(' ')) {
+    for (const token of piece.split(' ')) {
       if (CONNECTORS.has(token)) {
         items.push(item);
         item = [];
-      } else if (token !== '' && !STOPWORDS.has(token)) {
+      } else if (!STOPWORDS.has(token)) {
         item.push(CARDINAL_DIGITS.get(token) ?? token);
       }
     }
     items.push(item);
   }
-  const flat = items.flat();
-  const present = new Set(flat);
+  const flat: string[] = [];
+  for (const item of items) flat.push(...item);
   const spans: { option: number; start: number; end: number }[] = [];
-  prepared.forEach((option, i) => {
-    for (const form of option.forms) {
-      if (form.numeric || !present.has(form.tokens[0] ?? '')) continue;
-      for (let at = 0; at + form.tokens.length <= flat.length; at++) {
-        if (containsSequence(flat, form.tokens, at)) {
-          spans.push({ option: i, start: at, end: at + form.tokens.length });
-        }
+  flat.forEach((token, at) => {
+    for (const { option, form } of index.byToken.get(token) ?? []) {
+      if (form.tokens[0] === token && containsSequence(flat, form.tokens, at)) {
+        spans.push({ option, start: at, end: at + form.tokens.length });
       }
     }
   });
@@ -631,7 +696,7 @@ export function recognizeChoice(
     const start = offset;
     offset += item.length;
     if (item.length === 0 || covered.slice(start, offset).some(Boolean)) continue;
-    const loose = recognizeItem(item, prepared);
+    const loose = recognizeItem(item, index);
     for (const i of loose.matched) matched.add(i);
     for (const i of loose.unsure) unsure.add(i);
   }

@@ -66,8 +66,8 @@ describe('locales', () => {
     const i18n = createI18n();
     expect(i18n.t('common:error.technical')).toMatch(/^Un souci technique/);
     expect(i18n.t('common:error.technical', { lng: 'en' })).toMatch(/^A technical problem/);
-    expect(i18n.t('common:answers_saved', { count: 1 })).toBe('1 réponse enregistrée');
-    expect(i18n.t('common:answers_saved', { count: 3 })).toBe('3 réponses enregistrées');
-    expect(i18n.t('common:answers_saved', { count: 1_000_000 })).toBe('1000000 réponses enregistrées');
+    expect(i18n.t('common:ask.too_long', { count: 1, max: 5 })).toMatch(/^Votre réponse fait 1 caractère,/);
+    expect(i18n.t('common:ask.too_long', { count: 3, max: 5 })).toMatch(/3 caractères,/);
+    expect(i18n.t('common:ask.too_long', { count: 1_000_000, max: 5 })).toMatch(/1000000 caractères,/);
   });
 });

@@ -1,0 +1,69 @@
+import type { Storage, TurnContext } from 'botbuilder';
+import {
+  type Dialog,
+  DialogSet,
+  type DialogState,
+  type DialogTurnResult,
+  DialogTurnStatus,
+} from 'botbuilder-dialogs';
+import type { Conversation } from './pipeline.js';
+import { text } from './reply.js';
+import { PersonState, STATE_VERSION } from './state.js';
+import { turnOf } from './turn.js';
+
+interface Meta {
+  version: number;
+}
+
+/**
+ * Runs the dialog stack of one turn on the person's state: load afresh, migrate or restart an
+ * older state, continue the active dialog or begin the root, save as a new revision.
+ */
+export class DialogConversation implements Conversation {
+  private readonly state: PersonState;
+  private readonly meta;
+  private readonly dialogState;
+  private readonly dialogs: DialogSet;
+
+  constructor(
+    storage: Storage,
+    private readonly root: Dialog,
+  ) {
+    this.state = new PersonState(storage);
+    this.meta = this.state.createProperty<Meta>('meta');
+    this.dialogState = this.state.createProperty<DialogState>('dialogs');
+    this.dialogs = new DialogSet(this.dialogState);
+    this.dialogs.add(root);
+  }
+
+  async run(context: TurnContext): Promise<void> {
+    await this.state.load(context, true);
+    const meta = await this.meta.get(context, { version: STATE_VERSION });
+    if (meta.version !== STATE_VERSION) {
+      const turn = turnOf(context);
+      turn.log.warn(
+        { stored: meta.version, current: STATE_VERSION },
+        'older dialog state: restarting the dialog',
+      );
+      await this.dialogState.delete(context);
+      await this.meta.set(context, { version: STATE_VERSION });
+      await context.sendActivity(text(turn.t('common:state_reset')));
+    }
+    let dc = await this.dialogs.createContext(context);
+    let result: DialogTurnResult;
+    try {
+      result = await dc.continueDialog();
+    } catch (err) {
+      // A stored stack naming a dialog this version no longer has: start over rather than fail forever.
+      if (!/wasn't found/.test(String((err as Error)?.message))) throw err;
+      const turn = turnOf(context);
+      turn.log.warn({ err }, 'stored dialog stack names an unknown dialog: restarting');
+      await this.dialogState.set(context, { dialogStack: [] });
+      await context.sendActivity(text(turn.t('common:state_reset')));
+      dc = await this.dialogs.createContext(context);
+      result = { status: DialogTurnStatus.empty };
+    }
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.root.id);
+    await this.state.saveChanges(context, true);
+  }
+}

@@ -1,0 +1,171 @@
+import { type Activity, TurnContext } from 'botbuilder';
+import type { i18n } from 'i18next';
+import type { Connection } from 'mongoose';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
+import type { Config } from '../config.js';
+import { ConflictError, isDuplicateKey } from '../errors.js';
+import { type Locale, type TFunction, toLocale } from '../i18n.js';
+import type { Logger } from '../log.js';
+import type { Services } from '../services/index.js';
+import type { TandemAdapter } from './adapter.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { attachTurn, type Turn } from './turn.js';
+
+/** A step of the turn pipeline. It calls `next` to go on, or returns to stop the turn there. */
+export type Middleware = (turn: Partial<Turn>, next: () => Promise<void>) => Promise<void>;
+
+/** Runs the dialogs of one turn; the state it loads and saves is the caller's to retry. */
+export interface Conversation {
+  /** Loads the person's state afresh, runs the dialog stack, and saves the state (may throw ConflictError). */
+  run(context: TurnContext): Promise<void>;
+}
+
+export interface EngineDeps {
+  conn: Connection;
+  config: Config;
+  log: Logger;
+  services: Services;
+  i18n: i18n;
+  adapter: TandemAdapter;
+  conversation: Conversation;
+}
+
+export type Outcome = 'processed' | 'duplicate';
+
+const MAX_ATTEMPTS = 4;
+
+/**
+ * The turn pipeline, in this order:
+ *  1. dedupe      a native message id is processed once (unique index; a redelivery is dropped)
+ *  2. serialize   one turn at a time per sender in this process; across processes, see 5
+ *  3. identify    channel + user id -> Person (created on first contact)
+ *  4. localize    the person's locale -> turn.t
+ *  5. converse    global commands and the dialog stack (dialogs/root.ts); the person's state is
+ *                 saved as a new revision: a turn that loses the race to another process is run
+ *                 again on the fresh state, and only then are its replies sent
+ * A failing turn answers the user politely in their language and logs the cause.
+ */
+export class Engine {
+  private readonly queue = new KeyedQueue();
+  private readonly marks;
+  private readonly steps: Middleware[];
+
+  constructor(private readonly deps: EngineDeps) {
+    this.marks = inboundMarkModel(deps.conn);
+    this.steps = [this.dedupe, this.serialize, this.identify, this.localize, this.converse];
+  }
+
+  /** Processes one inbound Activity from a channel. */
+  async process(activity: Partial<Activity>): Promise<Outcome> {
+    let outcome: Outcome = 'processed';
+    const { adapter, log, config, services } = this.deps;
+    const channel = activity.channelId ?? '';
+    const key = `${channel}|${activity.id ?? ''}`;
+    await adapter.runTurn(activity, async (context) => {
+      const turn = attachTurn(context, {
+        context,
+        activity,
+        key,
+        config,
+        services,
+        log: log.child({ channel, turn: activity.id }),
+      });
+      const run = async (i: number): Promise<void> => {
+        const step = this.steps[i];
+        if (step) await step(turn, () => run(i + 1));
+      };
+      try {
+        await run(0);
+      } catch (err) {
+        if (err === DUPLICATE) {
+          outcome = 'duplicate';
+          return;
+        }
+        await this.fail(context, turn, err);
+      }
+    });
+    return outcome;
+  }
+
+  private readonly dedupe: Middleware = async (turn, next) => {
+    if (!turn.activity?.id) return next();
+    try {
+      await this.marks.create({ _id: turn.key, at: new Date() });
+    } catch (err) {
+      if (isDuplicateKey(err)) {
+        turn.log?.info('redelivered message dropped');
+        throw DUPLICATE;
+      }
+      throw err;
+    }
+    return next();
+  };
+
+  private readonly serialize: Middleware = (turn, next) =>
+    this.queue.run(`${turn.activity?.channelId}|${turn.activity?.from?.id}`, next);
+
+  private readonly identify: Middleware = async (turn, next) => {
+    const { activity } = turn as Turn;
+    const channel = this.deps.adapter.channel(activity.channelId ?? '');
+    const ref = TurnContext.getConversationReference(activity);
+    const { person } = await this.deps.services.people.resolve({
+      channel: channel.id,
+      userId: activity.from?.id ?? '',
+      conversation: JSON.parse(JSON.stringify(ref)),
+      defaultRole: channel.defaultRole,
+      locale: toLocale(activity.locale),
+    });
+    turn.person = person;
+    turn.log = turn.log?.child({ person: person._id });
+    return next();
+  };
+
+  private readonly localize: Middleware = async (turn, next) => {
+    turn.locale = toLocale(turn.person?.locale);
+    turn.t = this.translator(turn.locale);
+    return next();
+  };
+
+  private readonly converse: Middleware = async (turn) => {
+    const { context } = turn as Turn;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.conversation.run(context);
+        break;
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+        turn.log?.info({ attempt }, 'state changed by another process: running the turn again');
+        this.deps.adapter.discard(context);
+        const fresh = await this.deps.services.people.get(turn.person?._id ?? '');
+        if (fresh) turn.person = fresh;
+      }
+    }
+    await this.deps.adapter.flush(context);
+  };
+
+  private readonly translators = new Map<Locale, TFunction>();
+
+  /** One translation function per locale, kept: caches keyed on it (list options) stay warm. */
+  private translator(locale: Locale): TFunction {
+    const known = this.translators.get(locale);
+    if (known) return known;
+    const t = this.deps.i18n.getFixedT(locale);
+    this.translators.set(locale, t);
+    return t;
+  }
+
+  private async fail(context: TurnContext, turn: Partial<Turn>, err: unknown): Promise<void> {
+    turn.log?.error({ err }, 'turn failed');
+    const { adapter } = this.deps;
+    adapter.discard(context);
+    const t = turn.t ?? this.translator(toLocale(turn.person?.locale ?? context.activity.locale));
+    try {
+      await context.sendActivity(t('common:error.technical'));
+      await adapter.flush(context);
+    } catch (sendErr) {
+      turn.log?.error({ err: sendErr }, 'could not tell the user about the failure');
+    }
+  }
+}
+
+const DUPLICATE = Symbol('duplicate');

@@ -1,0 +1,13 @@
+import type { Connection } from 'mongoose';
+import { ConsentService } from './consents.js';
+import { PeopleService } from './people.js';
+
+/** The services dialogs may use. Dialogs never import models/. */
+export interface Services {
+  people: PeopleService;
+  consents: ConsentService;
+}
+
+export function createServices(conn: Connection): Services {
+  return { people: new PeopleService(conn), consents: new ConsentService(conn) };
+}

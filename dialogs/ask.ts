@@ -1,0 +1,293 @@
+import type { Activity } from 'botbuilder';
+import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { normalize, recognizeChoice, recognizeYesNo } from '../bot/engine/recognize.js';
+import { type Button, isButtonValue, text, withButtons } from '../bot/engine/reply.js';
+import { turnOf } from '../bot/engine/turn.js';
+import type { Locale, TFunction } from '../bot/i18n.js';
+import { communeByCode, findCommune } from '../bot/reference/communes.js';
+import type { ListName } from '../bot/reference/lists.js';
+import type { StoredCommune } from '../models/person.js';
+import { activeInstance } from './instance.js';
+import { type Option, options, type Question, question } from './questions.js';
+
+export const ASK = 'ask';
+const DONE = '__done';
+const HINT_AFTER = 2;
+
+export interface AskOptions {
+  q: string;
+  /** Interpolation values for the prompt (plain strings). */
+  params?: Record<string, string>;
+}
+
+interface AskState extends AskOptions {
+  attempts: number;
+  selected: string[];
+  candidates: string[];
+}
+
+export type Answer = string | string[] | StoredCommune;
+
+type Input = { kind: 'button'; q: string; v: string } | { kind: 'text'; text: string } | { kind: 'other' };
+
+/** What a step of recognition decided: an answer, a re-ask with a reason, or a prompt that goes on. */
+type Outcome =
+  | { kind: 'answer'; value: Answer; note?: string }
+  | { kind: 'retry'; message: string }
+  | { kind: 'again'; message?: string };
+
+function readInput(activity: Partial<Activity>): Input {
+  if (isButtonValue(activity.value)) return { kind: 'button', q: activity.value.q, v: activity.value.v };
+  if (typeof activity.text === 'string' && (activity.text.trim() !== '' || !activity.attachments?.length)) {
+    return { kind: 'text', text: activity.text.trim() };
+  }
+  return { kind: 'other' };
+}
+
+const FIRST_NAME = /^\p{L}[\p{L}\p{M}' ’.-]*$/u;
+const HAS_WORD = /[\p{L}\p{N}]/u;
+const DONE_WORDS = new Set(
+  [
+    "c'est tout",
+    'cest tout',
+    'fini',
+    'termine',
+    'terminé',
+    'rien',
+    "rien d'autre",
+    'ca suffit',
+    'done',
+    'that s all',
+  ].map(normalize),
+);
+
+/**
+ * Asks one question and returns its answer. Buttons and typing both work; anything else gets a
+ * kind re-ask that keeps what was already chosen. Recognition is ours (bot/engine/recognize.ts):
+ * botbuilder's French number recognizer is never used.
+ */
+export class AskDialog extends Dialog<AskOptions> {
+  constructor() {
+    super(ASK);
+  }
+
+  override async beginDialog(dc: DialogContext, options?: AskOptions): Promise<DialogTurnResult> {
+    if (!options) throw new Error('AskDialog needs a question');
+    const state: AskState = { ...options, attempts: 0, selected: [], candidates: [] };
+    activeInstance(dc).state = state;
+    await this.prompt(dc, state);
+    return Dialog.EndOfTurn;
+  }
+
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    const state = activeInstance(dc).state as AskState;
+    const { t, locale } = turnOf(dc.context);
+    const activity = dc.context.activity;
+    if (activity.type !== 'message') {
+      await this.prompt(dc, state);
+      return Dialog.EndOfTurn;
+    }
+    const outcome = this.recognize(question(state.q), readInput(activity), state, t, locale);
+    if (outcome.kind === 'answer') {
+      if (outcome.note) await dc.context.sendActivity(text(outcome.note));
+      return dc.endDialog(outcome.value);
+    }
+    if (outcome.kind === 'retry') state.attempts++;
+    const extra = outcome.message ? [outcome.message] : [];
+    if (outcome.kind === 'retry' && state.attempts > HINT_AFTER) extra.push(t('common:ask.hint'));
+    await this.prompt(dc, state, extra);
+    return Dialog.EndOfTurn;
+  }
+
+  override async repromptDialog(
+    context: DialogContext['context'],
+    instance: { state: AskState },
+  ): Promise<void> {
+    await this.send(context, instance.state, []);
+  }
+
+  private prompt(dc: DialogContext, state: AskState, before: string[] = []): Promise<void> {
+    return this.send(dc.context, state, before);
+  }
+
+  private async send(context: DialogContext['context'], state: AskState, before: string[]): Promise<void> {
+    const { t } = turnOf(context);
+    const q = question(state.q);
+    const body = [...before, t(q.prompt, { ...state.params, max: 'max' in q ? q.max : undefined })].join(
+      '\n\n',
+    );
+    await context.sendActivity(this.render(q, state, body, t));
+  }
+
+  private render(q: Question, state: AskState, body: string, t: TFunction): Partial<Activity> {
+    switch (q.kind) {
+      case 'choice':
+        return withButtons(body, q.id, options(q.list, t).map(toButton));
+      case 'multi': {
+        const opts = options(q.list, t);
+        const chosen = opts.filter((o) => state.selected.includes(o.value)).map((o) => o.label);
+        const buttons: Button[] = opts.filter((o) => !state.selected.includes(o.value)).map(toButton);
+        if (chosen.length > 0) buttons.push({ title: t('common:ask.done'), value: DONE });
+        const head = chosen.length > 0 ? `${t('common:ask.selected', { list: chosen.join(', ') })}\n\n` : '';
+        return withButtons(head + body, q.id, buttons);
+      }
+      case 'commune': {
+        const buttons = state.candidates
+          .map((code) => communeByCode(code))
+          .filter((c) => c !== undefined)
+          .map((c) => ({
+            title: c.postalCodes[0] ? `${c.name} (${c.postalCodes[0]})` : c.name,
+            value: c.code,
+          }));
+        return buttons.length > 0 ? withButtons(body, q.id, buttons) : text(body);
+      }
+      case 'confirm':
+        return withButtons(body, q.id, [
+          { title: t(q.yes), value: 'yes' },
+          { title: t(q.no), value: 'no' },
+        ]);
+      case 'pick':
+        return withButtons(body, q.id, pickOptions(q, t).map(toButton));
+      case 'text':
+        return text(body);
+    }
+  }
+
+  private recognize(q: Question, input: Input, state: AskState, t: TFunction, locale: Locale): Outcome {
+    if (input.kind === 'other') return { kind: 'again', message: t('common:ask.text_only') };
+    if (input.kind === 'button' && input.q !== q.id)
+      return { kind: 'again', message: t('common:ask.stale_button') };
+    if (input.kind === 'text' && input.text === '') return { kind: 'retry', message: t('common:ask.empty') };
+    switch (q.kind) {
+      case 'choice':
+        return this.choice(q.list, input, t);
+      case 'multi':
+        return this.multi(q, input, state, t, locale);
+      case 'text':
+        return this.freeText(q, input, t);
+      case 'commune':
+        return this.commune(input, state, t);
+      case 'pick':
+        return this.choiceAmong(pickOptions(q, t), input, t);
+      case 'confirm': {
+        const v = input.kind === 'button' ? input.v : recognizeYesNo(input.text, locale);
+        if (v === 'yes' || v === 'no') return { kind: 'answer', value: v };
+        if (input.kind === 'button') return { kind: 'retry', message: t('common:ask.unknown_button') };
+        return { kind: 'retry', message: t('common:ask.yes_or_no') };
+      }
+    }
+  }
+
+  private choice(list: ListName, input: Input, t: TFunction): Outcome {
+    return this.choiceAmong(options(list, t), input, t);
+  }
+
+  private choiceAmong(opts: Option[], input: Input, t: TFunction): Outcome {
+    if (input.kind === 'button') {
+      return opts.some((o) => o.value === input.v)
+        ? { kind: 'answer', value: input.v }
+        : { kind: 'retry', message: t('common:ask.unknown_button') };
+    }
+    if (input.kind !== 'text') return { kind: 'retry', message: t('common:ask.not_understood') };
+    const r = recognizeChoice(input.text, opts);
+    if (r.kind === 'one') return { kind: 'answer', value: r.value };
+    if (r.kind === 'ambiguous') {
+      const labels = opts.filter((o) => r.values.includes(o.value)).map((o) => o.label);
+      return { kind: 'retry', message: t('common:ask.ambiguous', { list: labels.join(' / ') }) };
+    }
+    return { kind: 'retry', message: t('common:ask.not_understood') };
+  }
+
+  private multi(
+    q: Question & { kind: 'multi' },
+    input: Input,
+    state: AskState,
+    t: TFunction,
+    locale: Locale,
+  ): Outcome {
+    const opts = options(q.list, t);
+    const finish = (): Outcome =>
+      state.selected.length > 0
+        ? { kind: 'answer', value: [...state.selected] }
+        : { kind: 'retry', message: t('common:ask.pick_one_first') };
+    const add = (values: string[]): Outcome => {
+      for (const v of values)
+        if (!state.selected.includes(v) && state.selected.length < q.max) state.selected.push(v);
+      return state.selected.length >= q.max || state.selected.length === opts.length
+        ? finish()
+        : { kind: 'again' };
+    };
+    if (input.kind === 'button') {
+      if (input.v === DONE) return finish();
+      return opts.some((o) => o.value === input.v)
+        ? add([input.v])
+        : { kind: 'retry', message: t('common:ask.unknown_button') };
+    }
+    if (input.kind !== 'text') return { kind: 'retry', message: t('common:ask.not_understood') };
+    if (DONE_WORDS.has(normalize(input.text)) || recognizeYesNo(input.text, locale) === 'no') return finish();
+    const r = recognizeChoice(input.text, opts, { multiple: true });
+    if (r.kind === 'one') return add([r.value]);
+    if (r.kind === 'many') return add(r.values);
+    if (r.kind === 'ambiguous') {
+      const labels = opts.filter((o) => r.values.includes(o.value)).map((o) => o.label);
+      return { kind: 'retry', message: t('common:ask.ambiguous', { list: labels.join(' / ') }) };
+    }
+    return { kind: 'retry', message: t('common:ask.not_understood') };
+  }
+
+  private freeText(q: Question & { kind: 'text' }, input: Input, t: TFunction): Outcome {
+    if (input.kind !== 'text') return { kind: 'again', message: t('common:ask.type_answer') };
+    const value = input.text.replace(/\s+/g, ' ');
+    const length = [...value].length;
+    if (length > q.max)
+      return { kind: 'retry', message: t('common:ask.too_long', { count: length, max: q.max }) };
+    if (!HAS_WORD.test(value)) return { kind: 'retry', message: t('common:ask.need_words') };
+    if (length < q.min) return { kind: 'retry', message: t('common:ask.too_short') };
+    if (q.firstName && !FIRST_NAME.test(value))
+      return { kind: 'retry', message: t('onboarding:firstName_invalid') };
+    return { kind: 'answer', value };
+  }
+
+  private commune(input: Input, state: AskState, t: TFunction): Outcome {
+    const pick = (code: string | undefined): Outcome | undefined => {
+      const c = code && state.candidates.includes(code) ? communeByCode(code) : undefined;
+      return c ? this.communeAnswer(c, t) : undefined;
+    };
+    if (input.kind === 'button')
+      return pick(input.v) ?? { kind: 'again', message: t('common:ask.stale_button') };
+    if (input.kind !== 'text') return { kind: 'retry', message: t('common:ask.not_understood') };
+    const index = /^\d{1,2}$/.test(input.text) ? Number(input.text) - 1 : -1;
+    const picked = pick(state.candidates[index]);
+    if (picked) return picked;
+    const found = findCommune(input.text);
+    if (found.kind === 'found') return this.communeAnswer(found.commune, t);
+    if (found.kind === 'ambiguous') {
+      state.candidates = found.candidates.map((c) => c.code);
+      return { kind: 'again', message: t('onboarding:commune.which') };
+    }
+    state.candidates = found.suggestions.map((c) => c.code);
+    if (found.suggestions.length > 0) return { kind: 'again', message: t('onboarding:commune.did_you_mean') };
+    return { kind: 'retry', message: t('onboarding:commune.not_found') };
+  }
+
+  private communeAnswer(c: { code: string; name: string; inArea: boolean }, t: TFunction): Outcome {
+    const value: StoredCommune = { code: c.code, name: c.name, inArea: c.inArea };
+    return {
+      kind: 'answer',
+      value,
+      note: c.inArea ? undefined : t('onboarding:commune.out_of_area', { name: c.name }),
+    };
+  }
+}
+
+function toButton(o: { value: string; label: string }): Button {
+  return { title: o.label, value: o.value };
+}
+
+/** The choices of a 'pick' question: other questions, named by their short name. */
+function pickOptions(q: Question & { kind: 'pick' }, t: TFunction): Option[] {
+  return q.choices.map((id) => {
+    const label = t(question(id).name ?? id);
+    return { value: id, label, labels: [label] };
+  });
+}

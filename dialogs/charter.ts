@@ -1,0 +1,45 @@
+import { WaterfallDialog } from 'botbuilder-dialogs';
+import { text } from '../bot/engine/reply.js';
+import { turnOf } from '../bot/engine/turn.js';
+import { ASK } from './ask.js';
+
+export const CHARTER = 'charter';
+
+/**
+ * The hub's charter of commitments, shown in full and accepted or refused. The decision is a
+ * consent record of its own (kind 'charter'), separate from the consent to data processing, with
+ * the charter's version and the hash of the exact text shown. Returns true when accepted.
+ */
+export class CharterDialog extends WaterfallDialog {
+  constructor() {
+    super(CHARTER, [
+      async (step) => {
+        const { t } = turnOf(step.context);
+        await step.context.sendActivity(text(t('charter:text', { version: t('charter:version') })));
+        return step.beginDialog(ASK, { q: 'charter' });
+      },
+      async (step) => {
+        const turn = turnOf(step.context);
+        const accepted = step.result === 'yes';
+        await turn.services.consents.record({
+          personId: turn.person._id,
+          kind: 'charter',
+          decision: accepted ? 'accepted' : 'refused',
+          version: turn.t('charter:version'),
+          locale: turn.locale,
+          text: turn.t('charter:text', { version: turn.t('charter:version') }),
+          channel: step.context.activity.channelId ?? '',
+          turnKey: turn.key,
+        });
+        return step.endDialog(accepted);
+      },
+    ]);
+  }
+}
+
+/** Whether the person's latest charter decision is an acceptance of the current version. */
+export async function hasCurrentCharter(context: Parameters<typeof turnOf>[0]): Promise<boolean> {
+  const turn = turnOf(context);
+  const latest = await turn.services.consents.latest(turn.person._id, 'charter');
+  return latest?.decision === 'accepted' && latest.version === turn.t('charter:version');
+}

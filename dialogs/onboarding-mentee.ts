@@ -1,0 +1,110 @@
+import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { text } from '../bot/engine/reply.js';
+import { turnOf } from '../bot/engine/turn.js';
+import type { Profile } from '../models/person.js';
+import { ASK, AskDialog } from './ask.js';
+import { CHARTER, CharterDialog } from './charter.js';
+import { QUESTIONNAIRE, QuestionnaireDialog } from './questionnaire.js';
+import { MENTEE_PROFILE } from './questions.js';
+import { SUMMARY, SummaryDialog } from './summary.js';
+
+export const ONBOARDING_MENTEE = 'onboarding-mentee';
+
+export interface OnboardingOptions {
+  /** Consent to data processing is already on record (a restart). */
+  skipConsent?: boolean;
+}
+
+export type OnboardingOutcome = 'done' | 'declined_consent' | 'minor' | 'declined_charter';
+
+interface Values {
+  answers: Profile;
+}
+
+const values = (step: WaterfallStepContext) => step.values as Values;
+
+/**
+ * The mentee's first conversation: welcome and consent to data processing; age bracket (asked
+ * first so that nothing is collected about a minor); the profile; a summary to correct any
+ * answer; the charter; what happens next.
+ */
+export class MenteeOnboardingDialog extends ComponentDialog {
+  constructor() {
+    super(ONBOARDING_MENTEE);
+    this.addDialog(new AskDialog());
+    this.addDialog(new QuestionnaireDialog());
+    this.addDialog(new SummaryDialog());
+    this.addDialog(new CharterDialog());
+    this.addDialog(
+      new WaterfallDialog('steps', [
+        async (step) => {
+          const { t, config } = turnOf(step.context);
+          values(step).answers = {};
+          if ((step.options as OnboardingOptions).skipConsent) return step.next('yes');
+          await step.context.sendActivity(text(t('onboarding:welcome')));
+          return step.beginDialog(ASK, { q: 'consent', params: { privacyUrl: config.privacyNoticeUrl } });
+        },
+        async (step) => {
+          const turn = turnOf(step.context);
+          const accepted = step.result === 'yes';
+          if (!(step.options as OnboardingOptions).skipConsent) {
+            await turn.services.consents.record({
+              personId: turn.person._id,
+              kind: 'data_processing',
+              decision: accepted ? 'accepted' : 'refused',
+              version: turn.t('onboarding:consent.version'),
+              locale: turn.locale,
+              text: turn.t('onboarding:consent.ask', { privacyUrl: turn.config.privacyNoticeUrl }),
+              channel: step.context.activity.channelId ?? '',
+              turnKey: turn.key,
+            });
+          }
+          if (!accepted) {
+            await turn.services.people.clearProfile(turn.person._id, 'declined_consent');
+            await step.context.sendActivity(text(turn.t('onboarding:consent.declined')));
+            return step.endDialog('declined_consent' satisfies OnboardingOutcome);
+          }
+          return step.beginDialog(ASK, { q: 'age' });
+        },
+        async (step) => {
+          values(step).answers.age = step.result as string;
+          if (step.result === 'under_18') return this.minor(step);
+          return step.beginDialog(QUESTIONNAIRE, { ids: MENTEE_PROFILE, answers: values(step).answers });
+        },
+        async (step) => {
+          values(step).answers = step.result as Profile;
+          return step.beginDialog(SUMMARY, { answers: values(step).answers, editQuestion: 'edit_mentee' });
+        },
+        async (step) => {
+          const turn = turnOf(step.context);
+          const answers = step.result as Profile;
+          if (answers.age === 'under_18') return this.minor(step);
+          await turn.services.people.saveProfile(turn.person._id, answers);
+          return step.beginDialog(CHARTER);
+        },
+        async (step) => {
+          const turn = turnOf(step.context);
+          if (step.result !== true) {
+            await turn.services.people.setStatus(turn.person._id, 'declined_charter');
+            await step.context.sendActivity(text(turn.t('charter:declined')));
+            return step.endDialog('declined_charter' satisfies OnboardingOutcome);
+          }
+          await turn.services.people.setStatus(turn.person._id, 'active');
+          const firstName = String(
+            (await turn.services.people.get(turn.person._id))?.profile.firstName ?? '',
+          );
+          await step.context.sendActivity(text(turn.t('onboarding:done', { firstName })));
+          return step.endDialog('done' satisfies OnboardingOutcome);
+        },
+      ]),
+    );
+    this.initialDialogId = 'steps';
+  }
+
+  private async minor(step: WaterfallStepContext) {
+    const turn = turnOf(step.context);
+    await turn.services.people.clearProfile(turn.person._id, 'minor');
+    await step.context.sendActivity(text(turn.t('onboarding:minor')));
+    return step.endDialog('minor' satisfies OnboardingOutcome);
+  }
+}

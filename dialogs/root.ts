@@ -1,0 +1,126 @@
+import {
+  ComponentDialog,
+  type DialogContext,
+  type DialogTurnResult,
+  DialogTurnStatus,
+  WaterfallDialog,
+} from 'botbuilder-dialogs';
+import { type Command, recognizeCommand } from '../bot/engine/commands.js';
+import { text } from '../bot/engine/reply.js';
+import { turnOf } from '../bot/engine/turn.js';
+import { AskDialog } from './ask.js';
+import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
+import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
+
+export const ROOT = 'root';
+
+/**
+ * The base of every conversation. It handles the global commands once, for every step of every
+ * dialog below it, and routes a person to what they need next: the onboarding, the charter again
+ * when its version changed, or a word on what happens next.
+ */
+export class RootDialog extends ComponentDialog {
+  constructor() {
+    super(ROOT);
+    this.addDialog(new MenteeOnboardingDialog());
+    this.addDialog(new AskDialog());
+    this.addDialog(new CharterDialog());
+    this.addDialog(
+      new WaterfallDialog('route', [
+        async (step) => {
+          const turn = turnOf(step.context);
+          const { status } = turn.person;
+          if (status === 'onboarding' || status === 'declined_consent') {
+            return step.beginDialog(ONBOARDING_MENTEE);
+          }
+          if (status === 'minor') {
+            await step.context.sendActivity(text(turn.t('onboarding:minor_again')));
+            return step.endDialog();
+          }
+          if (status === 'declined_charter' || !(await hasCurrentCharter(step.context))) {
+            if (status !== 'declined_charter')
+              await step.context.sendActivity(text(turn.t('charter:new_version')));
+            return step.beginDialog(CHARTER);
+          }
+          await step.context.sendActivity(text(turn.t('common:idle')));
+          return step.endDialog();
+        },
+        async (step) => {
+          const turn = turnOf(step.context);
+          if (step.result === true) {
+            await turn.services.people.setStatus(turn.person._id, 'active');
+            await step.context.sendActivity(text(turn.t('charter:thanks')));
+          } else if (step.result === false) {
+            await turn.services.people.setStatus(turn.person._id, 'declined_charter');
+            await step.context.sendActivity(text(turn.t('charter:declined')));
+          }
+          return step.endDialog();
+        },
+      ]),
+    );
+    this.initialDialogId = 'route';
+  }
+
+  protected override async onBeginDialog(
+    innerDc: DialogContext,
+    options?: object,
+  ): Promise<DialogTurnResult> {
+    return (await this.command(innerDc)) ?? super.onBeginDialog(innerDc, options);
+  }
+
+  protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    return (await this.command(innerDc)) ?? super.onContinueDialog(innerDc);
+  }
+
+  /** Handles a global command, or returns undefined when the message is not one. */
+  private async command(dc: DialogContext): Promise<DialogTurnResult | undefined> {
+    const activity = dc.context.activity;
+    const command =
+      activity.type === 'message' && !activity.value ? recognizeCommand(activity.text) : undefined;
+    if (!command) return undefined;
+    const turn = turnOf(dc.context);
+    const say = (key: string) => dc.context.sendActivity(text(turn.t(key)));
+    // With a question pending, ask it again and wait; with none, the root ends and the next
+    // message starts afresh.
+    const settle = (): DialogTurnResult => ({
+      status: dc.activeDialog ? DialogTurnStatus.waiting : DialogTurnStatus.complete,
+    });
+    const reprompt = async (): Promise<DialogTurnResult> => {
+      if (dc.activeDialog) await dc.repromptDialog();
+      return settle();
+    };
+    const handlers: Record<Command, () => Promise<DialogTurnResult>> = {
+      help: async () => {
+        await say('common:help');
+        return reprompt();
+      },
+      restart: async () => {
+        await say('common:restart');
+        await dc.cancelAllDialogs();
+        const consent = await turn.services.consents.latest(turn.person._id, 'data_processing');
+        await turn.services.people.setStatus(turn.person._id, 'onboarding');
+        return dc.beginDialog(ONBOARDING_MENTEE, { skipConsent: consent?.decision === 'accepted' });
+      },
+      stop: async () => {
+        await turn.services.people.setProactive(turn.person._id, false);
+        await say('common:stopped');
+        return settle();
+      },
+      resume: async () => {
+        await turn.services.people.setProactive(turn.person._id, true);
+        await say('common:resumed');
+        return reprompt();
+      },
+      my_data: async () => {
+        await say('common:coming_soon.my_data');
+        return reprompt();
+      },
+      delete_account: async () => {
+        await say('common:coming_soon.delete_account');
+        return reprompt();
+      },
+    };
+    turn.log.info({ command }, 'global command');
+    return handlers[command]();
+  }
+}

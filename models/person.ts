@@ -1,0 +1,56 @@
+import { type Connection, Schema } from 'mongoose';
+import { modelOn } from './model.js';
+
+export type Role = 'mentee' | 'mentor' | 'staff';
+export type PersonStatus =
+  | 'onboarding'
+  | 'active'
+  | 'paused'
+  | 'declined_consent'
+  | 'minor'
+  | 'declined_charter';
+
+/** A commune as stored on a profile: its INSEE code, its name and whether it is in the hub's area. */
+export interface StoredCommune {
+  code: string;
+  name: string;
+  inArea: boolean;
+}
+
+/** Profile answers, keyed by question id. Values are plain JSON. */
+export type Profile = Record<string, string | string[] | StoredCommune>;
+
+export interface PersonDoc {
+  _id: string;
+  role: Role;
+  status: PersonStatus;
+  locale: string;
+  profile: Profile;
+  /** false after "stop": no proactive message until "reprendre". */
+  proactive: boolean;
+  programme?: string;
+  campaign?: string;
+  lastChannel?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const schema = new Schema<PersonDoc>(
+  {
+    _id: { type: String, required: true },
+    role: { type: String, required: true, enum: ['mentee', 'mentor', 'staff'] },
+    status: { type: String, required: true },
+    locale: { type: String, required: true, default: 'fr' },
+    profile: { type: Schema.Types.Mixed, default: {} },
+    proactive: { type: Boolean, default: true },
+    programme: String,
+    campaign: String,
+    lastChannel: String,
+  },
+  { collection: 'people', versionKey: false, timestamps: true, minimize: false },
+);
+schema.index({ role: 1, status: 1 });
+
+export function personModel(conn: Connection) {
+  return modelOn(conn, 'Person', schema);
+}

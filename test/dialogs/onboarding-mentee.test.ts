@@ -1,0 +1,161 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../bot/db/database.js';
+import { identityId, identityModel } from '../../models/identity.js';
+import { makeTestBot, type TestBot, texts } from '../helpers/bot.js';
+import { useTestDb } from '../helpers/db.js';
+
+let db: Database;
+let t: TestBot;
+
+beforeAll(async () => {
+  db = await useTestDb('onboarding');
+  t = makeTestBot(db.connection);
+});
+
+async function personOf(user: string) {
+  const identity = await identityModel(db.connection).findById(identityId('test', user)).lean();
+  if (!identity) throw new Error(`no identity for ${user}`);
+  const person = await t.bot.services.people.get(identity.personId);
+  if (!person) throw new Error(`no person for ${user}`);
+  return person;
+}
+
+/** Runs the onboarding up to (and including) the answer to `until`, by buttons and typing. */
+async function onboardUntil(user: string, until: string) {
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['hello', () => t.say(user, 'Bonjour')],
+    ['consent', () => t.press(user, "J'accepte")],
+    ['age', () => t.press(user, '26 à 35 ans')],
+    ['firstName', () => t.say(user, 'Léa')],
+    ['situation', () => t.say(user, "demandeuse d'emploi")],
+    ['goal', () => t.press(user, 'Trouver un emploi salarié')],
+    ['sectors', () => t.say(user, 'numérique et commerce')],
+    ['sectors_done', () => t.press(user, "C'est tout")],
+    ['commune', () => t.say(user, 'Aubagne')],
+    ['availability', () => t.say(user, 'le soir')],
+    ['availability_done', () => t.say(user, "c'est tout")],
+    ['format', () => t.say(user, '3')],
+    ['languages', () => t.press(user, 'Français')],
+    ['languages_done', () => t.press(user, "C'est tout")],
+    ['expectations', () => t.say(user, 'Relire mon CV et préparer mes entretiens.')],
+  ];
+  for (const [name, step] of steps) {
+    await step();
+    if (name === until) return;
+  }
+}
+
+describe('mentee onboarding (transcript)', () => {
+  it('welcomes, asks consent, then the whole profile, summary, charter and says what comes next', async () => {
+    const u = 'happy';
+    const hello = await t.say(u, 'Bonjour');
+    expect(texts(hello)).toMatch(/bienvenue sur Tandem/);
+    expect(texts(hello)).toMatch(/Acceptez-vous que nous traitions vos données/);
+    expect(hello.at(-1)?.buttons.map((b) => b.title)).toEqual(["J'accepte", 'Je refuse']);
+
+    expect(texts(await t.press(u, "J'accepte"))).toMatch(/tranche d'âge/);
+    expect(texts(await t.press(u, '26 à 35 ans'))).toMatch(/Comment vous appelez-vous/);
+    expect(texts(await t.say(u, 'Léa'))).toMatch(/votre situation/);
+    expect(texts(await t.say(u, "demandeuse d'emploi"))).toMatch(/votre objectif/);
+    expect(texts(await t.press(u, 'Trouver un emploi salarié'))).toMatch(/quels secteurs/);
+    const sectors = await t.say(u, 'numérique et commerce');
+    expect(texts(sectors)).toMatch(/Votre sélection : Numérique, Commerce/);
+    expect(sectors.at(-1)?.buttons.map((b) => b.title)).toContain("C'est tout");
+    expect(texts(await t.press(u, "C'est tout"))).toMatch(/quelle commune/);
+    expect(texts(await t.say(u, 'Aubagne'))).toMatch(/Quand êtes-vous disponible/);
+    await t.say(u, 'le soir');
+    expect(texts(await t.say(u, "c'est tout"))).toMatch(/en personne ou en visio/);
+    expect(texts(await t.say(u, '3'))).toMatch(/quelles langues/);
+    await t.press(u, 'Français');
+    expect(texts(await t.press(u, "C'est tout"))).toMatch(/Qu'attendez-vous d'un mentor/);
+    const summary = texts(await t.say(u, 'Relire mon CV et préparer mes entretiens.'));
+    expect(summary).toMatch(/Voici ce que j'ai noté/);
+    for (const line of [
+      '• Prénom : Léa',
+      "• Situation : Demandeur·se d'emploi",
+      '• Secteurs : Numérique, Commerce',
+      '• Commune : Aubagne',
+      '• Disponibilités : En soirée',
+      '• Format : Les deux',
+      '• Attentes : Relire mon CV et préparer mes entretiens.',
+    ]) {
+      expect(summary).toContain(line);
+    }
+    const charter = texts(await t.press(u, "C'est correct"));
+    expect(charter).toMatch(/charte d'engagement/);
+    const done = texts(await t.press(u, "J'accepte la charte"));
+    expect(done).toMatch(/Merci Léa, votre profil est complet/);
+
+    const person = await personOf(u);
+    expect(person.status).toBe('active');
+    expect(person.profile).toMatchObject({
+      age: '26_35',
+      firstName: 'Léa',
+      situation: 'job_seeker',
+      goal: 'employment',
+      sectors: ['digital', 'commerce'],
+      commune: { code: '13005', name: 'Aubagne', inArea: true },
+      availability: ['evenings'],
+      format: 'both',
+      languages: ['fr'],
+    });
+    const consents = await t.bot.services.consents.history(person._id);
+    expect(consents.map((c) => [c.kind, c.decision, c.version, c.channel])).toEqual([
+      ['data_processing', 'accepted', '2026-11', 'test'],
+      ['charter', 'accepted', '2026-11', 'test'],
+    ]);
+    expect(consents[0]?.textHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(consents[1]?.textHash).not.toBe(consents[0]?.textHash);
+
+    expect(texts(await t.say(u, 'Et maintenant ?'))).toMatch(/Votre profil est complet/);
+  });
+
+  it('lets the mentee change any single answer from the summary, then shows the summary again', async () => {
+    const u = 'editor';
+    await onboardUntil(u, 'expectations');
+    expect(texts(await t.press(u, 'Modifier'))).toMatch(/Quelle réponse voulez-vous modifier/);
+    expect(texts(await t.press(u, 'Commune'))).toMatch(/quelle commune/);
+    const again = texts(await t.say(u, '13100'));
+    expect(again).toMatch(/Plusieurs communes correspondent/);
+    const summary = texts(await t.press(u, /^Aix-en-Provence/));
+    expect(summary).toContain('• Commune : Aix-en-Provence');
+    expect(summary).toContain('• Prénom : Léa');
+    await t.press(u, 'Modifier');
+    await t.press(u, 'Prénom');
+    expect(texts(await t.say(u, 'Jean-Pierre'))).toContain('• Prénom : Jean-Pierre');
+  });
+
+  it('stores only the refusal when consent is refused, and lets the person come back', async () => {
+    const u = 'refuser';
+    await t.say(u, 'salut');
+    expect(texts(await t.press(u, 'Je refuse'))).toMatch(/nous ne conservons rien d'autre que votre refus/);
+    const person = await personOf(u);
+    expect(person.status).toBe('declined_consent');
+    expect(person.profile).toEqual({});
+    const [consent] = await t.bot.services.consents.history(person._id);
+    expect(consent?.decision).toBe('refused');
+    expect(texts(await t.say(u, 'finalement je veux bien'))).toMatch(/Acceptez-vous que nous traitions/);
+  });
+
+  it('stops a minor kindly and keeps nothing of their answers', async () => {
+    const u = 'minor';
+    await t.say(u, 'bonjour');
+    await t.press(u, "J'accepte");
+    expect(texts(await t.press(u, 'Moins de 18 ans'))).toMatch(/accompagne les personnes majeures/);
+    const person = await personOf(u);
+    expect(person.status).toBe('minor');
+    expect(person.profile).toEqual({});
+    expect(texts(await t.say(u, 'coucou'))).toMatch(/personnes majeures/);
+  });
+
+  it('records a refused charter and offers it again at the next message', async () => {
+    const u = 'nocharter';
+    await onboardUntil(u, 'expectations');
+    await t.press(u, "C'est correct");
+    expect(texts(await t.press(u, 'Je refuse'))).toMatch(/Sans la charte/);
+    expect((await personOf(u)).status).toBe('declined_charter');
+    expect(texts(await t.say(u, 'je veux la relire'))).toMatch(/charte d'engagement/);
+    expect(texts(await t.say(u, 'oui'))).toMatch(/Merci, c'est noté/);
+    expect((await personOf(u)).status).toBe('active');
+  });
+});
