@@ -1,4 +1,6 @@
 import type { Server } from 'restify';
+import { startWebchat, type WebchatChannel } from '../channels/webchat/index.js';
+import { type Bot, createBot } from './bot.js';
 import type { Config } from './config.js';
 import { Database } from './db/database.js';
 import { createHttpServer } from './http/server.js';
@@ -9,6 +11,8 @@ export interface App {
   config: Config;
   db: Database;
   server: Server;
+  bot: Bot;
+  webchat: WebchatChannel;
   /** The base URL the server listens on (http://127.0.0.1:<port>). */
   url: string;
   stop(): Promise<void>;
@@ -22,6 +26,8 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const inFlight = new InFlight();
   const db = opts.db ?? (await Database.open(config, log));
   const server = createHttpServer({ db, inFlight, log });
+  const bot = createBot({ conn: db.connection, config, log });
+  const webchat = startWebchat({ server, conn: db.connection, bot, config, log, inFlight });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -35,6 +41,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     stopping ??= (async () => {
       log.info('shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      webchat.close();
       server.server.closeIdleConnections();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
@@ -45,5 +52,5 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     })();
     return stopping;
   };
-  return { config, db, server, url, stop };
+  return { config, db, server, bot, webchat, url, stop };
 }

@@ -6,8 +6,8 @@ import { ConfigError } from './errors.js';
 const port = z.coerce
   .number({ error: 'expected a port number' })
   .int('expected a whole number')
-  .min(1, 'expected a port number between 1 and 65535')
-  .max(65535, 'expected a port number between 1 and 65535');
+  .min(0, 'expected a port number between 0 and 65535 (0: any free port)')
+  .max(65535, 'expected a port number between 0 and 65535 (0: any free port)');
 
 const optionalString = z
   .string()

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { Config } from '../../bot/config.js';
+import type { Engine } from '../../bot/engine/pipeline.js';
+import type { InFlight } from '../../bot/lifecycle.js';
+import type { Logger } from '../../bot/log.js';
+import { bearer, fail, originAllowed, wsBase } from './http.js';
+import { WEBCHAT } from './outbound.js';
+import type { WebchatStore } from './store.js';
+import { sameSecret, type TokenClaims, type TokenSigner } from './tokens.js';
+
+export interface DirectLineDeps {
+  config: Config;
+  log: Logger;
+  store: WebchatStore;
+  signer: TokenSigner;
+  engine: Engine;
+  inFlight: InFlight;
+}
+
+const PREFIX = '/v3/directline';
+const MAX_TEXT = 20_000;
+const USER_ID = /^[\w.:@-]{1,64}$/;
+
+type Auth = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims };
+
+export function newUserId(): string {
+  return `dl_${randomBytes(9).toString('base64url')}`;
+}
+
+/**
+ * A self-hosted endpoint of the Direct Line 3.0 protocol, so that any Direct Line client (the
+ * official botframework-directlinejs, Bot Framework Web Chat, our widget) can talk to Tandem.
+ */
+export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
+  const { config, store, signer } = deps;
+  const json = restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false, rejectUnknown: true });
+
+  const authenticate = (req: Request, res: Response): Auth | undefined => {
+    if (!originAllowed(req.headers.origin, config.webchat.origins)) {
+      fail(res, 403, 'BadOrigin', 'This origin may not use the web chat.');
+      return undefined;
+    }
+    const credential = bearer(req);
+    if (credential && sameSecret(credential, config.webchat.secret)) return { kind: 'secret' };
+    const claims = credential ? signer.verify(credential) : undefined;
+    if (!claims) {
+      fail(res, 403, 'TokenExpired', 'Missing, invalid or expired token.');
+      return undefined;
+    }
+    return { kind: 'token', claims };
+  };
+
+  /** The auth for a conversation in the URL: a secret, or a token bound to that conversation. */
+  const forConversation = (req: Request, res: Response): Auth | undefined => {
+    const auth = authenticate(req, res);
+    if (auth?.kind === 'token' && auth.claims.conversationId !== req.params.id) {
+      fail(res, 403, 'BadArgument', 'This token is for another conversation.');
+      return undefined;
+    }
+    return auth;
+  };
+
+  const session = (req: Request, conversationId: string, token: string, watermark?: string) => {
+    const query = new URLSearchParams({ t: token });
+    if (watermark) query.set('watermark', watermark);
+    return {
+      conversationId,
+      token,
+      expires_in: signer.ttl,
+      streamUrl: `${wsBase(req)}${PREFIX}/conversations/${conversationId}/stream?${query}`,
+    };
+  };
+
+  server.post(`${PREFIX}/tokens/generate`, json, async (req: Request, res: Response) => {
+    const credential = bearer(req);
+    if (!credential || !sameSecret(credential, config.webchat.secret)) {
+      return fail(res, 403, 'BadArgument', 'A valid secret is required to generate a token.');
+    }
+    const asked = (req.body as { user?: { id?: unknown } } | undefined)?.user?.id;
+    const userId = typeof asked === 'string' && USER_ID.test(asked) ? asked : newUserId();
+    const conversationId = await store.createConversation(userId);
+    res.json(200, { conversationId, token: signer.issue(conversationId, userId), expires_in: signer.ttl });
+  });
+
+  server.post(`${PREFIX}/tokens/refresh`, async (req: Request, res: Response) => {
+    const auth = authenticate(req, res);
+    if (!auth) return;
+    if (auth.kind !== 'token') return fail(res, 403, 'BadArgument', 'Only a token can be refreshed.');
+    const { conversationId, userId } = auth.claims;
+    res.json(200, { conversationId, token: signer.issue(conversationId, userId), expires_in: signer.ttl });
+  });
+
+  server.post(`${PREFIX}/conversations`, async (req: Request, res: Response) => {
+    const auth = authenticate(req, res);
+    if (!auth) return;
+    if (auth.kind === 'secret') {
+      const userId = newUserId();
+      const conversationId = await store.createConversation(userId);
+      return res.json(201, session(req, conversationId, signer.issue(conversationId, userId)));
+    }
+    const { conversationId } = auth.claims;
+    if (!(await store.conversation(conversationId)))
+      return fail(res, 404, 'BadArgument', 'Unknown conversation.');
+    res.json(201, session(req, conversationId, bearer(req) ?? ''));
+  });
+
+  server.get(`${PREFIX}/conversations/:id`, async (req: Request, res: Response) => {
+    const auth = forConversation(req, res);
+    if (!auth) return;
+    const conv = await store.conversation(req.params.id);
+    if (!conv) return fail(res, 404, 'BadArgument', 'Unknown conversation.');
+    const token = auth.kind === 'token' ? (bearer(req) ?? '') : signer.issue(conv._id, conv.userId);
+    res.json(200, session(req, conv._id, token, req.query?.watermark));
+  });
+
+  server.get(`${PREFIX}/conversations/:id/activities`, async (req: Request, res: Response) => {
+    if (!forConversation(req, res)) return;
+    const watermark = Number.parseInt(String(req.query?.watermark ?? '0'), 10);
+    res.json(200, await store.after(req.params.id, Number.isFinite(watermark) ? watermark : 0));
+  });
+
+  server.post(`${PREFIX}/conversations/:id/activities`, json, async (req: Request, res: Response) => {
+    const auth = forConversation(req, res);
+    if (!auth) return;
+    const conv = await store.conversation(req.params.id);
+    if (!conv) return fail(res, 404, 'BadArgument', 'Unknown conversation.');
+    const body = (req.body ?? {}) as Partial<Activity>;
+    if (typeof body.type !== 'string') return fail(res, 400, 'MissingProperty', 'An activity needs a type.');
+    if (body.text !== undefined && typeof body.text !== 'string') {
+      return fail(res, 400, 'BadArgument', 'text must be a string.');
+    }
+    // The user is the token's, whatever the body says.
+    const from = {
+      id: conv.userId,
+      name: typeof body.from?.name === 'string' ? body.from.name.slice(0, 64) : '',
+    };
+    const clientActivityId = (body.channelData as { clientActivityID?: unknown } | undefined)
+      ?.clientActivityID;
+    const { activity } = await store.append(conv._id, {
+      type: body.type,
+      text: body.text?.slice(0, MAX_TEXT),
+      value: body.value,
+      name: body.name,
+      attachments: body.attachments,
+      locale: body.locale,
+      channelData:
+        typeof clientActivityId === 'string'
+          ? { clientActivityID: clientActivityId.slice(0, 100) }
+          : undefined,
+      channelId: 'directline',
+      from,
+      conversation: { id: conv._id, isGroup: false, conversationType: 'personal', name: '' },
+      timestamp: new Date(),
+    });
+    res.json(200, { id: activity.id });
+    if (body.type !== 'message' && body.type !== 'event') return;
+    // Processed after the answer, as Direct Line does; shutdown waits for it.
+    void deps.inFlight
+      .track(() =>
+        deps.engine.process({
+          ...activity,
+          // A client retrying a post keeps its clientActivityID: that is the message's identity.
+          id:
+            typeof clientActivityId === 'string'
+              ? `${conv._id}:c:${clientActivityId.slice(0, 100)}`
+              : activity.id,
+          channelId: WEBCHAT,
+          recipient: { id: 'tandem', name: 'Tandem' },
+        }),
+      )
+      .catch((err) => deps.log.error({ err }, 'web chat turn failed'));
+  });
+}

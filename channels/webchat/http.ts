@@ -1,0 +1,49 @@
+import type { Request, Response } from 'restify';
+
+/** The Bearer credential of a request, if any. */
+export function bearer(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+}
+
+/** Direct Line's error shape. */
+export function fail(res: Response, status: number, code: string, message: string): void {
+  res.json(status, { error: { code, message } });
+}
+
+/** Whether a browser Origin (absent for non-browser clients) is one of the allowed origins. */
+export function originAllowed(origin: string | undefined, allowed: string[]): boolean {
+  return origin === undefined || allowed.includes(origin);
+}
+
+/** ws:// or wss:// base URL as the client reached us (behind a proxy too). */
+export function wsBase(req: Request): string {
+  const proto = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim();
+  return `${proto === 'https' ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
+}
+
+/** A fixed-window limit per key (client address): enough to stop a script from minting tokens. */
+export class RateLimiter {
+  private readonly hits = new Map<string, { windowStart: number; count: number }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts a hit; false when the key is over its limit in the current window. */
+  take(key: string): boolean {
+    const t = this.now();
+    const entry = this.hits.get(key);
+    if (!entry || t - entry.windowStart >= this.windowMs) {
+      if (this.hits.size > 10_000) this.hits.clear();
+      this.hits.set(key, { windowStart: t, count: 1 });
+      return true;
+    }
+    entry.count++;
+    return entry.count <= this.limit;
+  }
+}

@@ -1,0 +1,144 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../../bot/log.js';
+import { originAllowed } from './http.js';
+import type { WebchatStore } from './store.js';
+import type { TokenSigner } from './tokens.js';
+
+const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
+const POLL_MS = 2000;
+const PING_MS = 25_000;
+
+interface Subscription {
+  conversationId: string;
+  watermark: number;
+  socket: WebSocket;
+  busy: boolean;
+  again: boolean;
+  alive: boolean;
+}
+
+export interface StreamDeps {
+  store: WebchatStore;
+  signer: TokenSigner;
+  origins: string[];
+  log: Logger;
+}
+
+/**
+ * The Direct Line WebSocket stream: each socket gets the activity sets after its watermark, at
+ * once when this process appended them, within two seconds when another process did.
+ */
+export class DirectLineStream {
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly subs = new Set<Subscription>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private lastPoll = new Date();
+
+  constructor(
+    http: HttpServer,
+    private readonly deps: StreamDeps,
+  ) {
+    http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    deps.store.events.on('append', (conversationId: string) => {
+      for (const sub of this.subs) if (sub.conversationId === conversationId) this.catchUp(sub);
+    });
+    this.timers.push(setInterval(() => void this.poll(), POLL_MS).unref());
+    this.timers.push(setInterval(() => this.ping(), PING_MS).unref());
+  }
+
+  get size(): number {
+    return this.subs.size;
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const sub of this.subs) sub.socket.close(1001, 'server shutting down');
+    this.wss.close();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = PATH.exec(url.pathname);
+    if (!match) return; // another upgrade handler's business
+    const conversationId = decodeURIComponent(match[1] ?? '');
+    const claims = this.deps.signer.verify(url.searchParams.get('t') ?? '');
+    const refuse = (status: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      socket.destroy();
+    };
+    if (!originAllowed(req.headers.origin, this.deps.origins)) return refuse('403 Forbidden');
+    if (!claims || claims.conversationId !== conversationId) return refuse('403 Forbidden');
+    const watermark = Number.parseInt(url.searchParams.get('watermark') ?? '0', 10);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const sub: Subscription = {
+        conversationId,
+        watermark: Number.isFinite(watermark) ? watermark : 0,
+        socket: ws,
+        busy: false,
+        again: false,
+        alive: true,
+      };
+      this.subs.add(sub);
+      ws.on('pong', () => {
+        sub.alive = true;
+      });
+      ws.on('close', () => this.subs.delete(sub));
+      ws.on('error', () => this.subs.delete(sub));
+      this.catchUp(sub);
+    });
+  }
+
+  /** Sends what the socket has not seen yet, one catch-up at a time per socket. */
+  private catchUp(sub: Subscription): void {
+    if (sub.busy) {
+      sub.again = true;
+      return;
+    }
+    sub.busy = true;
+    void (async () => {
+      try {
+        do {
+          sub.again = false;
+          const set = await this.deps.store.after(sub.conversationId, sub.watermark);
+          if (set.activities.length > 0 && sub.socket.readyState === sub.socket.OPEN) {
+            sub.socket.send(JSON.stringify(set));
+            sub.watermark = Number(set.watermark);
+            sub.again = true;
+          }
+        } while (sub.again && this.subs.has(sub));
+      } catch (err) {
+        this.deps.log.warn({ err, conversation: sub.conversationId }, 'web chat stream catch-up failed');
+      } finally {
+        sub.busy = false;
+      }
+    })();
+  }
+
+  /** Finds what other processes appended to the conversations this process streams. */
+  private async poll(): Promise<void> {
+    if (this.subs.size === 0) return;
+    const since = new Date(this.lastPoll.getTime() - 5000);
+    this.lastPoll = new Date();
+    try {
+      const ids = [...new Set([...this.subs].map((s) => s.conversationId))];
+      const max = await this.deps.store.recentMaxSeqs(ids, since);
+      for (const sub of this.subs) if ((max.get(sub.conversationId) ?? 0) > sub.watermark) this.catchUp(sub);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'web chat stream poll failed');
+    }
+  }
+
+  private ping(): void {
+    for (const sub of this.subs) {
+      if (!sub.alive) {
+        sub.socket.terminate();
+        this.subs.delete(sub);
+        continue;
+      }
+      sub.alive = false;
+      sub.socket.ping();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../bot/app.js';
+import { startTestApp, TEST_SECRET } from '../helpers/app.js';
+
+let app: App;
+let dl: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  dl = `${app.url}/v3/directline`;
+});
+
+async function call(
+  method: string,
+  path: string,
+  auth?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${dl}${path}`, {
+    method,
+    headers: {
+      ...(auth ? { Authorization: `Bearer ${auth}` } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Polls the transcript until the bot has answered after `watermark`. */
+async function botReplies(conversationId: string, token: string, watermark: string, min = 1) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await call('GET', `/conversations/${conversationId}/activities?watermark=${watermark}`, token);
+    const fromBot = r.body.activities.filter((a: { from: { id: string } }) => a.from.id === 'tandem');
+    if (fromBot.length >= min || Date.now() > deadline) return { ...r.body, fromBot };
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+describe('Direct Line 3.0 endpoint', () => {
+  it('generates a token with the secret and refuses a wrong secret', async () => {
+    const ok = await call('POST', '/tokens/generate', TEST_SECRET, { user: { id: 'dl_alice' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      conversationId: expect.any(String),
+      token: expect.any(String),
+      expires_in: 1800,
+    });
+    const bad = await call('POST', '/tokens/generate', 'not-the-secret');
+    expect(bad.status).toBe(403);
+    const none = await call('POST', '/tokens/generate');
+    expect(none.status).toBe(403);
+  });
+
+  it('starts a conversation, takes a message and returns the bot reply after the watermark', async () => {
+    const { body: gen } = await call('POST', '/tokens/generate', TEST_SECRET);
+    const start = await call('POST', '/conversations', gen.token);
+    expect(start.status).toBe(201);
+    expect(start.body.conversationId).toBe(gen.conversationId);
+    expect(start.body.streamUrl).toMatch(
+      /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/.+\/stream\?t=/,
+    );
+
+    const post = await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, {
+      type: 'message',
+      from: { id: 'someone-else', name: 'Léa' },
+      text: 'Bonjour',
+    });
+    expect(post.status).toBe(200);
+    expect(post.body.id).toMatch(/\|0000001$/);
+
+    const first = await botReplies(gen.conversationId, gen.token, '0');
+    expect(first.activities[0].text).toBe('Bonjour');
+    expect(first.activities[0].from.id).not.toBe('someone-else');
+    expect(first.fromBot[0].text).toMatch(/bienvenue sur Tandem/);
+    const consent = first.fromBot.at(-1);
+    expect(consent.suggestedActions.actions.map((a: { title: string }) => a.title)).toEqual([
+      "J'accepte",
+      'Je refuse',
+    ]);
+
+    // Nothing new after the last watermark; a button press moves on.
+    const again = await call(
+      'GET',
+      `/conversations/${gen.conversationId}/activities?watermark=${first.watermark}`,
+      gen.token,
+    );
+    expect(again.body.activities).toEqual([]);
+    const accept = consent.suggestedActions.actions[0];
+    await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, {
+      type: 'message',
+      text: accept.title,
+      value: accept.value,
+    });
+    const next = await botReplies(gen.conversationId, gen.token, first.watermark);
+    expect(next.fromBot[0].text).toMatch(/tranche d'âge/);
+  });
+
+  it('refuses a token for another conversation, an expired or forged token and a foreign origin', async () => {
+    const a = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    const b = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    expect((await call('GET', `/conversations/${b.conversationId}/activities`, a.token)).status).toBe(403);
+    expect(
+      (
+        await call('POST', `/conversations/${b.conversationId}/activities`, a.token, {
+          type: 'message',
+          text: 'x',
+        })
+      ).status,
+    ).toBe(403);
+    const forged = `${a.token.split('.')[0]}.${'A'.repeat(43)}`;
+    expect((await call('GET', `/conversations/${a.conversationId}/activities`, forged)).status).toBe(403);
+    const foreign = await call('GET', `/conversations/${a.conversationId}/activities`, a.token, undefined, {
+      Origin: 'https://evil.example',
+    });
+    expect(foreign.status).toBe(403);
+    const allowed = await call('GET', `/conversations/${a.conversationId}/activities`, a.token, undefined, {
+      Origin: 'http://localhost:3978',
+    });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('refreshes a token and reconnects to a conversation with its watermark', async () => {
+    const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    const refreshed = await call('POST', '/tokens/refresh', gen.token);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.conversationId).toBe(gen.conversationId);
+    const reconnect = await call(
+      'GET',
+      `/conversations/${gen.conversationId}?watermark=3`,
+      refreshed.body.token,
+    );
+    expect(reconnect.status).toBe(200);
+    expect(reconnect.body.streamUrl).toContain('watermark=3');
+  });
+
+  it('gives the widget a token from the same origin only, and rate-limits it', async () => {
+    const ok = await fetch(`${app.url}/webchat/token`, {
+      method: 'POST',
+      headers: { Origin: 'http://localhost:3978' },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ token: expect.any(String), conversationId: expect.any(String) });
+    const cross = await fetch(`${app.url}/webchat/token`, {
+      method: 'POST',
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(cross.status).toBe(403);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++)
+      statuses.push((await fetch(`${app.url}/webchat/token`, { method: 'POST' })).status);
+    expect(statuses).toContain(429);
+  });
+});
