@@ -68,8 +68,14 @@ export class DirectLineStream {
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
     };
-    if (!originAllowed(req.headers.origin, this.deps.origins)) return refuse('403 Forbidden');
-    if (!claims || claims.conversationId !== conversationId) return refuse('403 Forbidden');
+    if (
+      !originAllowed(req.headers.origin, this.deps.origins) ||
+      !claims ||
+      claims.conversationId !== conversationId
+    ) {
+      refuse('403 Forbidden');
+      return;
+    }
     const watermark = Number.parseInt(url.searchParams.get('watermark') ?? '0', 10);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const sub: Subscription = {
