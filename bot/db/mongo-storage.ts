@@ -47,6 +47,8 @@ export class MongoStorage implements Storage {
       try {
         await this.model.create({ _id: `${key}@${rev}`, key, rev, json, at: new Date() });
         await this.model.deleteMany({ key, rev: { $lt: rev } });
+        // The writer may save again in the same turn: give it the new revision.
+        item.eTag = String(rev);
         return;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;

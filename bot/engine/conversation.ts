@@ -64,6 +64,6 @@ export class DialogConversation implements Conversation {
       result = { status: DialogTurnStatus.empty };
     }
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.root.id);
-    await this.state.saveChanges(context, true);
+    await this.state.saveChanges(context);
   }
 }

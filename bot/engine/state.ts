@@ -10,6 +10,21 @@ export class PersonState extends BotState {
   constructor(storage: Storage) {
     super(storage, async (context: TurnContext) => `person/${turnOf(context).person._id}`);
   }
+
+  /**
+   * botbuilder's BotState always saves with eTag '*' (last writer wins). Ours saves with the
+   * revision it read ('0' for a person with no state yet), so a turn that raced another process
+   * fails with a ConflictError and is run again by the pipeline.
+   */
+  override async saveChanges(context: TurnContext): Promise<void> {
+    const state = this.get(context) as Record<string, unknown> | undefined;
+    if (!state) return;
+    const key = await this.storageKey(context);
+    const expected = typeof state.eTag === 'string' && state.eTag !== '*' ? state.eTag : '0';
+    const item = { ...state, eTag: expected };
+    await this.storage.write({ [key]: item });
+    state.eTag = item.eTag;
+  }
 }
 
 /**

@@ -1,0 +1,85 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../bot/db/database.js';
+import { Database as Db } from '../../bot/db/database.js';
+import { botStateModel } from '../../models/bot-state.js';
+import { makeTestBot, type TestBot, texts } from '../helpers/bot.js';
+import { freshDbUri, silentLog } from '../helpers/db.js';
+
+/**
+ * Two bots on two connections to one database stand for two processes: each has its own engine,
+ * queue and caches, and shares only MongoDB.
+ */
+let a: TestBot;
+let b: TestBot;
+let dbA: Database;
+
+beforeAll(async () => {
+  const uri = freshDbUri('serial');
+  dbA = await Db.connect(uri, silentLog);
+  const dbB = await Db.connect(uri, silentLog);
+  a = makeTestBot(dbA.connection);
+  b = makeTestBot(dbB.connection);
+  return async () => {
+    await dbA.connection.dropDatabase();
+    await dbA.close();
+    await dbB.close();
+  };
+});
+
+async function toSectors(user: string) {
+  await a.say(user, 'Bonjour');
+  await a.say(user, 'oui');
+  await a.say(user, '18-25');
+  await a.say(user, 'Léa');
+  await a.say(user, 'étudiante');
+  const r = await a.say(user, 'emploi');
+  expect(texts(r)).toMatch(/quels secteurs/);
+}
+
+describe('one turn at a time per person, across processes', () => {
+  it('keeps both answers when two processes take a message of the same person at the same moment', async () => {
+    for (let i = 0; i < 5; i++) {
+      const user = `pair-${i}`;
+      await toSectors(user);
+      await Promise.all([a.say(user, 'numérique'), b.say(user, 'commerce')]);
+      const next = texts(await a.say(user, 'santé'));
+      // All three picks are kept (max 3), so the questionnaire moved on to the commune.
+      expect(next).toMatch(/quelle commune/);
+      const summaryPath = await a.say(user, 'Marseille');
+      expect(texts(summaryPath)).toMatch(/Quand êtes-vous disponible/);
+    }
+  });
+
+  it('resumes in the other process at the same step with the earlier answers', async () => {
+    const user = 'mover';
+    await toSectors(user);
+    await a.say(user, 'numérique');
+    const resumed = await b.say(user, "c'est tout");
+    expect(texts(resumed)).toMatch(/quelle commune/);
+  });
+
+  it('restarts a dialog cleanly when the stored state is from an older version', async () => {
+    const user = 'old-state';
+    await toSectors(user);
+    const states = botStateModel(dbA.connection);
+    const doc = await states
+      .findOne({ key: { $regex: '^person/' } })
+      .sort({ at: -1 })
+      .lean();
+    expect(doc).toBeTruthy();
+    const [latest] = await states.find({ key: doc?.key }).sort({ rev: -1 }).limit(1).lean();
+    const stored = JSON.parse(latest?.json ?? '{}');
+    stored.meta = { version: 0 };
+    stored.dialogs = { dialogStack: [{ id: 'a-dialog-that-no-longer-exists', state: {} }] };
+    await states.create({
+      _id: `${latest?.key}@${(latest?.rev ?? 0) + 1}`,
+      key: latest?.key,
+      rev: (latest?.rev ?? 0) + 1,
+      json: JSON.stringify(stored),
+      at: new Date(),
+    });
+    const replies = texts(await b.say(user, 'numérique'));
+    expect(replies).toMatch(/Tandem a été mis à jour/);
+    expect(replies).not.toMatch(/Un souci technique/);
+  });
+});
