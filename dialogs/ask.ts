@@ -253,8 +253,15 @@ export class AskDialog extends Dialog<AskOptions> {
       const c = code && state.candidates.includes(code) ? communeByCode(code) : undefined;
       return c ? this.communeAnswer(c, t) : undefined;
     };
+    // A value that is not one of the communes offered now: point to what works, the buttons shown
+    // or, when none is shown, typing (it is not a button of an earlier question).
     if (input.kind === 'button')
-      return pick(input.v) ?? { kind: 'again', message: t('common:ask.stale_button') };
+      return (
+        pick(input.v) ??
+        (state.candidates.length > 0
+          ? { kind: 'retry', message: t('common:ask.unknown_button') }
+          : { kind: 'again', message: t('common:ask.type_answer') })
+      );
     if (input.kind !== 'text') return { kind: 'retry', message: t('common:ask.not_understood') };
     const index = /^\d{1,2}$/.test(input.text) ? Number(input.text) - 1 : -1;
     const picked = pick(state.candidates[index]);

@@ -81,12 +81,14 @@ export class RootDialog extends ComponentDialog {
     const turn = turnOf(dc.context);
     const say = (key: string) => dc.context.sendActivity(text(turn.t(key)));
     // With a question pending, ask it again and wait; with none, the root ends and the next
-    // message starts afresh.
+    // message starts afresh, except for a newcomer (e.g. "aide" as a first message): the
+    // onboarding starts now, so that the help is followed by the first question.
     const settle = (): DialogTurnResult => ({
       status: dc.activeDialog ? DialogTurnStatus.waiting : DialogTurnStatus.complete,
     });
     const reprompt = async (): Promise<DialogTurnResult> => {
       if (dc.activeDialog) await dc.repromptDialog();
+      else if (turn.person.status === 'onboarding') return dc.beginDialog(this.initialDialogId);
       return settle();
     };
     const handlers: Record<Command, () => Promise<DialogTurnResult>> = {
@@ -98,7 +100,8 @@ export class RootDialog extends ComponentDialog {
         await say('common:restart');
         await dc.cancelAllDialogs();
         const consent = await turn.services.consents.latest(turn.person._id, 'data_processing');
-        await turn.services.people.setStatus(turn.person._id, 'onboarding');
+        // The answers are asked again from the start: forget those already saved too.
+        await turn.services.people.clearProfile(turn.person._id, 'onboarding');
         return dc.beginDialog(ONBOARDING_MENTEE, { skipConsent: consent?.decision === 'accepted' });
       },
       stop: async () => {

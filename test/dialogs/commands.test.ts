@@ -1,0 +1,433 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../bot/db/database.js';
+import type { ButtonValue } from '../../bot/engine/reply.js';
+import { createI18n } from '../../bot/i18n.js';
+import { identityId, identityModel } from '../../models/identity.js';
+import type { Profile } from '../../models/person.js';
+import { makeTestBot, type Reply, type TestBot, texts } from '../helpers/bot.js';
+import { useTestDb } from '../helpers/db.js';
+
+/**
+ * Global commands at any step of the mentee onboarding, a redelivered message, and two people
+ * onboarding at the same time.
+ */
+
+let db: Database;
+let t: TestBot;
+
+beforeAll(async () => {
+  db = await useTestDb('commands');
+  t = makeTestBot(db.connection);
+});
+
+/** The French wording, from locales/fr. */
+const fr = createI18n().getFixedT('fr');
+const TECHNICAL = 'Un souci technique';
+const CONSENT_ASK = /Acceptez-vous que nous traitions vos données/;
+
+async function personOf(user: string) {
+  const identity = await identityModel(db.connection).findById(identityId('test', user)).lean();
+  if (!identity) throw new Error(`no identity for ${user}`);
+  const person = await t.bot.services.people.get(identity.personId);
+  if (!person) throw new Error(`no person for ${user}`);
+  return person;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Onboardings, by buttons and typing; each step is named after what it answers.
+
+type Input = string | { press: string };
+type Journey = Array<[name: string, input: Input]>;
+
+const LEA: Journey = [
+  ['hello', 'Bonjour'],
+  ['consent', { press: "J'accepte" }],
+  ['age', { press: '26 à 35 ans' }],
+  ['firstName', 'Léa'],
+  ['situation', "demandeuse d'emploi"],
+  ['goal', { press: 'Trouver un emploi salarié' }],
+  ['sectors', 'numérique'],
+  ['sectors_done', { press: "C'est tout" }],
+  ['commune', 'Aubagne'],
+  ['availability', 'le soir'],
+  ['availability_done', "c'est tout"],
+  ['format', '3'],
+  ['languages', { press: 'Français' }],
+  ['languages_done', { press: "C'est tout" }],
+  ['expectations', 'Relire mon CV.'],
+  ['summary', { press: "C'est correct" }],
+  ['charter', { press: "J'accepte la charte" }],
+];
+const LEA_PROFILE: Profile = {
+  age: '26_35',
+  firstName: 'Léa',
+  situation: 'job_seeker',
+  goal: 'employment',
+  sectors: ['digital'],
+  commune: { code: '13005', name: 'Aubagne', inArea: true },
+  availability: ['evenings'],
+  format: 'both',
+  languages: ['fr'],
+  expectations: 'Relire mon CV.',
+};
+
+const KARIM: Journey = [
+  ['hello', 'Salut'],
+  ['consent', 'oui'],
+  ['age', { press: '18 à 25 ans' }],
+  ['firstName', 'Karim'],
+  ['situation', 'étudiant'],
+  ['goal', { press: 'Me reconvertir' }],
+  ['sectors', 'santé'],
+  ['sectors_done', { press: "C'est tout" }],
+  ['commune', 'Arles'],
+  ['availability', 'le week-end'],
+  ['availability_done', "c'est tout"],
+  ['format', '1'],
+  ['languages', { press: 'Arabe' }],
+  ['languages_done', { press: "C'est tout" }],
+  ['expectations', 'Choisir une formation.'],
+  ['summary', { press: "C'est correct" }],
+  ['charter', 'oui'],
+];
+const KARIM_PROFILE: Profile = {
+  age: '18_25',
+  firstName: 'Karim',
+  situation: 'student',
+  goal: 'career_change',
+  sectors: ['health'],
+  commune: { code: '13004', name: 'Arles', inArea: true },
+  availability: ['weekends'],
+  format: 'in_person',
+  languages: ['ar'],
+  expectations: 'Choisir une formation.',
+};
+
+/** The value a press of the button of that title posts. */
+function buttonValue(user: string, title: string): ButtonValue {
+  const button = t.lastButtons(user).find((b) => b.title === title);
+  if (!button) throw new Error(`no button ${title} for ${user}`);
+  return button.value;
+}
+
+/** Sends one step's input: its text, or the value of the button pressed, as a channel would. */
+function send(user: string, input: Input): Promise<Reply[]> {
+  return t.say(user, typeof input === 'string' ? input : buttonValue(user, input.press));
+}
+
+const indexOf = (journey: Journey, name: string) => {
+  if (name === 'end') return journey.length;
+  const i = journey.findIndex(([n]) => n === name);
+  if (i < 0) throw new Error(`no step ${name}`);
+  return i;
+};
+
+/** Plays a journey from step `from` up to step `to` ('end': all), excluded; returns the last replies. */
+async function play(user: string, to: string, from = 'hello', journey = LEA): Promise<Reply[]> {
+  let replies: Reply[] = [];
+  for (const [, input] of journey.slice(indexOf(journey, from), indexOf(journey, to))) {
+    replies = await send(user, input);
+    expect(texts(replies)).not.toContain(TECHNICAL);
+  }
+  return replies;
+}
+
+/** Plays up to `at` and returns the pending question, as it was asked. */
+async function pendingAt(user: string, at: string): Promise<Reply> {
+  const question = (await play(user, at)).at(-1);
+  if (!question) throw new Error(`nothing asked before ${at}`);
+  return question;
+}
+
+const reply = (key: string): Reply => ({ text: fr(key), buttons: [] });
+
+/** Where a question is pending, by the journey step that answers it. */
+interface Pending {
+  q: string;
+  at: string;
+}
+
+const CONSENT: Pending = { q: 'consent', at: 'consent' };
+const AFTER_CONSENT: Pending[] = [
+  { q: 'age (choice)', at: 'age' },
+  { q: 'firstName (text)', at: 'firstName' },
+  { q: 'situation (choice)', at: 'situation' },
+  { q: 'sectors (multi-select, one chosen)', at: 'sectors_done' },
+  { q: 'commune', at: 'commune' },
+  { q: 'expectations (text)', at: 'expectations' },
+  { q: 'summary (yes/no)', at: 'summary' },
+  { q: 'charter (yes/no)', at: 'charter' },
+];
+const EVERYWHERE = [CONSENT, ...AFTER_CONSENT];
+
+let n = 0;
+const newUser = (label: string) => `${label.replace(/\W+/g, '_')}-${++n}`;
+
+// ---------------------------------------------------------------------------------------------
+// Commands at every step
+
+describe('"aide"', () => {
+  it.each(EVERYWHERE)('at the $q question: the help, then the same question again', async ({ at }) => {
+    const u = newUser(`help-${at}`);
+    const pending = await pendingAt(u, at);
+    expect(await t.say(u, 'aide')).toEqual([reply('common:help'), pending]);
+  });
+
+  it.each(['Aide', 'aide !', '/aide', 'help', 'HELP', "j'ai besoin d'aide", '?', 'au secours'])(
+    '"%s" is the help command too',
+    async (word) => {
+      const u = newUser(`help-${word}`);
+      const pending = await pendingAt(u, 'situation');
+      expect(await t.say(u, word)).toEqual([reply('common:help'), pending]);
+    },
+  );
+
+  it('keeps the communes offered, as buttons', async () => {
+    const u = newUser('help-communes');
+    await play(u, 'commune');
+    const offered = (await t.say(u, '13100')).at(-1);
+    expect(offered?.text).toMatch(/Plusieurs communes correspondent/);
+    const again = await t.say(u, 'aide');
+    expect(again).toEqual([
+      reply('common:help'),
+      { text: fr('onboarding:ask.commune'), buttons: offered?.buttons },
+    ]);
+    expect(texts(await t.press(u, /^Aix-en-Provence/))).toBe(fr('onboarding:ask.availability'));
+  });
+
+  it('as the very first message: the help, then the welcome and the consent question', async () => {
+    const u = newUser('help-first');
+    const replies = await t.say(u, 'aide');
+    expect(replies[0]).toEqual(reply('common:help'));
+    expect(replies[1]).toEqual(reply('onboarding:welcome'));
+    expect(replies[2]?.text).toMatch(CONSENT_ASK);
+    expect(replies).toHaveLength(3);
+    expect(texts(await t.press(u, "J'accepte"))).toBe(fr('onboarding:ask.age'));
+  });
+});
+
+describe('"recommencer"', () => {
+  it.each(AFTER_CONSENT)(
+    'at the $q question: starts again at the age question, without asking the consent again, all answers cleared',
+    async ({ at }) => {
+      const u = newUser(`restart-${at}`);
+      await pendingAt(u, at);
+      const replies = await t.say(u, 'recommencer');
+      expect(replies.map((r) => r.text)).toEqual([fr('common:restart'), fr('onboarding:ask.age')]);
+      expect(replies[1]?.buttons.map((b) => b.title)).toContain('36 à 45 ans');
+      expect(texts(replies)).not.toMatch(CONSENT_ASK);
+
+      const person = await personOf(u);
+      expect(person.status).toBe('onboarding');
+      expect(person.profile).toEqual({});
+      const consents = await t.bot.services.consents.history(person._id);
+      expect(consents.filter((c) => c.kind === 'data_processing').map((c) => c.decision)).toEqual([
+        'accepted',
+      ]);
+
+      // Every question is asked again, none skipped as already answered.
+      expect(texts(await t.press(u, '36 à 45 ans'))).toBe(fr('onboarding:ask.firstName'));
+      expect(texts(await t.say(u, 'Zoé'))).toBe(fr('onboarding:ask.situation'));
+    },
+  );
+
+  it('before the consent is given: the welcome and the consent question again', async () => {
+    const u = newUser('restart-consent');
+    await pendingAt(u, 'consent');
+    const replies = await t.say(u, 'recommencer');
+    expect(replies.slice(0, 2)).toEqual([reply('common:restart'), reply('onboarding:welcome')]);
+    expect(replies[2]?.text).toMatch(CONSENT_ASK);
+    expect(await t.bot.services.consents.history((await personOf(u))._id)).toEqual([]);
+  });
+
+  it('after the onboarding is complete: the profile is asked again from the age question', async () => {
+    const u = newUser('restart-active');
+    await play(u, 'end');
+    expect((await personOf(u)).profile).toEqual(LEA_PROFILE);
+    expect((await t.say(u, 'recommencer')).map((r) => r.text)).toEqual([
+      fr('common:restart'),
+      fr('onboarding:ask.age'),
+    ]);
+    expect(await personOf(u)).toMatchObject({ status: 'onboarding', profile: {} });
+  });
+
+  it('from the summary: the new summary shows only the new answers', async () => {
+    const u = newUser('restart-summary');
+    await pendingAt(u, 'summary');
+    await t.say(u, 'tout recommencer');
+    await t.press(u, '36 à 45 ans');
+    await t.say(u, 'Zoé');
+    const summary = texts(await play(u, 'summary', 'situation'));
+    expect(summary).toContain("• Tranche d'âge : 36 à 45 ans");
+    expect(summary).toContain('• Prénom : Zoé');
+    expect(summary).not.toContain('Léa');
+    await play(u, 'end', 'summary');
+    expect(await personOf(u)).toMatchObject({
+      status: 'active',
+      profile: { ...LEA_PROFILE, age: '36_45', firstName: 'Zoé' },
+    });
+  });
+
+  it.each(['restart', 'Recommencer !', 'start over'])('"%s" restarts too', async (word) => {
+    const u = newUser(`restart-${word}`);
+    await pendingAt(u, 'goal');
+    expect((await t.say(u, word)).map((r) => r.text)).toEqual([
+      fr('common:restart'),
+      fr('onboarding:ask.age'),
+    ]);
+  });
+});
+
+describe('"stop" and "reprendre"', () => {
+  it.each(EVERYWHERE)(
+    'at the $q question: stop confirms and turns proactive messages off; reprendre turns them on and asks the question again',
+    async ({ at }) => {
+      const u = newUser(`stop-${at}`);
+      const pending = await pendingAt(u, at);
+      expect((await personOf(u)).proactive).toBe(true);
+
+      expect(await t.say(u, 'stop')).toEqual([reply('common:stopped')]);
+      expect((await personOf(u)).proactive).toBe(false);
+
+      expect(await t.say(u, 'reprendre')).toEqual([reply('common:resumed'), pending]);
+      expect((await personOf(u)).proactive).toBe(true);
+    },
+  );
+
+  it.each([
+    ['arrêter', 'resume'],
+    ['Stop !', 'Reprendre'],
+    ['unsubscribe', 'reprendre'],
+  ])('"%s" and "%s" work too', async (stop, resume) => {
+    const u = newUser(`stop-${stop}`);
+    const pending = await pendingAt(u, 'format');
+    expect(await t.say(u, stop)).toEqual([reply('common:stopped')]);
+    expect((await personOf(u)).proactive).toBe(false);
+    expect(await t.say(u, resume)).toEqual([reply('common:resumed'), pending]);
+    expect((await personOf(u)).proactive).toBe(true);
+  });
+});
+
+describe('"mes données" and "supprimer mon compte"', () => {
+  it.each(EVERYWHERE)('at the $q question: "Bientôt", then the same question again', async ({ at }) => {
+    const u = newUser(`data-${at}`);
+    const pending = await pendingAt(u, at);
+    expect(await t.say(u, 'mes données')).toEqual([reply('common:coming_soon.my_data'), pending]);
+    expect(await t.say(u, 'supprimer mon compte')).toEqual([
+      reply('common:coming_soon.delete_account'),
+      pending,
+    ]);
+    expect(fr('common:coming_soon.my_data')).toMatch(/^Bientôt/);
+    expect(fr('common:coming_soon.delete_account')).toMatch(/^Bientôt/);
+  });
+
+  it.each([
+    ['mes donnees', 'common:coming_soon.my_data'],
+    ['my data', 'common:coming_soon.my_data'],
+    ['delete my account', 'common:coming_soon.delete_account'],
+    ['Supprimer mes données', 'common:coming_soon.delete_account'],
+  ])('"%s" works too', async (word, key) => {
+    const u = newUser(`data-${word}`);
+    const pending = await pendingAt(u, 'situation');
+    expect(await t.say(u, word)).toEqual([reply(key), pending]);
+  });
+});
+
+describe('commands in the middle of the onboarding', () => {
+  it('leave every answer as it was', async () => {
+    const u = newUser('commands-everywhere');
+    for (const [, input] of LEA) {
+      for (const word of ['aide', 'mes données', 'stop', 'reprendre', 'supprimer mon compte']) {
+        expect(texts(await t.say(u, word))).not.toContain(TECHNICAL);
+      }
+      await send(u, input);
+    }
+    expect(await personOf(u)).toMatchObject({ status: 'active', proactive: true, profile: LEA_PROFILE });
+  });
+
+  it.each([
+    ['expectations', "j'ai besoin d'aide pour mon CV", "• Attentes : j'ai besoin d'aide pour mon CV"],
+    ['expectations', 'Je veux tout recommencer à zéro dans ma carrière.', '• Attentes : Je veux tout'],
+    ['expectations', 'Stop aux candidatures sans réponse', '• Attentes : Stop aux candidatures'],
+    ['goal', 'reprendre une entreprise', '• Objectif : Créer ou reprendre une entreprise'],
+    ['firstName', 'Aide-Marie', '• Prénom : Aide-Marie'],
+  ])('at the %s question, "%s" (a command word in a sentence) is an answer', async (at, typed, line) => {
+    const u = newUser(`sentence-${at}`);
+    await pendingAt(u, at);
+    const replies = await t.say(u, typed);
+    expect(texts(replies)).not.toContain(fr('common:help'));
+    const next = LEA[indexOf(LEA, at) + 1]?.[0] ?? 'end';
+    const summary = at === 'expectations' ? replies : await play(u, 'summary', next);
+    expect(summary[0]?.text).toContain(line);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A message delivered twice
+
+describe('the same inbound message delivered twice', () => {
+  it.each(['hello', 'consent', 'firstName', 'situation', 'sectors', 'commune', 'expectations', 'summary'])(
+    'at the %s step: processed once, the state does not advance',
+    async (at) => {
+      const u = newUser(`dup-${at}`);
+      await play(u, at);
+      const input = LEA[indexOf(LEA, at)]?.[1] ?? '';
+      // What the channel delivers, twice: the text, or the value of the button pressed.
+      const delivered = typeof input === 'string' ? input : buttonValue(u, input.press);
+      const id = `dup-${u}`;
+      expect((await t.say(u, delivered, { id })).length).toBeGreaterThan(0);
+      const sent = t.channel.sent.get(`conv-${u}`)?.length;
+
+      expect(await t.say(u, delivered, { id })).toEqual([]);
+      expect(t.channel.sent.get(`conv-${u}`)?.length).toBe(sent);
+
+      // The next step answers the question the first delivery asked, and the rest goes as usual.
+      await play(u, 'end', LEA[indexOf(LEA, at) + 1]?.[0]);
+      expect(await personOf(u)).toMatchObject({ status: 'active', profile: LEA_PROFILE });
+    },
+  );
+
+  it('a typed "2" delivered twice answers the situation only, not the goal asked next', async () => {
+    const u = newUser('dup-two');
+    await play(u, 'situation');
+    expect(texts(await t.say(u, '2', { id: 'two-once' }))).toBe(fr('onboarding:ask.goal'));
+    expect(await t.say(u, '2', { id: 'two-once' })).toEqual([]);
+    expect(texts(await t.press(u, 'Trouver un emploi salarié'))).toMatch(/Dans quels secteurs/);
+    const summary = texts(await play(u, 'summary', 'sectors'));
+    expect(summary).toContain('• Situation : En reconversion');
+    expect(summary).toContain('• Objectif : Trouver un emploi salarié');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Two people at once
+
+describe('two people onboarding at the same time', () => {
+  const expectOwn = async (user: string, profile: Profile, other: string) => {
+    expect(await personOf(user)).toMatchObject({ status: 'active', profile });
+    const seen = (t.channel.sent.get(`conv-${user}`) ?? []).map((a) => a.text ?? '').join('\n');
+    expect(seen).toContain(`• Prénom : ${profile.firstName}`);
+    expect(seen).toContain(`Merci ${profile.firstName}, votre profil est complet`);
+    expect(seen).not.toContain(other);
+    expect(seen).not.toContain(TECHNICAL);
+  };
+
+  it('step by step, each message of one sent with one of the other', async () => {
+    const lea = newUser('lea');
+    const karim = newUser('karim');
+    for (const [i, [, leaInput]] of LEA.entries()) {
+      const karimInput = KARIM[i]?.[1] ?? '';
+      await Promise.all([send(lea, leaInput), send(karim, karimInput)]);
+    }
+    await expectOwn(lea, LEA_PROFILE, 'Karim');
+    await expectOwn(karim, KARIM_PROFILE, 'Léa');
+  });
+
+  it('each at their own pace, both journeys at once', async () => {
+    const lea = newUser('lea');
+    const karim = newUser('karim');
+    await Promise.all([play(lea, 'end'), play(karim, 'end', 'hello', KARIM)]);
+    await expectOwn(lea, LEA_PROFILE, 'Karim');
+    await expectOwn(karim, KARIM_PROFILE, 'Léa');
+  });
+});
