@@ -99,7 +99,7 @@ export class RootDialog extends ComponentDialog {
       restart: async () => {
         await say('common:restart');
         await dc.cancelAllDialogs();
-        const consent = await turn.services.consents.latest(turn.person._id, 'data_processing');
+        const consent = turn.services.consents.latest(turn.person, 'data_processing');
         // The answers are asked again from the start: forget those already saved too.
         await turn.services.people.clearProfile(turn.person._id, 'onboarding');
         return dc.beginDialog(ONBOARDING_MENTEE, { skipConsent: consent?.decision === 'accepted' });

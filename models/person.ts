@@ -20,6 +20,13 @@ export interface StoredCommune {
 /** Profile answers, keyed by question id. Values are plain JSON. */
 export type Profile = Record<string, string | string[] | StoredCommune>;
 
+/** The latest decision of each kind, copied from the consent records so a turn reads it with the person. */
+export interface ConsentSummary {
+  decision: 'accepted' | 'refused' | 'withdrawn';
+  version: string;
+  at: Date;
+}
+
 export interface PersonDoc {
   _id: string;
   role: Role;
@@ -31,6 +38,7 @@ export interface PersonDoc {
   programme?: string;
   campaign?: string;
   lastChannel?: string;
+  consents?: { data_processing?: ConsentSummary; charter?: ConsentSummary };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,6 +54,7 @@ const schema = new Schema<PersonDoc>(
     programme: String,
     campaign: String,
     lastChannel: String,
+    consents: { type: Schema.Types.Mixed, default: {} },
   },
   { collection: 'people', versionKey: false, timestamps: true, minimize: false },
 );

@@ -1,31 +1,47 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import type { Connection } from 'mongoose';
-import { type BotStateDoc, botStateModel } from '../../models/bot-state.js';
-import { ConflictError, isDuplicateKey } from '../errors.js';
+import { ConflictError } from '../errors.js';
+import { AppendLog } from './append-log.js';
+import { Lru } from './lru.js';
 
-const UNCONDITIONAL_ATTEMPTS = 5;
+type Item = Record<string, unknown>;
+
+/** Revisions kept per key: the last and the one before. */
+const KEPT = 2;
 
 /**
- * botbuilder's Storage on MongoDB. The eTag is the revision number. A write carrying an eTag
- * inserts the next revision and fails with a ConflictError when another writer inserted it
- * first; `*` or no eTag writes unconditionally (botbuilder's contract). Older revisions are
- * pruned after each write.
+ * botbuilder's Storage on MongoDB. Each key is an append-only log of revisions (bot/db/append-log.ts);
+ * the eTag is the revision number. A write carrying an eTag appends the next revision and throws a
+ * ConflictError when another writer appended it first; `*` or no eTag writes unconditionally
+ * (botbuilder's contract). The revision before last is kept, older ones are removed.
+ *
+ * Reads are served from a bounded cache of the last revision this process saw. A stale entry
+ * (another process wrote since) cannot do harm: the write based on it conflicts, the entry is
+ * dropped, and the caller's retry reads the database.
  */
 export class MongoStorage implements Storage {
-  private readonly model;
+  private readonly log: AppendLog<Item>;
+  private readonly cache: Lru<string, { rev: number; json: string }>;
 
-  constructor(conn: Connection) {
-    this.model = botStateModel(conn);
+  constructor(conn: Connection, cacheSize = 5000) {
+    this.log = new AppendLog<Item>(conn, 'bot_state');
+    this.cache = new Lru(cacheSize);
   }
 
   async read(keys: string[]): Promise<StoreItems> {
-    if (keys.length === 0) return {};
-    const docs = await this.model
-      .find({ key: { $in: keys } })
-      .sort({ key: 1, rev: -1 })
-      .lean<BotStateDoc[]>();
     const items: StoreItems = {};
-    for (const d of docs) items[d.key] ??= { ...JSON.parse(d.json), eTag: String(d.rev) };
+    await Promise.all(
+      keys.map(async (key) => {
+        let cached = this.cache.get(key);
+        if (!cached) {
+          const last = await this.log.last(key);
+          if (!last) return;
+          cached = { rev: last.seq, json: JSON.stringify(last.value) };
+          this.cache.set(key, cached);
+        }
+        items[key] = { ...JSON.parse(cached.json), eTag: String(cached.rev) };
+      }),
+    );
     return items;
   }
 
@@ -33,32 +49,30 @@ export class MongoStorage implements Storage {
     await Promise.all(Object.entries(changes).map(([key, item]) => this.writeOne(key, item)));
   }
 
-  private async latestRev(key: string): Promise<number> {
-    const doc = await this.model.findOne({ key }, { rev: 1 }).sort({ rev: -1 }).lean<{ rev: number }>();
-    return doc?.rev ?? 0;
-  }
-
-  private async writeOne(key: string, item: Record<string, unknown>): Promise<void> {
+  private async writeOne(key: string, item: Item): Promise<void> {
     const { eTag, ...data } = item;
-    const json = JSON.stringify(data);
-    const conditional = eTag !== undefined && eTag !== '*';
-    for (let attempt = 0; attempt < UNCONDITIONAL_ATTEMPTS; attempt++) {
-      const rev = (conditional ? Number(eTag) : await this.latestRev(key)) + 1;
-      try {
-        await this.model.create({ _id: `${key}@${rev}`, key, rev, json, at: new Date() });
-        await this.model.deleteMany({ key, rev: { $lt: rev } });
-        // The writer may save again in the same turn: give it the new revision.
-        item.eTag = String(rev);
-        return;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        if (conditional) throw new ConflictError(`state ${key} changed since it was read`, 'storage.write');
+    let rev: number;
+    if (eTag === undefined || eTag === '*') {
+      rev = (await this.log.append(key, data, 1)).seq;
+    } else {
+      rev = Number(eTag) + 1;
+      if (!Number.isInteger(rev) || !(await this.log.tryAppend(key, rev, data, 1))) {
+        this.cache.delete(key);
+        throw new ConflictError(`state ${key} changed since it was read`, 'storage.write');
       }
     }
-    throw new ConflictError(`state ${key} kept changing during an unconditional write`, 'storage.write');
+    this.cache.set(key, { rev, json: JSON.stringify(data) });
+    // The writer may save again in the same turn: give it the new revision.
+    item.eTag = String(rev);
+    await this.log.remove(key, rev - KEPT);
   }
 
   async delete(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.model.deleteMany({ key: { $in: keys } });
+    await Promise.all(
+      keys.map(async (key) => {
+        this.cache.delete(key);
+        await this.log.drop(key, KEPT);
+      }),
+    );
   }
 }

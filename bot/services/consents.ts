@@ -6,6 +6,7 @@ import {
   type ConsentKind,
   consentModel,
 } from '../../models/consent.js';
+import { type ConsentSummary, type PersonDoc, personModel } from '../../models/person.js';
 import { isDuplicateKey } from '../errors.js';
 
 export function hashText(text: string): string {
@@ -15,9 +16,11 @@ export function hashText(text: string): string {
 /** Consent to data processing and acceptance of the charter: two separate kinds of record. */
 export class ConsentService {
   private readonly consents;
+  private readonly people;
 
   constructor(conn: Connection) {
     this.consents = consentModel(conn);
+    this.people = personModel(conn);
   }
 
   /**
@@ -35,23 +38,28 @@ export class ConsentService {
     turnKey: string;
   }): Promise<void> {
     const { text, turnKey, ...rest } = input;
+    const at = new Date();
     try {
       await this.consents.create({
         _id: `${input.personId}|${input.kind}|${turnKey}`,
         ...rest,
         textHash: hashText(text),
-        at: new Date(),
+        at,
       });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
+      return;
     }
+    const summary: ConsentSummary = { decision: input.decision, version: input.version, at };
+    await this.people.updateOne({ _id: input.personId }, { $set: { [`consents.${input.kind}`]: summary } });
   }
 
-  /** The latest decision of a kind, or null. */
-  async latest(personId: string, kind: ConsentKind): Promise<ConsentDoc | null> {
-    return this.consents.findOne({ personId, kind }).sort({ at: -1 }).lean<ConsentDoc>();
+  /** The latest decision of a kind, as copied on the person (no scan of the records). */
+  latest(person: PersonDoc, kind: ConsentKind): ConsentSummary | undefined {
+    return person.consents?.[kind];
   }
 
+  /** Every record of a person, oldest first (a scan: for privacy requests and staff, not turns). */
   async history(personId: string): Promise<ConsentDoc[]> {
     return this.consents.find({ personId }).sort({ at: 1 }).lean<ConsentDoc[]>();
   }

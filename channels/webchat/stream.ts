@@ -34,7 +34,8 @@ export class DirectLineStream {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly subs = new Set<Subscription>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private lastPoll = new Date();
+  /** Sockets that got a local append since the last poll: no need to poll them. */
+  private readonly heard = new Set<Subscription>();
 
   constructor(
     http: HttpServer,
@@ -42,7 +43,11 @@ export class DirectLineStream {
   ) {
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     deps.store.events.on('append', (conversationId: string) => {
-      for (const sub of this.subs) if (sub.conversationId === conversationId) this.catchUp(sub);
+      for (const sub of this.subs) {
+        if (sub.conversationId !== conversationId) continue;
+        this.heard.add(sub);
+        this.catchUp(sub);
+      }
     });
     this.timers.push(setInterval(() => void this.poll(), POLL_MS).unref());
     this.timers.push(setInterval(() => this.ping(), PING_MS).unref());
@@ -122,18 +127,22 @@ export class DirectLineStream {
     })();
   }
 
-  /** Finds what other processes appended to the conversations this process streams. */
+  /**
+   * Finds what other processes appended to the conversations this process streams: one
+   * primary-key read per socket that heard nothing locally since the last poll.
+   */
   private async poll(): Promise<void> {
-    if (this.subs.size === 0) return;
-    const since = new Date(this.lastPoll.getTime() - 5000);
-    this.lastPoll = new Date();
-    try {
-      const ids = [...new Set([...this.subs].map((s) => s.conversationId))];
-      const max = await this.deps.store.recentMaxSeqs(ids, since);
-      for (const sub of this.subs) if ((max.get(sub.conversationId) ?? 0) > sub.watermark) this.catchUp(sub);
-    } catch (err) {
-      this.deps.log.warn({ err }, 'web chat stream poll failed');
-    }
+    const quiet = [...this.subs].filter((s) => !s.busy && !this.heard.has(s));
+    this.heard.clear();
+    await Promise.all(
+      quiet.map(async (sub) => {
+        try {
+          if (await this.deps.store.hasAfter(sub.conversationId, sub.watermark)) this.catchUp(sub);
+        } catch (err) {
+          this.deps.log.warn({ err }, 'web chat stream poll failed');
+        }
+      }),
+    );
   }
 
   private ping(): void {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import { Database as Db } from '../../bot/db/database.js';
-import { botStateModel } from '../../models/bot-state.js';
+import { MongoStorage } from '../../bot/db/mongo-storage.js';
+import { identityId, identityModel } from '../../models/identity.js';
 import { makeTestBot, type TestBot, texts } from '../helpers/bot.js';
 import { freshDbUri, silentLog } from '../helpers/db.js';
 
@@ -25,6 +26,11 @@ beforeAll(async () => {
     await dbB.close();
   };
 });
+
+async function personOf(db: Database, user: string): Promise<string> {
+  const identity = await identityModel(db.connection).findById(identityId('test', user)).lean();
+  return identity?.personId ?? '';
+}
 
 async function toSectors(user: string) {
   await a.say(user, 'Bonjour');
@@ -61,22 +67,17 @@ describe('one turn at a time per person, across processes', () => {
   it('restarts a dialog cleanly when the stored state is from an older version', async () => {
     const user = 'old-state';
     await toSectors(user);
-    const states = botStateModel(dbA.connection);
-    const doc = await states
-      .findOne({ key: { $regex: '^person/' } })
-      .sort({ at: -1 })
-      .lean();
-    expect(doc).toBeTruthy();
-    const [latest] = await states.find({ key: doc?.key }).sort({ rev: -1 }).limit(1).lean();
-    const stored = JSON.parse(latest?.json ?? '{}');
-    stored.meta = { version: 0 };
-    stored.dialogs = { dialogStack: [{ id: 'a-dialog-that-no-longer-exists', state: {} }] };
-    await states.create({
-      _id: `${latest?.key}@${(latest?.rev ?? 0) + 1}`,
-      key: latest?.key,
-      rev: (latest?.rev ?? 0) + 1,
-      json: JSON.stringify(stored),
-      at: new Date(),
+    const storage = new MongoStorage(dbA.connection);
+    const person = await personOf(dbA, user);
+    const key = `person/${person}`;
+    const stored = (await storage.read([key]))[key];
+    expect(stored).toBeTruthy();
+    await storage.write({
+      [key]: {
+        ...stored,
+        meta: { version: 0 },
+        dialogs: { dialogStack: [{ id: 'a-dialog-that-no-longer-exists', state: {} }] },
+      },
     });
     const replies = texts(await b.say(user, 'numérique'));
     expect(replies).toMatch(/Tandem a été mis à jour/);

@@ -61,3 +61,30 @@ describe.each(implementations)('Storage contract: %s', (_name, make) => {
     expect((await storage.read(['k4'])).k4.n).toBe(5);
   });
 });
+
+describe('MongoStorage across processes', () => {
+  it('serves the other instance’s writes and refuses a write based on a stale cached read', async () => {
+    const db = await useTestDb('storage2');
+    const a = new MongoStorage(db.connection);
+    const b = new MongoStorage(db.connection);
+    await a.write({ shared: { n: 1 } });
+    const readByB = (await b.read(['shared'])).shared;
+    expect(readByB?.n).toBe(1);
+    const readByA = (await a.read(['shared'])).shared;
+    await b.write({ shared: { ...readByB, n: 2 } });
+    // a's cache still holds n: 1 at the old revision: its write must conflict, then a re-read sees n: 2.
+    await expect(a.write({ shared: { ...readByA, n: 3 } })).rejects.toThrow(/changed since it was read/);
+    expect((await a.read(['shared'])).shared?.n).toBe(2);
+  });
+
+  it('finds the last revision from the stored head when it has no hint of its own', async () => {
+    const db = await useTestDb('storage3');
+    const writer = new MongoStorage(db.connection);
+    for (let i = 1; i <= 6; i++) {
+      const current = (await writer.read(['k'])).k;
+      await writer.write({ k: { ...(current ?? {}), n: i } });
+    }
+    const fresh = new MongoStorage(db.connection);
+    expect((await fresh.read(['k'])).k).toMatchObject({ n: 6, eTag: '6' });
+  });
+});

@@ -73,7 +73,7 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(post.status).toBe(200);
     expect(post.body.id).toMatch(/\|0000001$/);
 
-    const first = await botReplies(gen.conversationId, gen.token, '0');
+    const first = await botReplies(gen.conversationId, gen.token, '0', 2);
     expect(first.activities[0].text).toBe('Bonjour');
     expect(first.activities[0].from.id).not.toBe('someone-else');
     expect(first.fromBot[0].text).toMatch(/bienvenue sur Tandem/);

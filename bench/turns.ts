@@ -1,0 +1,248 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import { freePort } from '../bot/db/ferretdb.js';
+import { bareTurnsPerSecond } from './bare.js';
+
+const SECRET = 'bench-webchat-secret-0123456789';
+
+/** The mentee onboarding as a user types it: 17 turns from hello to the accepted charter. */
+const SCRIPT = [
+  'Bonjour',
+  'oui',
+  '26-35',
+  'Léa',
+  "demandeuse d'emploi",
+  'emploi',
+  'numérique et commerce',
+  "c'est tout",
+  'Aubagne',
+  'le soir',
+  "c'est tout",
+  'visio',
+  'français',
+  "c'est tout",
+  'Relire mon CV et préparer mes entretiens.',
+  "c'est correct",
+  "j'accepte",
+];
+
+interface Stats {
+  turns: number;
+  errors: number;
+  latencies: number[];
+}
+
+/** One simulated web chat user: a Direct Line conversation with its WebSocket. */
+class Session {
+  private replied = new Set<string>();
+  private waiters = new Map<string, () => void>();
+  private constructor(
+    private readonly base: string,
+    readonly conversationId: string,
+    private readonly token: string,
+    private readonly ws: WebSocket,
+  ) {
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (!text) return;
+      const set = JSON.parse(text) as { activities: Array<{ from: { id: string }; replyToId?: string }> };
+      for (const a of set.activities) {
+        if (a.from.id !== 'tandem' || !a.replyToId) continue;
+        this.replied.add(a.replyToId);
+        this.waiters.get(a.replyToId)?.();
+      }
+    });
+  }
+
+  static async open(base: string): Promise<Session> {
+    const gen = await post(`${base}/v3/directline/tokens/generate`, SECRET);
+    const conv = await post(`${base}/v3/directline/conversations`, gen.token);
+    const ws = new WebSocket(conv.streamUrl);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return new Session(base, gen.conversationId, gen.token, ws);
+  }
+
+  /** Posts a message and resolves with the time until the bot's first reply to it, in ms. */
+  async turn(text: string): Promise<number> {
+    const started = performance.now();
+    const { id } = await post(
+      `${this.base}/v3/directline/conversations/${this.conversationId}/activities`,
+      this.token,
+      {
+        type: 'message',
+        text,
+      },
+    );
+    if (!this.replied.has(id)) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no reply in 15 s')), 15_000);
+        this.waiters.set(id, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.waiters.delete(id);
+    return performance.now() - started;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+async function post(url: string, token: string, body?: unknown) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Users go through the onboarding again and again until the time is up. */
+async function load(base: string, users: number, thinkMs: number, durationMs: number): Promise<Stats> {
+  const stats: Stats = { turns: 0, errors: 0, latencies: [] };
+  const until = performance.now() + durationMs;
+  const user = async (i: number) => {
+    await sleep((i / users) * Math.min(thinkMs || 1000, 1000));
+    while (performance.now() < until) {
+      let session: Session | undefined;
+      try {
+        session = await Session.open(base);
+        for (const text of SCRIPT) {
+          if (performance.now() >= until) break;
+          stats.latencies.push(await session.turn(text));
+          stats.turns++;
+          if (thinkMs) await sleep(thinkMs);
+        }
+      } catch {
+        stats.errors++;
+        await sleep(200);
+      } finally {
+        session?.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: users }, (_, i) => user(i)));
+  return stats;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function summarize(stats: Stats, durationMs: number) {
+  const sorted = [...stats.latencies].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    turns_per_s: r(stats.turns / (durationMs / 1000)),
+    p50_ms: r(percentile(sorted, 50)),
+    p95_ms: r(percentile(sorted, 95)),
+    p99_ms: r(percentile(sorted, 99)),
+    errors: stats.errors,
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** The app as `npm start` runs it, with its own embedded database in a throwaway folder. */
+async function startApp(): Promise<{ base: string; child: ChildProcess; dataDir: string }> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', WEBCHAT_SECRET: SECRET },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return { base, child, dataDir };
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error('the app did not become ready');
+}
+
+async function conversationsTo(base: string, target: number, already: number): Promise<void> {
+  let made = already;
+  const worker = async () => {
+    while (made < target) {
+      made++;
+      const s = await Session.open(base);
+      await s.turn('Bonjour');
+      s.close();
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+}
+
+export async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+  const durationMs = seconds * 1000;
+  const { base, child, dataDir } = await startApp();
+  const pid = child.pid ?? 0;
+  try {
+    await load(base, 20, 0, 3000); // warm-up
+    const open: Record<string, ReturnType<typeof summarize>> = {};
+    for (const users of [50, 200, 500]) {
+      open[users] = summarize(await load(base, users, 1000, durationMs), durationMs);
+      console.log(`open loop, ${users} users, 1 s think time:`, JSON.stringify(open[users]));
+    }
+    const closed = summarize(await load(base, 200, 0, durationMs), durationMs);
+    console.log('closed loop, 200 users:', JSON.stringify(closed));
+    const bare = Math.round(await bareTurnsPerSecond(200, SCRIPT.length, Math.min(durationMs, 10_000)));
+    console.log(`bare botbuilder-dialogs, MemoryStorage, in process, 200 conversations: ${bare} turns/s`);
+    const rssAfterRun = rssMb(pid);
+
+    const started = await countConversations(base);
+    await conversationsTo(base, 1000, started);
+    const rss1k = rssMb(pid);
+    await conversationsTo(base, 10_000, 1000);
+    const rss10k = rssMb(pid);
+    console.log(
+      `RSS: ${rssAfterRun} MB after the loads; ${rss1k} MB at 1,000 conversations, ${rss10k} MB at 10,000`,
+    );
+
+    const at200 = open[200] ?? closed;
+    console.log(
+      JSON.stringify({
+        users: 200,
+        turns_per_s: at200.turns_per_s,
+        p50_ms: at200.p50_ms,
+        p95_ms: at200.p95_ms,
+        p99_ms: at200.p99_ms,
+        closed_loop_turns_per_s: closed.turns_per_s,
+        bare_turns_per_s: bare,
+        ratio_vs_bare: Math.round((closed.turns_per_s / bare) * 1000) / 1000,
+        open_50: open[50],
+        open_500: open[500],
+        rss_mb_after_run: rssAfterRun,
+        rss_mb_1k_conversations: rss1k,
+        rss_mb_10k_conversations: rss10k,
+        seconds_per_load: seconds,
+      }),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Conversations already made by the loads (each load opens many). */
+async function countConversations(_base: string): Promise<number> {
+  return 0;
+}

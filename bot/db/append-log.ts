@@ -1,0 +1,126 @@
+import type { Connection } from 'mongoose';
+import { type LogEntryDoc, logModels } from '../../models/log-entry.js';
+import { isDuplicateKey } from '../errors.js';
+import { Lru } from './lru.js';
+
+export interface Entry<T> {
+  seq: number;
+  value: T;
+}
+
+/**
+ * Append-only logs, one per key, with contiguous sequence numbers from 1. Every read and write is
+ * by `_id`; the head of a log is found from a hint (this process's cache, else the heads
+ * collection) by probing forward, since the hint may lag but never runs ahead.
+ */
+export class AppendLog<T> {
+  private readonly entries;
+  private readonly heads;
+  private readonly known: Lru<string, number>;
+
+  constructor(conn: Connection, collection: string, cacheSize = 20_000) {
+    const m = logModels(conn, collection);
+    this.entries = m.entries;
+    this.heads = m.heads;
+    this.known = new Lru(cacheSize);
+  }
+
+  static id(key: string, seq: number): string {
+    return `${key}#${seq}`;
+  }
+
+  async get(key: string, seq: number): Promise<T | undefined> {
+    if (seq < 1) return undefined;
+    const doc = await this.entries.findById(AppendLog.id(key, seq)).lean<LogEntryDoc>();
+    return doc ? (JSON.parse(doc.json) as T) : undefined;
+  }
+
+  /** The last entry of the log, or undefined when it is empty. */
+  async last(key: string): Promise<Entry<T> | undefined> {
+    const cached = this.known.get(key);
+    const fromCache = cached === undefined ? undefined : await this.forwardFrom(key, cached);
+    if (fromCache) return fromCache;
+    // No hint in this process, or it pointed at a pruned entry: start from the stored head.
+    const head = (await this.heads.findById(key).lean<{ seq: number }>())?.seq ?? 0;
+    return this.forwardFrom(key, head);
+  }
+
+  /** From a seq known to exist (or 0), probes forward to the end. Undefined if the start is gone. */
+  private async forwardFrom(key: string, start: number): Promise<Entry<T> | undefined> {
+    let seq = start;
+    let value = seq > 0 ? await this.get(key, seq) : undefined;
+    if (seq > 0 && value === undefined) return undefined;
+    for (;;) {
+      const next = await this.get(key, seq + 1);
+      if (next === undefined) break;
+      seq++;
+      value = next;
+    }
+    if (seq > 0) this.known.set(key, seq);
+    return value === undefined ? undefined : { seq, value };
+  }
+
+  /** Entries after `seq`, oldest first, at most `limit`. */
+  async after(key: string, seq: number, limit = 100): Promise<Array<Entry<T>>> {
+    const out: Array<Entry<T>> = [];
+    for (let s = seq + 1; out.length < limit; s++) {
+      const value = await this.get(key, s);
+      if (value === undefined) break;
+      out.push({ seq: s, value });
+    }
+    return out;
+  }
+
+  /**
+   * Writes entry `seq` if nobody did: true when this call wrote it, false when it already existed
+   * (another writer won the race). The head hint is moved every `headEvery` entries.
+   */
+  async tryAppend(key: string, seq: number, value: T, headEvery = 1): Promise<boolean> {
+    try {
+      await this.entries.create({ _id: AppendLog.id(key, seq), json: JSON.stringify(value), at: new Date() });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      this.known.delete(key);
+      return false;
+    }
+    this.known.set(key, seq);
+    if (seq % headEvery === 0 || seq === 1) {
+      await this.heads.updateOne({ _id: key }, { $max: { seq } }, { upsert: true }).catch((err) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Appends at the end, whatever the end is now, and returns the seq written. `value` may be built
+   * from the seq (an id that carries it). The end comes from this process's hint when it has one:
+   * no read at all in the common case, a retry when another process appended meanwhile.
+   */
+  async append(key: string, value: T | ((seq: number) => T), headEvery = 16): Promise<Entry<T>> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const seq = (this.known.get(key) ?? (await this.last(key))?.seq ?? 0) + 1;
+      const built = typeof value === 'function' ? (value as (seq: number) => T)(seq) : value;
+      if (await this.tryAppend(key, seq, built, headEvery)) return { seq, value: built };
+    }
+    throw new Error(`could not append to log ${key}: too much contention`);
+  }
+
+  /** A new log starts empty: lets a creator skip the first probe. */
+  markEmpty(key: string): void {
+    this.known.set(key, 0);
+  }
+
+  /** Removes one entry (older revisions that are no longer needed). */
+  async remove(key: string, seq: number): Promise<void> {
+    if (seq >= 1) await this.entries.deleteOne({ _id: AppendLog.id(key, seq) });
+  }
+
+  /** Forgets a whole log: its last `depth` entries (those not pruned already), and the head. */
+  async drop(key: string, depth = Number.POSITIVE_INFINITY): Promise<void> {
+    const last = (await this.last(key))?.seq ?? 0;
+    for (let s = last; s >= 1 && last - s < depth; s--) await this.remove(key, s);
+    await this.heads.deleteOne({ _id: key });
+    this.known.delete(key);
+  }
+}
