@@ -18,11 +18,24 @@ export class AppendLog<T> {
   private readonly heads;
   private readonly known: Lru<string, number>;
 
-  constructor(conn: Connection, collection: string, cacheSize = 20_000) {
+  private readonly headEvery: number;
+  private readonly prune: boolean;
+
+  /**
+   * The stored head moves every `headEvery` entries. With `prune`, entries below the previous
+   * head are removed when it moves, so a log keeps between `headEvery` and `2 × headEvery` entries.
+   */
+  constructor(
+    conn: Connection,
+    collection: string,
+    opts: { headEvery?: number; prune?: boolean; cacheSize?: number } = {},
+  ) {
+    this.headEvery = opts.headEvery ?? 16;
+    this.prune = opts.prune ?? false;
+    this.known = new Lru(opts.cacheSize ?? 20_000);
     const m = logModels(conn, collection);
     this.entries = m.entries;
     this.heads = m.heads;
-    this.known = new Lru(cacheSize);
   }
 
   static id(key: string, seq: number): string {
@@ -40,9 +53,15 @@ export class AppendLog<T> {
     const cached = this.known.get(key);
     const fromCache = cached === undefined ? undefined : await this.forwardFrom(key, cached);
     if (fromCache) return fromCache;
-    // No hint in this process, or it pointed at a pruned entry: start from the stored head.
-    const head = (await this.heads.findById(key).lean<{ seq: number }>())?.seq ?? 0;
-    return this.forwardFrom(key, head);
+    // No hint in this process, or it pointed at a pruned entry: start from the stored head. Entries
+    // at and above the stored head are never pruned; a head read just before it moved may point at
+    // a pruned one, so read it again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const head = (await this.heads.findById(key).lean<{ seq: number }>())?.seq ?? 0;
+      const found = await this.forwardFrom(key, head);
+      if (found || head === 0) return found;
+    }
+    throw new Error(`log ${key}: its stored head keeps pointing at pruned entries`);
   }
 
   /** From a seq known to exist (or 0), probes forward to the end. Undefined if the start is gone. */
@@ -73,9 +92,9 @@ export class AppendLog<T> {
 
   /**
    * Writes entry `seq` if nobody did: true when this call wrote it, false when it already existed
-   * (another writer won the race). The head hint is moved every `headEvery` entries.
+   * (another writer won the race).
    */
-  async tryAppend(key: string, seq: number, value: T, headEvery = 1): Promise<boolean> {
+  async tryAppend(key: string, seq: number, value: T): Promise<boolean> {
     try {
       await this.entries.create({ _id: AppendLog.id(key, seq), json: JSON.stringify(value), at: new Date() });
     } catch (err) {
@@ -84,12 +103,18 @@ export class AppendLog<T> {
       return false;
     }
     this.known.set(key, seq);
-    if (seq % headEvery === 0 || seq === 1) {
-      await this.heads.updateOne({ _id: key }, { $max: { seq } }, { upsert: true }).catch((err) => {
-        if (!isDuplicateKey(err)) throw err;
-      });
-    }
+    if (seq % this.headEvery === 0 || seq === 1) await this.moveHead(key, seq);
     return true;
+  }
+
+  private async moveHead(key: string, seq: number): Promise<void> {
+    await this.heads.updateOne({ _id: key }, { $max: { seq } }, { upsert: true }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+    if (!this.prune) return;
+    // Strictly below the previous head: a reader that has just read that head still finds it.
+    const previous = seq - this.headEvery;
+    for (let s = previous - 1; s >= previous - this.headEvery && s >= 1; s--) await this.remove(key, s);
   }
 
   /**
@@ -97,11 +122,11 @@ export class AppendLog<T> {
    * from the seq (an id that carries it). The end comes from this process's hint when it has one:
    * no read at all in the common case, a retry when another process appended meanwhile.
    */
-  async append(key: string, value: T | ((seq: number) => T), headEvery = 16): Promise<Entry<T>> {
+  async append(key: string, value: T | ((seq: number) => T)): Promise<Entry<T>> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const seq = (this.known.get(key) ?? (await this.last(key))?.seq ?? 0) + 1;
       const built = typeof value === 'function' ? (value as (seq: number) => T)(seq) : value;
-      if (await this.tryAppend(key, seq, built, headEvery)) return { seq, value: built };
+      if (await this.tryAppend(key, seq, built)) return { seq, value: built };
     }
     throw new Error(`could not append to log ${key}: too much contention`);
   }
@@ -116,9 +141,10 @@ export class AppendLog<T> {
     if (seq >= 1) await this.entries.deleteOne({ _id: AppendLog.id(key, seq) });
   }
 
-  /** Forgets a whole log: its last `depth` entries (those not pruned already), and the head. */
-  async drop(key: string, depth = Number.POSITIVE_INFINITY): Promise<void> {
+  /** Forgets a whole log: its entries (those not pruned already), and the head. */
+  async drop(key: string): Promise<void> {
     const last = (await this.last(key))?.seq ?? 0;
+    const depth = this.prune ? 2 * this.headEvery : Number.POSITIVE_INFINITY;
     for (let s = last; s >= 1 && last - s < depth; s--) await this.remove(key, s);
     await this.heads.deleteOne({ _id: key });
     this.known.delete(key);

@@ -6,14 +6,12 @@ import { Lru } from './lru.js';
 
 type Item = Record<string, unknown>;
 
-/** Revisions kept per key: the last and the one before. */
-const KEPT = 2;
 
 /**
  * botbuilder's Storage on MongoDB. Each key is an append-only log of revisions (bot/db/append-log.ts);
  * the eTag is the revision number. A write carrying an eTag appends the next revision and throws a
  * ConflictError when another writer appended it first; `*` or no eTag writes unconditionally
- * (botbuilder's contract). The revision before last is kept, older ones are removed.
+ * (botbuilder's contract). Between 8 and 16 recent revisions are kept, older ones are removed.
  *
  * Reads are served from a bounded cache of the last revision this process saw. A stale entry
  * (another process wrote since) cannot do harm: the write based on it conflicts, the entry is
@@ -24,7 +22,7 @@ export class MongoStorage implements Storage {
   private readonly cache: Lru<string, { rev: number; json: string }>;
 
   constructor(conn: Connection, cacheSize = 5000) {
-    this.log = new AppendLog<Item>(conn, 'bot_state');
+    this.log = new AppendLog<Item>(conn, 'bot_state', { headEvery: 8, prune: true });
     this.cache = new Lru(cacheSize);
   }
 
@@ -53,10 +51,10 @@ export class MongoStorage implements Storage {
     const { eTag, ...data } = item;
     let rev: number;
     if (eTag === undefined || eTag === '*') {
-      rev = (await this.log.append(key, data, 1)).seq;
+      rev = (await this.log.append(key, data)).seq;
     } else {
       rev = Number(eTag) + 1;
-      if (!Number.isInteger(rev) || !(await this.log.tryAppend(key, rev, data, 1))) {
+      if (!Number.isInteger(rev) || !(await this.log.tryAppend(key, rev, data))) {
         this.cache.delete(key);
         throw new ConflictError(`state ${key} changed since it was read`, 'storage.write');
       }
@@ -64,14 +62,13 @@ export class MongoStorage implements Storage {
     this.cache.set(key, { rev, json: JSON.stringify(data) });
     // The writer may save again in the same turn: give it the new revision.
     item.eTag = String(rev);
-    await this.log.remove(key, rev - KEPT);
   }
 
   async delete(keys: string[]): Promise<void> {
     await Promise.all(
       keys.map(async (key) => {
         this.cache.delete(key);
-        await this.log.drop(key, KEPT);
+        await this.log.drop(key);
       }),
     );
   }

@@ -8,6 +8,7 @@ import {
   personModel,
   type Role,
 } from '../../models/person.js';
+import { Lru } from '../db/lru.js';
 import { isDuplicateKey } from '../errors.js';
 
 export interface Resolved {
@@ -20,6 +21,8 @@ export interface Resolved {
 export class PeopleService {
   private readonly people;
   private readonly identities;
+  /** identity id -> person id. Identities are only ever created, never moved: safe to cache. */
+  private readonly known = new Lru<string, IdentityDoc>(20_000);
 
   constructor(conn: Connection) {
     this.people = personModel(conn);
@@ -38,10 +41,14 @@ export class PeopleService {
     locale: string;
   }): Promise<Resolved> {
     const _id = identityId(input.channel, input.userId);
-    const identity = await this.identities.findById(_id).lean<IdentityDoc>();
+    const identity = this.known.get(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
     if (identity) {
       const person = await this.people.findById(identity.personId).lean<PersonDoc>();
-      if (person) return { person, identity, isNew: false };
+      if (person) {
+        this.known.set(_id, identity);
+        return { person, identity, isNew: false };
+      }
+      this.known.delete(_id);
     }
     const now = new Date();
     const person = await this.people.create({
@@ -65,6 +72,7 @@ export class PeopleService {
     try {
       if (identity) await this.identities.replaceOne({ _id }, fresh);
       else await this.identities.create(fresh);
+      this.known.set(_id, fresh);
       return { person: person.toObject(), identity: fresh, isNew: true };
     } catch (err) {
       await this.people.deleteOne({ _id: person._id });

@@ -138,22 +138,26 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     };
     const clientActivityId = (body.channelData as { clientActivityID?: unknown } | undefined)
       ?.clientActivityID;
-    const { activity } = await store.append(conv._id, {
-      type: body.type,
-      text: body.text?.slice(0, MAX_TEXT),
-      value: body.value,
-      name: body.name,
-      attachments: body.attachments,
-      locale: body.locale,
-      channelData:
-        typeof clientActivityId === 'string'
-          ? { clientActivityID: clientActivityId.slice(0, 100) }
-          : undefined,
-      channelId: 'directline',
-      from,
-      conversation: { id: conv._id, isGroup: false, conversationType: 'personal', name: '' },
-      timestamp: new Date(),
-    });
+    const {
+      activities: [activity = {}],
+    } = await store.append(conv._id, [
+      {
+        type: body.type,
+        text: body.text?.slice(0, MAX_TEXT),
+        value: body.value,
+        name: body.name,
+        attachments: body.attachments,
+        locale: body.locale,
+        channelData:
+          typeof clientActivityId === 'string'
+            ? { clientActivityID: clientActivityId.slice(0, 100) }
+            : undefined,
+        channelId: 'directline',
+        from,
+        conversation: { id: conv._id, isGroup: false, conversationType: 'personal', name: '' },
+        timestamp: new Date(),
+      },
+    ]);
     res.json(200, { id: activity.id });
     if (body.type !== 'message' && body.type !== 'event') return;
     // Processed after the answer, as Direct Line does; shutdown waits for it.

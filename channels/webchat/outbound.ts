@@ -21,19 +21,20 @@ export class WebchatOutbound implements ChannelOutbound {
     activities: Partial<Activity>[],
   ): Promise<ResourceResponse[]> {
     const conversationId = ref.conversation?.id ?? '';
-    const out: ResourceResponse[] = [];
-    for (const a of activities) {
-      const { activity } = await this.store.append(conversationId, {
+    const timestamp = new Date();
+    const stored = await this.store.append(
+      conversationId,
+      activities.map((a) => ({
         ...a,
         channelId: 'directline',
         conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
         from: BOT,
         recipient: ref.user,
         replyToId: ref.activityId,
-        timestamp: new Date(),
-      });
-      out.push({ id: activity.id ?? '' });
-    }
+        timestamp,
+      })),
+    );
+    const out: ResourceResponse[] = stored.activities.map((a) => ({ id: a.id ?? '' }));
     return out;
   }
 }

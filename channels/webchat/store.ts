@@ -23,14 +23,15 @@ const PAGE = 100;
 export class WebchatStore {
   readonly events = new EventEmitter();
   private readonly conversations;
-  private readonly log: AppendLog<Partial<Activity>>;
+  /** One entry per append: the activities posted together (a user's message, or a turn's replies). */
+  private readonly log: AppendLog<Partial<Activity>[]>;
   private readonly queue = new KeyedQueue();
   /** A conversation's user never changes: cache it. */
   private readonly users = new Lru<string, WebchatConversationDoc>(20_000);
 
   constructor(conn: Connection) {
     this.conversations = webchatConversationModel(conn);
-    this.log = new AppendLog(conn, 'webchat_activities');
+    this.log = new AppendLog(conn, 'webchat_activities', { headEvery: 16 });
     this.events.setMaxListeners(0);
   }
 
@@ -51,21 +52,26 @@ export class WebchatStore {
     return doc;
   }
 
-  /** Appends an activity and returns it with its id (`<conversation>|<seq>`) and seq. */
+  /**
+   * Appends activities as one entry, whose seq is the new watermark, and returns them with their
+   * ids (`<conversation>|<seq>` and `<conversation>|<seq>.<n>` for the next ones of the entry).
+   * Emits 'append' (conversationId, seq, activities) for this process's sockets.
+   */
   append(
     conversationId: string,
-    activity: Partial<Activity>,
-  ): Promise<{ activity: Partial<Activity>; seq: number }> {
+    activities: Partial<Activity>[],
+  ): Promise<{ activities: Partial<Activity>[]; seq: number }> {
     // One append at a time per conversation in this process; across processes the log's unique
     // ids hand each seq out once.
     return this.queue.run(conversationId, async () => {
-      const { seq, value } = await this.log.append(
-        conversationId,
-        (n) => ({ ...activity, id: `${conversationId}|${String(n).padStart(7, '0')}` }),
-        16,
+      const { seq, value } = await this.log.append(conversationId, (n) =>
+        activities.map((a, i) => ({
+          ...a,
+          id: `${conversationId}|${String(n).padStart(7, '0')}${i ? `.${i}` : ''}`,
+        })),
       );
-      this.events.emit('append', conversationId);
-      return { activity: value, seq };
+      this.events.emit('append', conversationId, seq, value);
+      return { activities: value, seq };
     });
   }
 
@@ -73,7 +79,7 @@ export class WebchatStore {
   async after(conversationId: string, watermark: number): Promise<ActivitySet> {
     const entries = await this.log.after(conversationId, watermark, PAGE);
     return {
-      activities: entries.map((e) => e.value),
+      activities: entries.flatMap((e) => e.value),
       watermark: String(entries.at(-1)?.seq ?? watermark),
     };
   }

@@ -1,5 +1,6 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Activity } from 'botbuilder';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../bot/log.js';
 import { originAllowed } from './http.js';
@@ -42,11 +43,17 @@ export class DirectLineStream {
     private readonly deps: StreamDeps,
   ) {
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    deps.store.events.on('append', (conversationId: string) => {
+    deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
       for (const sub of this.subs) {
         if (sub.conversationId !== conversationId) continue;
         this.heard.add(sub);
-        this.catchUp(sub);
+        // The common case, the next entry of a socket that is up to date: no read needed.
+        if (!sub.busy && sub.watermark === seq - 1 && sub.socket.readyState === sub.socket.OPEN) {
+          sub.socket.send(JSON.stringify({ activities, watermark: String(seq) }));
+          sub.watermark = seq;
+        } else {
+          this.catchUp(sub);
+        }
       }
     });
     this.timers.push(setInterval(() => void this.poll(), POLL_MS).unref());

@@ -272,35 +272,37 @@ describe('the web chat widget in a browser', () => {
     const bot = { id: 'tandem', name: 'Tandem', role: 'bot' };
     const typing = page.locator('.tandem-typing');
     await typing.waitFor({ state: 'hidden' });
-    await app.webchat.store.append(conversationId, { type: 'typing', from: bot, timestamp: new Date() });
+    await app.webchat.store.append(conversationId, [{ type: 'typing', from: bot, timestamp: new Date() }]);
     await typing.waitFor({ state: 'visible', timeout: STEP_MS });
     expect(await typing.textContent()).toContain('Tandem écrit…');
     const url = 'https://tandem.example.org/mentors/karim';
-    await app.webchat.store.append(conversationId, {
-      type: 'message',
-      from: bot,
-      timestamp: new Date(),
-      text: 'Voici un mentor pour vous :',
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.hero',
-          content: {
-            title: 'Karim, développeur',
-            subtitle: 'Numérique · Aubagne',
-            text: '<img src=x onerror="window.__pwned=1">15 ans de métier.',
-            buttons: [
-              {
-                type: 'messageBack',
-                title: 'Choisir Karim',
-                text: 'Choisir Karim',
-                value: { q: 'x', v: 'karim' },
-              },
-              { type: 'openUrl', title: 'Voir son profil', value: url },
-            ],
+    await app.webchat.store.append(conversationId, [
+      {
+        type: 'message',
+        from: bot,
+        timestamp: new Date(),
+        text: 'Voici un mentor pour vous :',
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.card.hero',
+            content: {
+              title: 'Karim, développeur',
+              subtitle: 'Numérique · Aubagne',
+              text: '<img src=x onerror="window.__pwned=1">15 ans de métier.',
+              buttons: [
+                {
+                  type: 'messageBack',
+                  title: 'Choisir Karim',
+                  text: 'Choisir Karim',
+                  value: { q: 'x', v: 'karim' },
+                },
+                { type: 'openUrl', title: 'Voir son profil', value: url },
+              ],
+            },
           },
-        },
-      ],
-    });
+        ],
+      },
+    ]);
     const card = page.locator('.tandem-card');
     await card.waitFor({ timeout: STEP_MS });
     await typing.waitFor({ state: 'hidden' });

@@ -1,5 +1,6 @@
 import { MemoryStorage, type Storage } from 'botbuilder';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AppendLog } from '../../bot/db/append-log.js';
 import { MongoStorage } from '../../bot/db/mongo-storage.js';
 import { useTestDb } from '../helpers/db.js';
 
@@ -80,11 +81,23 @@ describe('MongoStorage across processes', () => {
   it('finds the last revision from the stored head when it has no hint of its own', async () => {
     const db = await useTestDb('storage3');
     const writer = new MongoStorage(db.connection);
-    for (let i = 1; i <= 6; i++) {
+    for (let i = 1; i <= 40; i++) {
       const current = (await writer.read(['k'])).k;
       await writer.write({ k: { ...(current ?? {}), n: i } });
     }
     const fresh = new MongoStorage(db.connection);
-    expect((await fresh.read(['k'])).k).toMatchObject({ n: 6, eTag: '6' });
+    expect((await fresh.read(['k'])).k).toMatchObject({ n: 40, eTag: '40' });
+  });
+});
+
+describe('AppendLog pruning', () => {
+  it('keeps the recent entries of a pruned log and removes the old ones', async () => {
+    const db = await useTestDb('applog');
+    const log = new AppendLog<{ n: number }>(db.connection, 'prune_test', { headEvery: 4, prune: true });
+    for (let n = 1; n <= 20; n++) await log.append('k', { n });
+    for (const gone of [1, 4, 8, 12, 15]) expect(await log.get('k', gone)).toBeUndefined();
+    for (const kept of [16, 17, 20]) expect(await log.get('k', kept)).toEqual({ n: kept });
+    const fresh = new AppendLog<{ n: number }>(db.connection, 'prune_test', { headEvery: 4, prune: true });
+    expect(await fresh.last('k')).toEqual({ seq: 20, value: { n: 20 } });
   });
 });
