@@ -162,7 +162,8 @@ function rssMb(pid: number): number {
 async function startApp(): Promise<{ base: string; child: ChildProcess; dataDir: string }> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'], {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : [];
+  const child = spawn(process.execPath, [...prof, '--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'], {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', WEBCHAT_SECRET: SECRET },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -181,9 +182,14 @@ async function conversationsTo(base: string, target: number, already: number): P
   const worker = async () => {
     while (made < target) {
       made++;
-      const s = await Session.open(base);
-      await s.turn('Bonjour');
-      s.close();
+      try {
+        const s = await Session.open(base);
+        await s.turn('Bonjour');
+        s.close();
+      } catch {
+        made--;
+        await sleep(500);
+      }
     }
   };
   await Promise.all(Array.from({ length: 50 }, worker));

@@ -90,7 +90,7 @@ export class Engine {
   private readonly dedupe: Middleware = async (turn, next) => {
     if (!turn.activity?.id) return next();
     try {
-      await this.marks.create({ _id: turn.key, at: new Date() });
+      await this.marks.collection.insertOne({ _id: turn.key as never, at: new Date() });
     } catch (err) {
       if (isDuplicateKey(err)) {
         turn.log?.info('redelivered message dropped');
