@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import { identityId, identityModel } from '../../models/identity.js';
+import { personModel } from '../../models/person.js';
 import { makeTestBot, type TestBot, texts } from '../helpers/bot.js';
 import { useTestDb } from '../helpers/db.js';
 
@@ -157,5 +158,25 @@ describe('mentee onboarding (transcript)', () => {
     expect(texts(await t.say(u, 'je veux la relire'))).toMatch(/charte d'engagement/);
     expect(texts(await t.say(u, 'oui'))).toMatch(/Merci, c'est noté/);
     expect((await personOf(u)).status).toBe('active');
+  });
+
+  it('asks an active mentee to accept the charter again at the next contact when its version changed', async () => {
+    const u = 'newcharter';
+    await onboardUntil(u, 'expectations');
+    await t.press(u, "C'est correct");
+    await t.press(u, "J'accepte la charte");
+    const person = await personOf(u);
+    // As if the accepted version were an older one: what a new version in locales/ looks like to a person.
+    await personModel(db.connection).updateOne(
+      { _id: person._id },
+      { $set: { 'consents.charter.version': '2025-01' } },
+    );
+    const again = texts(await t.say(u, 'Bonjour'));
+    expect(again).toMatch(/La charte du Hub a changé/);
+    expect(again).toMatch(/charte d'engagement de Tandem \(version 2026-11\)/);
+    expect(texts(await t.press(u, "J'accepte la charte"))).toMatch(/Merci, c'est noté/);
+    const records = await t.bot.services.consents.history(person._id);
+    expect(records.filter((r) => r.kind === 'charter' && r.decision === 'accepted')).toHaveLength(2);
+    expect(texts(await t.say(u, 'Bonjour'))).toMatch(/Votre profil est complet/);
   });
 });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../bot/db/ferretdb.js';
 import { freshDbUri } from '../helpers/db.js';
@@ -31,6 +31,22 @@ describe('start-up and shutdown (the real process)', () => {
     const s = run({ PORT: 'abc' });
     expect(await s.exited).toBe(1);
     expect(s.output()).toMatch(/PORT: .*"abc"/);
+  });
+
+  it('says in one line how to get Go or set MONGODB_URI when the embedded database cannot be built', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'tandem-nogo-'));
+    try {
+      // An empty cache (nothing built) and a PATH with node but without Go.
+      const s = run({
+        TANDEM_CACHE_DIR: cacheDir,
+        PATH: dirname(process.execPath),
+        PORT: String(await freePort()),
+      });
+      expect(await s.exited).toBe(1);
+      expect(s.output()).toMatch(/Tandem cannot start: Go is needed once .*install Go.*or set MONGODB_URI/);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('is healthy and ready on a reachable database, and exits 0 on SIGTERM', async () => {
