@@ -163,10 +163,20 @@ async function startApp(): Promise<{ base: string; child: ChildProcess; dataDir:
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : [];
-  const child = spawn(process.execPath, [...prof, '--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', WEBCHAT_SECRET: SECRET },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...prof, '--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        WEBCHAT_SECRET: SECRET,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     try {

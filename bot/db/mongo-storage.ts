@@ -6,7 +6,6 @@ import { Lru } from './lru.js';
 
 type Item = Record<string, unknown>;
 
-
 /**
  * botbuilder's Storage on MongoDB. Each key is an append-only log of revisions (bot/db/append-log.ts);
  * the eTag is the revision number. A write carrying an eTag appends the next revision and throws a
