@@ -63,7 +63,14 @@ class Session {
     const conv = await post(`${base}/v3/directline/conversations`, gen.token);
     const ws = new WebSocket(conv.streamUrl);
     await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error('WebSocket not open in 15 s'));
+      }, 15_000);
+      ws.once('open', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
       ws.once('error', reject);
     });
     return new Session(base, gen.conversationId, gen.token, ws);
@@ -100,6 +107,7 @@ class Session {
 
 async function post(url: string, token: string, body?: unknown) {
   const res = await fetch(url, {
+    signal: AbortSignal.timeout(15_000),
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -202,7 +210,7 @@ async function conversationsTo(base: string, target: number, already: number): P
       }
     }
   };
-  await Promise.all(Array.from({ length: 50 }, worker));
+  await Promise.all(Array.from({ length: 20 }, worker));
 }
 
 export async function main(): Promise<void> {
@@ -210,8 +218,23 @@ export async function main(): Promise<void> {
   const durationMs = seconds * 1000;
   const { base, child, dataDir } = await startApp();
   const pid = child.pid ?? 0;
+  // Interrupted (Ctrl-C, timeout): stop the app too, or it would go on loading the machine.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      child.kill('SIGTERM');
+      process.exit(130);
+    });
+  }
   try {
     await load(base, 20, 0, 3000); // warm-up
+    if (process.env.BENCH_USERS) {
+      // One open-loop level only, for a quick comparison: BENCH_USERS=200 npm run bench -- turns
+      const users = Number(process.env.BENCH_USERS);
+      console.log(
+        JSON.stringify({ users, ...summarize(await load(base, users, 1000, durationMs), durationMs) }),
+      );
+      return;
+    }
     const open: Record<string, ReturnType<typeof summarize>> = {};
     for (const users of [50, 200, 500]) {
       open[users] = summarize(await load(base, users, 1000, durationMs), durationMs);

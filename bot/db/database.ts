@@ -58,7 +58,14 @@ export class Database {
     let delay = 500;
     while (!this.stopped) {
       try {
-        await this.connection.openUri(this.uri, { serverSelectionTimeoutMS: 3000, maxPoolSize: 20 });
+        // Nothing may wait forever: a stuck operation fails the turn (the user is told, the
+        // per-person queue moves on) instead of holding that person's queue for good.
+        await this.connection.openUri(this.uri, {
+          serverSelectionTimeoutMS: 3000,
+          maxPoolSize: 20,
+          waitQueueTimeoutMS: 10_000,
+          socketTimeoutMS: 30_000,
+        });
         this.lastError = '';
         this.log.info({ uri: safeUri(this.uri) }, 'database connected');
         return;

@@ -8,7 +8,10 @@ import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
-const POLL_MS = 2000;
+/** Every second, at most POLL_BUDGET sockets quiet for QUIET_MS are checked for other processes' appends. */
+const POLL_MS = 1000;
+const POLL_BUDGET = 20;
+const QUIET_MS = 10_000;
 const PING_MS = 25_000;
 
 interface Subscription {
@@ -18,6 +21,8 @@ interface Subscription {
   busy: boolean;
   again: boolean;
   alive: boolean;
+  /** When this socket last got something, or was last checked: polls go to the quietest first. */
+  checkedAt: number;
 }
 
 export interface StreamDeps {
@@ -29,14 +34,12 @@ export interface StreamDeps {
 
 /**
  * The Direct Line WebSocket stream: each socket gets the activity sets after its watermark, at
- * once when this process appended them, within two seconds when another process did.
+ * once when this process appended them, within about ten seconds when another process did.
  */
 export class DirectLineStream {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly subs = new Set<Subscription>();
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Sockets that got a local append since the last poll: no need to poll them. */
-  private readonly heard = new Set<Subscription>();
 
   constructor(
     http: HttpServer,
@@ -46,7 +49,7 @@ export class DirectLineStream {
     deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
       for (const sub of this.subs) {
         if (sub.conversationId !== conversationId) continue;
-        this.heard.add(sub);
+        sub.checkedAt = Date.now();
         // The common case, the next entry of a socket that is up to date: no read needed.
         if (!sub.busy && sub.watermark === seq - 1 && sub.socket.readyState === sub.socket.OPEN) {
           sub.socket.send(JSON.stringify({ activities, watermark: String(seq) }));
@@ -97,6 +100,7 @@ export class DirectLineStream {
         busy: false,
         again: false,
         alive: true,
+        checkedAt: Date.now(),
       };
       this.subs.add(sub);
       ws.on('pong', () => {
@@ -135,14 +139,20 @@ export class DirectLineStream {
   }
 
   /**
-   * Finds what other processes appended to the conversations this process streams: one
-   * primary-key read per socket that heard nothing locally since the last poll.
+   * Finds what other processes appended to the conversations this process streams. A socket that
+   * got nothing for QUIET_MS is checked with one primary-key read; a bounded number per second,
+   * so that polling never takes more than a small share of the database. (This process's own
+   * appends reach its sockets at once, without any read.)
    */
   private async poll(): Promise<void> {
-    const quiet = [...this.subs].filter((s) => !s.busy && !this.heard.has(s));
-    this.heard.clear();
+    const now = Date.now();
+    const due = [...this.subs]
+      .filter((s) => !s.busy && now - s.checkedAt >= QUIET_MS)
+      .sort((a, b) => a.checkedAt - b.checkedAt)
+      .slice(0, POLL_BUDGET);
     await Promise.all(
-      quiet.map(async (sub) => {
+      due.map(async (sub) => {
+        sub.checkedAt = now;
         try {
           if (await this.deps.store.hasAfter(sub.conversationId, sub.watermark)) this.catchUp(sub);
         } catch (err) {

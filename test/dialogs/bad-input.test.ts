@@ -4,9 +4,9 @@ import { loadConfig } from '../../bot/config.js';
 import type { Database } from '../../bot/db/database.js';
 import type { ButtonValue } from '../../bot/engine/reply.js';
 import { createI18n } from '../../bot/i18n.js';
-import { identityId, identityModel } from '../../models/identity.js';
 import { makeTestBot, type Reply, type TestBot, texts } from '../helpers/bot.js';
 import { useTestDb } from '../helpers/db.js';
+import { LEA, LEA_PROFILE, personOf, play } from '../helpers/journey.js';
 
 /**
  * Bad input at every kind of step of the mentee onboarding: each gets a kind re-ask of the
@@ -28,38 +28,8 @@ const privacyUrl = loadConfig({ NODE_ENV: 'test' }).privacyNoticeUrl;
 const TECHNICAL = 'Un souci technique';
 const HINT = fr('common:ask.hint');
 
-async function personOf(user: string) {
-  const identity = await identityModel(db.connection).findById(identityId('test', user)).lean();
-  if (!identity) throw new Error(`no identity for ${user}`);
-  const person = await t.bot.services.people.get(identity.personId);
-  if (!person) throw new Error(`no person for ${user}`);
-  return person;
-}
-
 // ---------------------------------------------------------------------------------------------
-// One onboarding, by buttons and typing; each step is named after what it answers.
-
-type Input = string | { press: string };
-
-const JOURNEY: Array<[name: string, input: Input]> = [
-  ['hello', 'Bonjour'],
-  ['consent', { press: "J'accepte" }],
-  ['age', { press: '26 à 35 ans' }],
-  ['firstName', 'Léa'],
-  ['situation', "demandeuse d'emploi"],
-  ['goal', { press: 'Trouver un emploi salarié' }],
-  ['sectors', 'numérique'],
-  ['sectors_done', { press: "C'est tout" }],
-  ['commune', 'Aubagne'],
-  ['availability', 'le soir'],
-  ['availability_done', "c'est tout"],
-  ['format', '3'],
-  ['languages', { press: 'Français' }],
-  ['languages_done', { press: "C'est tout" }],
-  ['expectations', 'Relire mon CV.'],
-  ['summary', { press: "C'est correct" }],
-  ['charter', { press: "J'accepte la charte" }],
-];
+// Léa's onboarding (LEA, in ../helpers/journey.ts), by buttons and typing.
 
 const SUMMARY_LINES = [
   "• Tranche d'âge : 26 à 35 ans",
@@ -74,24 +44,6 @@ const SUMMARY_LINES = [
 ];
 const summaryOf = (expectations: string) =>
   `${fr('onboarding:summary.intro')}\n\n${[...SUMMARY_LINES, `• Attentes : ${expectations}`].join('\n')}`;
-
-function send(user: string, input: Input): Promise<Reply[]> {
-  return typeof input === 'string' ? t.say(user, input) : t.press(user, input.press);
-}
-
-const indexOf = (name: string) => {
-  if (name === 'end') return JOURNEY.length;
-  const i = JOURNEY.findIndex(([n]) => n === name);
-  if (i < 0) throw new Error(`no step ${name}`);
-  return i;
-};
-
-/** Plays the journey from step `from` up to step `to` ('end': all), excluded; returns the last replies. */
-async function play(user: string, to: string, from = 'hello'): Promise<Reply[]> {
-  let replies: Reply[] = [];
-  for (const [, input] of JOURNEY.slice(indexOf(from), indexOf(to))) replies = await send(user, input);
-  return replies;
-}
 
 const noTechnicalError = (replies: Reply[]) => expect(texts(replies)).not.toContain(TECHNICAL);
 
@@ -266,7 +218,7 @@ describe.each(STEPS)('bad input at the $q question ($kind)', (step) => {
 
   it.each(casesOf(step))('$label gets a kind re-ask of the same question', async ({ bad }) => {
     const u = user();
-    const asked = (await play(u, step.at)).at(-1);
+    const asked = (await play(t, u, LEA, { until: step.at })).at(-1);
     expect(asked?.text).toContain(step.prompt);
 
     const replies = await t.say(u, badInput(bad, step));
@@ -278,30 +230,19 @@ describe.each(STEPS)('bad input at the $q question ($kind)', (step) => {
 
   it('keeps every earlier answer after all of them in a row', async () => {
     const u = user();
-    await play(u, step.at);
+    await play(t, u, LEA, { until: step.at });
     for (const { bad } of casesOf(step)) {
       const replies = await t.say(u, badInput(bad, step));
       noTechnicalError(replies);
       expect(replies.at(-1)?.text).toContain(step.prompt);
     }
-    const summary = await play(u, 'summary', step.at);
+    const summary = await play(t, u, LEA, { until: 'summary', from: step.at });
     noTechnicalError(summary);
     expect(summary.map((r) => r.text)).toEqual([summaryOf('Relire mon CV.'), fr('onboarding:summary.ask')]);
-    await play(u, 'end', 'summary');
-    const person = await personOf(u);
+    await play(t, u, LEA, { until: 'end', from: 'summary' });
+    const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('active');
-    expect(person.profile).toEqual({
-      age: '26_35',
-      firstName: 'Léa',
-      situation: 'job_seeker',
-      goal: 'employment',
-      sectors: ['digital'],
-      commune: { code: '13005', name: 'Aubagne', inArea: true },
-      availability: ['evenings'],
-      format: 'both',
-      languages: ['fr'],
-      expectations: 'Relire mon CV.',
-    });
+    expect(person.profile).toEqual(LEA_PROFILE);
   });
 });
 
@@ -317,18 +258,18 @@ describe('HTML in the expectations answer', () => {
     'stores %j as plain text, exactly as typed, and shows it as text in the summary',
     async (typed, stored) => {
       const u = `html-${stored.length}-${typed.length}`;
-      await play(u, 'expectations');
+      await play(t, u, LEA, { until: 'expectations' });
       const summary = await t.say(u, typed);
       noTechnicalError(summary);
       expect(summary[0]?.text).toBe(summaryOf(stored));
       await t.press(u, "C'est correct");
-      expect((await personOf(u)).profile.expectations).toBe(stored);
+      expect((await personOf(t, db.connection, u)).profile.expectations).toBe(stored);
     },
   );
 
   it('refuses an answer of 501 characters and takes one of 500', async () => {
     const u = 'html-limit';
-    await play(u, 'expectations');
+    await play(t, u, LEA, { until: 'expectations' });
     const tooLong = await t.say(u, `${'é'.repeat(500)}!`);
     expect(tooLong[0]?.text).toBe(
       `${fr('common:ask.too_long', { count: 501, max: 500 })}\n\n${fr('onboarding:ask.expectations', { max: 500 })}`,
@@ -343,17 +284,17 @@ describe('HTML in the expectations answer', () => {
 describe('typing instead of pressing a button', () => {
   it.each(['oui', 'ouais', 'ok', "d'accord", 'Oui !'])('"%s" accepts the consent', async (word) => {
     const u = `consent-yes-${word}`;
-    await play(u, 'consent');
+    await play(t, u, LEA, { until: 'consent' });
     expect(texts(await t.say(u, word))).toBe(fr('onboarding:ask.age'));
-    const [consent] = await t.bot.services.consents.history((await personOf(u))._id);
+    const [consent] = await t.bot.services.consents.history((await personOf(t, db.connection, u))._id);
     expect(consent?.decision).toBe('accepted');
   });
 
   it.each(['non', 'pas maintenant', 'Non merci'])('"%s" refuses the consent', async (word) => {
     const u = `consent-no-${word}`;
-    await play(u, 'consent');
+    await play(t, u, LEA, { until: 'consent' });
     expect(texts(await t.say(u, word))).toBe(fr('onboarding:consent.declined'));
-    const person = await personOf(u);
+    const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('declined_consent');
     const [consent] = await t.bot.services.consents.history(person._id);
     expect(consent?.decision).toBe('refused');
@@ -369,9 +310,9 @@ describe('typing instead of pressing a button', () => {
     ['format', 'en personne', 'languages', '• Format : Présentiel'],
   ])('at the %s question, "%s" picks the option', async (at, typed, next, line) => {
     const u = `typed-${at}-${typed}`;
-    await play(u, at);
+    await play(t, u, LEA, { until: at });
     await t.say(u, typed);
-    const summary = await play(u, 'summary', next);
+    const summary = await play(t, u, LEA, { until: 'summary', from: next });
     expect(summary[0]?.text).toContain(line);
   });
 
@@ -382,7 +323,7 @@ describe('typing instead of pressing a button', () => {
     ['1', 'Numérique'],
   ])('at the sectors question, "%s" is understood', async (typed, chosen) => {
     const u = `typed-sectors-${typed}`;
-    await play(u, 'sectors');
+    await play(t, u, LEA, { until: 'sectors' });
     const replies = await t.say(u, typed);
     expect(replies.at(-1)?.text).toBe(
       `${fr('common:ask.selected', { list: chosen })}\n\n${fr('onboarding:ask.sectors', { max: 3 })}`,
@@ -419,11 +360,11 @@ describe('typing instead of pressing a button', () => {
     expect(await say('Zoé')).toMatch(/• Prénom : Zoé/);
     expect(await say('ouais')).toMatch(/charte d'engagement/);
     expect(await say('pas maintenant')).toBe(fr('charter:declined'));
-    expect((await personOf(u)).status).toBe('declined_charter');
+    expect((await personOf(t, db.connection, u)).status).toBe('declined_charter');
     expect(await say('je veux la relire')).toMatch(/charte d'engagement/);
     expect(await say('ok')).toBe(fr('charter:thanks'));
 
-    const person = await personOf(u);
+    const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('active');
     expect(person.profile).toEqual({
       age: '18_25',
@@ -448,7 +389,7 @@ describe('the help hint', () => {
 
   it.each(STEPS)('comes with the third failed attempt at the $q question ($kind)', async (step) => {
     const u = `hint-${step.q}`;
-    await play(u, step.at);
+    await play(t, u, LEA, { until: step.at });
     const reasons = [reasonFor('empty', step), reasonFor('emoji', step), reasonFor('long', step)];
     for (const [i, input] of FAILURES.entries()) {
       const replies = await t.say(u, input);

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import type { ButtonValue } from '../../bot/engine/reply.js';
 import { createI18n } from '../../bot/i18n.js';
-import { identityId, identityModel } from '../../models/identity.js';
 import type { Profile } from '../../models/person.js';
 import { makeTestBot, type Reply, type TestBot, texts } from '../helpers/bot.js';
 import { useTestDb } from '../helpers/db.js';
+import { type Journey, LEA, LEA_PROFILE, personOf, play, send, stepIndex } from '../helpers/journey.js';
 
 /**
  * Global commands at any step of the mentee onboarding, a redelivered message, and two people
@@ -25,51 +25,8 @@ const fr = createI18n().getFixedT('fr');
 const TECHNICAL = 'Un souci technique';
 const CONSENT_ASK = /Acceptez-vous que nous traitions vos données/;
 
-async function personOf(user: string) {
-  const identity = await identityModel(db.connection).findById(identityId('test', user)).lean();
-  if (!identity) throw new Error(`no identity for ${user}`);
-  const person = await t.bot.services.people.get(identity.personId);
-  if (!person) throw new Error(`no person for ${user}`);
-  return person;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Onboardings, by buttons and typing; each step is named after what it answers.
-
-type Input = string | { press: string };
-type Journey = Array<[name: string, input: Input]>;
-
-const LEA: Journey = [
-  ['hello', 'Bonjour'],
-  ['consent', { press: "J'accepte" }],
-  ['age', { press: '26 à 35 ans' }],
-  ['firstName', 'Léa'],
-  ['situation', "demandeuse d'emploi"],
-  ['goal', { press: 'Trouver un emploi salarié' }],
-  ['sectors', 'numérique'],
-  ['sectors_done', { press: "C'est tout" }],
-  ['commune', 'Aubagne'],
-  ['availability', 'le soir'],
-  ['availability_done', "c'est tout"],
-  ['format', '3'],
-  ['languages', { press: 'Français' }],
-  ['languages_done', { press: "C'est tout" }],
-  ['expectations', 'Relire mon CV.'],
-  ['summary', { press: "C'est correct" }],
-  ['charter', { press: "J'accepte la charte" }],
-];
-const LEA_PROFILE: Profile = {
-  age: '26_35',
-  firstName: 'Léa',
-  situation: 'job_seeker',
-  goal: 'employment',
-  sectors: ['digital'],
-  commune: { code: '13005', name: 'Aubagne', inArea: true },
-  availability: ['evenings'],
-  format: 'both',
-  languages: ['fr'],
-  expectations: 'Relire mon CV.',
-};
+// Onboardings, by buttons and typing (Léa's: LEA and LEA_PROFILE, in ../helpers/journey.ts).
 
 const KARIM: Journey = [
   ['hello', 'Salut'],
@@ -110,31 +67,20 @@ function buttonValue(user: string, title: string): ButtonValue {
   return button.value;
 }
 
-/** Sends one step's input: its text, or the value of the button pressed, as a channel would. */
-function send(user: string, input: Input): Promise<Reply[]> {
-  return t.say(user, typeof input === 'string' ? input : buttonValue(user, input.press));
-}
-
-const indexOf = (journey: Journey, name: string) => {
-  if (name === 'end') return journey.length;
-  const i = journey.findIndex(([n]) => n === name);
-  if (i < 0) throw new Error(`no step ${name}`);
-  return i;
-};
-
-/** Plays a journey from step `from` up to step `to` ('end': all), excluded; returns the last replies. */
-async function play(user: string, to: string, from = 'hello', journey = LEA): Promise<Reply[]> {
-  let replies: Reply[] = [];
-  for (const [, input] of journey.slice(indexOf(journey, from), indexOf(journey, to))) {
-    replies = await send(user, input);
-    expect(texts(replies)).not.toContain(TECHNICAL);
-  }
-  return replies;
-}
+/**
+ * Plays a journey (Léa's by default) from step `from` up to step `until` ('end': all), excluded,
+ * checking that no step gets the technical error; returns the last replies.
+ */
+const playChecked = (user: string, until: string, from?: string, journey = LEA): Promise<Reply[]> =>
+  play(t, user, journey, {
+    until,
+    from,
+    check: (replies) => expect(texts(replies)).not.toContain(TECHNICAL),
+  });
 
 /** Plays up to `at` and returns the pending question, as it was asked. */
 async function pendingAt(user: string, at: string): Promise<Reply> {
-  const question = (await play(user, at)).at(-1);
+  const question = (await playChecked(user, at)).at(-1);
   if (!question) throw new Error(`nothing asked before ${at}`);
   return question;
 }
@@ -184,7 +130,7 @@ describe('"aide"', () => {
 
   it('keeps the communes offered, as buttons', async () => {
     const u = newUser('help-communes');
-    await play(u, 'commune');
+    await playChecked(u, 'commune');
     const offered = (await t.say(u, '13100')).at(-1);
     expect(offered?.text).toMatch(/Plusieurs communes correspondent/);
     const again = await t.say(u, 'aide');
@@ -217,7 +163,7 @@ describe('"recommencer"', () => {
       expect(replies[1]?.buttons.map((b) => b.title)).toContain('36 à 45 ans');
       expect(texts(replies)).not.toMatch(CONSENT_ASK);
 
-      const person = await personOf(u);
+      const person = await personOf(t, db.connection, u);
       expect(person.status).toBe('onboarding');
       expect(person.profile).toEqual({});
       const consents = await t.bot.services.consents.history(person._id);
@@ -237,18 +183,18 @@ describe('"recommencer"', () => {
     const replies = await t.say(u, 'recommencer');
     expect(replies.slice(0, 2)).toEqual([reply('common:restart'), reply('onboarding:welcome')]);
     expect(replies[2]?.text).toMatch(CONSENT_ASK);
-    expect(await t.bot.services.consents.history((await personOf(u))._id)).toEqual([]);
+    expect(await t.bot.services.consents.history((await personOf(t, db.connection, u))._id)).toEqual([]);
   });
 
   it('after the onboarding is complete: the profile is asked again from the age question', async () => {
     const u = newUser('restart-active');
-    await play(u, 'end');
-    expect((await personOf(u)).profile).toEqual(LEA_PROFILE);
+    await playChecked(u, 'end');
+    expect((await personOf(t, db.connection, u)).profile).toEqual(LEA_PROFILE);
     expect((await t.say(u, 'recommencer')).map((r) => r.text)).toEqual([
       fr('common:restart'),
       fr('onboarding:ask.age'),
     ]);
-    expect(await personOf(u)).toMatchObject({ status: 'onboarding', profile: {} });
+    expect(await personOf(t, db.connection, u)).toMatchObject({ status: 'onboarding', profile: {} });
   });
 
   it('from the summary: the new summary shows only the new answers', async () => {
@@ -257,12 +203,12 @@ describe('"recommencer"', () => {
     await t.say(u, 'tout recommencer');
     await t.press(u, '36 à 45 ans');
     await t.say(u, 'Zoé');
-    const summary = texts(await play(u, 'summary', 'situation'));
+    const summary = texts(await playChecked(u, 'summary', 'situation'));
     expect(summary).toContain("• Tranche d'âge : 36 à 45 ans");
     expect(summary).toContain('• Prénom : Zoé');
     expect(summary).not.toContain('Léa');
-    await play(u, 'end', 'summary');
-    expect(await personOf(u)).toMatchObject({
+    await playChecked(u, 'end', 'summary');
+    expect(await personOf(t, db.connection, u)).toMatchObject({
       status: 'active',
       profile: { ...LEA_PROFILE, age: '36_45', firstName: 'Zoé' },
     });
@@ -284,13 +230,13 @@ describe('"stop" and "reprendre"', () => {
     async ({ at }) => {
       const u = newUser(`stop-${at}`);
       const pending = await pendingAt(u, at);
-      expect((await personOf(u)).proactive).toBe(true);
+      expect((await personOf(t, db.connection, u)).proactive).toBe(true);
 
       expect(await t.say(u, 'stop')).toEqual([reply('common:stopped')]);
-      expect((await personOf(u)).proactive).toBe(false);
+      expect((await personOf(t, db.connection, u)).proactive).toBe(false);
 
       expect(await t.say(u, 'reprendre')).toEqual([reply('common:resumed'), pending]);
-      expect((await personOf(u)).proactive).toBe(true);
+      expect((await personOf(t, db.connection, u)).proactive).toBe(true);
     },
   );
 
@@ -302,9 +248,9 @@ describe('"stop" and "reprendre"', () => {
     const u = newUser(`stop-${stop}`);
     const pending = await pendingAt(u, 'format');
     expect(await t.say(u, stop)).toEqual([reply('common:stopped')]);
-    expect((await personOf(u)).proactive).toBe(false);
+    expect((await personOf(t, db.connection, u)).proactive).toBe(false);
     expect(await t.say(u, resume)).toEqual([reply('common:resumed'), pending]);
-    expect((await personOf(u)).proactive).toBe(true);
+    expect((await personOf(t, db.connection, u)).proactive).toBe(true);
   });
 });
 
@@ -340,9 +286,13 @@ describe('commands in the middle of the onboarding', () => {
       for (const word of ['aide', 'mes données', 'stop', 'reprendre', 'supprimer mon compte']) {
         expect(texts(await t.say(u, word))).not.toContain(TECHNICAL);
       }
-      await send(u, input);
+      await send(t, u, input);
     }
-    expect(await personOf(u)).toMatchObject({ status: 'active', proactive: true, profile: LEA_PROFILE });
+    expect(await personOf(t, db.connection, u)).toMatchObject({
+      status: 'active',
+      proactive: true,
+      profile: LEA_PROFILE,
+    });
   });
 
   it.each([
@@ -356,8 +306,8 @@ describe('commands in the middle of the onboarding', () => {
     await pendingAt(u, at);
     const replies = await t.say(u, typed);
     expect(texts(replies)).not.toContain(fr('common:help'));
-    const next = LEA[indexOf(LEA, at) + 1]?.[0] ?? 'end';
-    const summary = at === 'expectations' ? replies : await play(u, 'summary', next);
+    const next = LEA[stepIndex(LEA, at) + 1]?.[0] ?? 'end';
+    const summary = at === 'expectations' ? replies : await playChecked(u, 'summary', next);
     expect(summary[0]?.text).toContain(line);
   });
 });
@@ -370,8 +320,8 @@ describe('the same inbound message delivered twice', () => {
     'at the %s step: processed once, the state does not advance',
     async (at) => {
       const u = newUser(`dup-${at}`);
-      await play(u, at);
-      const input = LEA[indexOf(LEA, at)]?.[1] ?? '';
+      await playChecked(u, at);
+      const input = LEA[stepIndex(LEA, at)]?.[1] ?? '';
       // What the channel delivers, twice: the text, or the value of the button pressed.
       const delivered = typeof input === 'string' ? input : buttonValue(u, input.press);
       const id = `dup-${u}`;
@@ -382,18 +332,18 @@ describe('the same inbound message delivered twice', () => {
       expect(t.channel.sent.get(`conv-${u}`)?.length).toBe(sent);
 
       // The next step answers the question the first delivery asked, and the rest goes as usual.
-      await play(u, 'end', LEA[indexOf(LEA, at) + 1]?.[0]);
-      expect(await personOf(u)).toMatchObject({ status: 'active', profile: LEA_PROFILE });
+      await playChecked(u, 'end', LEA[stepIndex(LEA, at) + 1]?.[0]);
+      expect(await personOf(t, db.connection, u)).toMatchObject({ status: 'active', profile: LEA_PROFILE });
     },
   );
 
   it('a typed "2" delivered twice answers the situation only, not the goal asked next', async () => {
     const u = newUser('dup-two');
-    await play(u, 'situation');
+    await playChecked(u, 'situation');
     expect(texts(await t.say(u, '2', { id: 'two-once' }))).toBe(fr('onboarding:ask.goal'));
     expect(await t.say(u, '2', { id: 'two-once' })).toEqual([]);
     expect(texts(await t.press(u, 'Trouver un emploi salarié'))).toMatch(/Dans quels secteurs/);
-    const summary = texts(await play(u, 'summary', 'sectors'));
+    const summary = texts(await playChecked(u, 'summary', 'sectors'));
     expect(summary).toContain('• Situation : En reconversion');
     expect(summary).toContain('• Objectif : Trouver un emploi salarié');
   });
@@ -404,7 +354,7 @@ describe('the same inbound message delivered twice', () => {
 
 describe('two people onboarding at the same time', () => {
   const expectOwn = async (user: string, profile: Profile, other: string) => {
-    expect(await personOf(user)).toMatchObject({ status: 'active', profile });
+    expect(await personOf(t, db.connection, user)).toMatchObject({ status: 'active', profile });
     const seen = (t.channel.sent.get(`conv-${user}`) ?? []).map((a) => a.text ?? '').join('\n');
     expect(seen).toContain(`• Prénom : ${profile.firstName}`);
     expect(seen).toContain(`Merci ${profile.firstName}, votre profil est complet`);
@@ -417,7 +367,7 @@ describe('two people onboarding at the same time', () => {
     const karim = newUser('karim');
     for (const [i, [, leaInput]] of LEA.entries()) {
       const karimInput = KARIM[i]?.[1] ?? '';
-      await Promise.all([send(lea, leaInput), send(karim, karimInput)]);
+      await Promise.all([send(t, lea, leaInput), send(t, karim, karimInput)]);
     }
     await expectOwn(lea, LEA_PROFILE, 'Karim');
     await expectOwn(karim, KARIM_PROFILE, 'Léa');
@@ -426,7 +376,7 @@ describe('two people onboarding at the same time', () => {
   it('each at their own pace, both journeys at once', async () => {
     const lea = newUser('lea');
     const karim = newUser('karim');
-    await Promise.all([play(lea, 'end'), play(karim, 'end', 'hello', KARIM)]);
+    await Promise.all([playChecked(lea, 'end'), playChecked(karim, 'end', 'hello', KARIM)]);
     await expectOwn(lea, LEA_PROFILE, 'Karim');
     await expectOwn(karim, KARIM_PROFILE, 'Léa');
   });

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
-import { identityId, identityModel } from '../../models/identity.js';
 import { personModel } from '../../models/person.js';
 import { makeTestBot, type TestBot, texts } from '../helpers/bot.js';
 import { useTestDb } from '../helpers/db.js';
+import { type Input, type Journey, LEA, personOf, play } from '../helpers/journey.js';
 
 let db: Database;
 let t: TestBot;
@@ -13,38 +13,12 @@ beforeAll(async () => {
   t = makeTestBot(db.connection);
 });
 
-async function personOf(user: string) {
-  const identity = await identityModel(db.connection).findById(identityId('test', user)).lean();
-  if (!identity) throw new Error(`no identity for ${user}`);
-  const person = await t.bot.services.people.get(identity.personId);
-  if (!person) throw new Error(`no person for ${user}`);
-  return person;
-}
-
-/** Runs the onboarding up to (and including) the answer to `until`, by buttons and typing. */
-async function onboardUntil(user: string, until: string) {
-  const steps: Array<[string, () => Promise<unknown>]> = [
-    ['hello', () => t.say(user, 'Bonjour')],
-    ['consent', () => t.press(user, "J'accepte")],
-    ['age', () => t.press(user, '26 à 35 ans')],
-    ['firstName', () => t.say(user, 'Léa')],
-    ['situation', () => t.say(user, "demandeuse d'emploi")],
-    ['goal', () => t.press(user, 'Trouver un emploi salarié')],
-    ['sectors', () => t.say(user, 'numérique et commerce')],
-    ['sectors_done', () => t.press(user, "C'est tout")],
-    ['commune', () => t.say(user, 'Aubagne')],
-    ['availability', () => t.say(user, 'le soir')],
-    ['availability_done', () => t.say(user, "c'est tout")],
-    ['format', () => t.say(user, '3')],
-    ['languages', () => t.press(user, 'Français')],
-    ['languages_done', () => t.press(user, "C'est tout")],
-    ['expectations', () => t.say(user, 'Relire mon CV et préparer mes entretiens.')],
-  ];
-  for (const [name, step] of steps) {
-    await step();
-    if (name === until) return;
-  }
-}
+/** Léa's journey (LEA), but with two sectors and longer expectations, as in the transcript below. */
+const CHANGED: Record<string, Input> = {
+  sectors: 'numérique et commerce',
+  expectations: 'Relire mon CV et préparer mes entretiens.',
+};
+const JOURNEY: Journey = LEA.map(([name, input]) => [name, CHANGED[name] ?? input]);
 
 describe('mentee onboarding (transcript)', () => {
   it('welcomes, asks consent, then the whole profile, summary, charter and says what comes next', async () => {
@@ -87,7 +61,7 @@ describe('mentee onboarding (transcript)', () => {
     const done = texts(await t.press(u, "J'accepte la charte"));
     expect(done).toMatch(/Merci Léa, votre profil est complet/);
 
-    const person = await personOf(u);
+    const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('active');
     expect(person.profile).toMatchObject({
       age: '26_35',
@@ -113,7 +87,8 @@ describe('mentee onboarding (transcript)', () => {
 
   it('lets the mentee change any single answer from the summary, then shows the summary again', async () => {
     const u = 'editor';
-    await onboardUntil(u, 'expectations');
+    // Up to (and including) the answer to the expectations question: the summary is pending.
+    await play(t, u, JOURNEY, { until: 'summary' });
     expect(texts(await t.press(u, 'Modifier'))).toMatch(/Quelle réponse voulez-vous modifier/);
     expect(texts(await t.press(u, 'Commune'))).toMatch(/quelle commune/);
     const again = texts(await t.say(u, '13100'));
@@ -130,7 +105,7 @@ describe('mentee onboarding (transcript)', () => {
     const u = 'refuser';
     await t.say(u, 'salut');
     expect(texts(await t.press(u, 'Je refuse'))).toMatch(/nous ne conservons rien d'autre que votre refus/);
-    const person = await personOf(u);
+    const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('declined_consent');
     expect(person.profile).toEqual({});
     const [consent] = await t.bot.services.consents.history(person._id);
@@ -143,7 +118,7 @@ describe('mentee onboarding (transcript)', () => {
     await t.say(u, 'bonjour');
     await t.press(u, "J'accepte");
     expect(texts(await t.press(u, 'Moins de 18 ans'))).toMatch(/accompagne les personnes majeures/);
-    const person = await personOf(u);
+    const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('minor');
     expect(person.profile).toEqual({});
     expect(texts(await t.say(u, 'coucou'))).toMatch(/personnes majeures/);
@@ -151,21 +126,23 @@ describe('mentee onboarding (transcript)', () => {
 
   it('records a refused charter and offers it again at the next message', async () => {
     const u = 'nocharter';
-    await onboardUntil(u, 'expectations');
+    // Up to (and including) the answer to the expectations question: the summary is pending.
+    await play(t, u, JOURNEY, { until: 'summary' });
     await t.press(u, "C'est correct");
     expect(texts(await t.press(u, 'Je refuse'))).toMatch(/Sans la charte/);
-    expect((await personOf(u)).status).toBe('declined_charter');
+    expect((await personOf(t, db.connection, u)).status).toBe('declined_charter');
     expect(texts(await t.say(u, 'je veux la relire'))).toMatch(/charte d'engagement/);
     expect(texts(await t.say(u, 'oui'))).toMatch(/Merci, c'est noté/);
-    expect((await personOf(u)).status).toBe('active');
+    expect((await personOf(t, db.connection, u)).status).toBe('active');
   });
 
   it('asks an active mentee to accept the charter again at the next contact when its version changed', async () => {
     const u = 'newcharter';
-    await onboardUntil(u, 'expectations');
+    // Up to (and including) the answer to the expectations question: the summary is pending.
+    await play(t, u, JOURNEY, { until: 'summary' });
     await t.press(u, "C'est correct");
     await t.press(u, "J'accepte la charte");
-    const person = await personOf(u);
+    const person = await personOf(t, db.connection, u);
     // As if the accepted version were an older one: what a new version in locales/ looks like to a person.
     await personModel(db.connection).updateOne(
       { _id: person._id },
