@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<unknown>> = {
   turns: () => import('./turns.js').then((m) => m.main()),
+  recognize: () => import('./recognize.js').then((m) => m.main()),
 };
 
 const name = process.argv[2] ?? '';

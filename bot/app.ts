@@ -6,6 +6,7 @@ import { Database } from './db/database.js';
 import { createHttpServer } from './http/server.js';
 import { InFlight } from './lifecycle.js';
 import type { Logger } from './log.js';
+import { preloadCommunes } from './reference/communes.js';
 
 export interface App {
   config: Config;
@@ -26,6 +27,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const inFlight = new InFlight();
   const db = opts.db ?? (await Database.open(config, log));
   const server = createHttpServer({ db, inFlight, log });
+  preloadCommunes();
   const bot = createBot({ conn: db.connection, config, log });
   const webchat = startWebchat({ server, conn: db.connection, bot, config, log, inFlight });
   await new Promise<void>((resolve, reject) => {

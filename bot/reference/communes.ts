@@ -440,6 +440,14 @@ const DEPARTEMENT_HINT = /(?:^(\d{2}|2a|2b|97\d) )|(?: (\d{2}|2a|2b|97\d)$)/;
  * Finds the commune a user means from free text: a name ("aix en provence", "St-Rémy"), a postal code
  * ("13100"), or both ("13100 Aix-en-Provence", "Aix-en-Provence (13100)"). Never throws.
  */
+/**
+ * Loads the commune list now (about a second of CPU) rather than in the middle of someone's turn,
+ * where it would hold up every conversation of the process.
+ */
+export function preloadCommunes(): void {
+  load();
+}
+
 export function findCommune(input: string, opts?: { areaDepartements?: string[] }): CommuneMatch {
   const d = load();
   const ctx: Ctx = { d, area: new Set(opts?.areaDepartements ?? DEFAULT_AREA_DEPARTEMENTS) };

@@ -302,14 +302,10 @@ describe('findCommune: junk', () => {
     expect(findCommune(42 as unknown as string).kind).toBe('not_found');
   });
 
-  it('stays fast', () => {
-    findCommune('warm up');
+  it('answers every kind of input, junk included (speed: npm run bench -- recognize)', () => {
     const inputs = ['Aubgne', 'Marsielle', 'lyonn', 'saint remy de provance', '13100', 'x'.repeat(10_000)];
-    const start = performance.now();
-    const rounds = 20;
-    for (let i = 0; i < rounds; i++) for (const input of inputs) findCommune(input);
-    const perCall = (performance.now() - start) / (rounds * inputs.length);
-    expect(perCall).toBeLessThan(5);
+    for (const input of inputs)
+      expect(['found', 'ambiguous', 'not_found']).toContain(findCommune(input).kind);
   });
 });
 

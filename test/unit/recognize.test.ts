@@ -303,7 +303,7 @@ describe('recognizeChoice', () => {
     expect(recognizeChoice('cuisine', [option])).toEqual(one('x'));
   });
 
-  it('recognizes 1,000 random inputs against 20 options in under 200 ms', () => {
+  it('answers 1,000 random inputs against 20 options (speed: npm run bench -- recognize)', () => {
     const options: ChoiceOption[] = [...SITUATIONS, ...SECTORS, ...FORMATS, ...SITUATIONS.slice(0, 5)].map(
       (option, i) => ({ value: `${option.value}_${i}`, labels: [...option.labels] }),
     );
@@ -335,12 +335,13 @@ describe('recognizeChoice', () => {
         inputs.push(Array.from({ length: 1 + Math.floor(random() * 30) }, () => pick(words)).join(' '));
       }
     }
-    // A warm-up pass (JIT, regular expressions, per-option cache), then 1,000 timed inputs.
-    for (const input of inputs) recognizeChoice(input, options);
+    const values = new Set(options.map((o) => o.value));
     for (const multiple of [false, true]) {
-      const started = performance.now();
-      for (const input of inputs.slice(0, 1000)) recognizeChoice(input, options, { multiple });
-      expect(performance.now() - started).toBeLessThan(200);
+      for (const input of inputs.slice(0, 1000)) {
+        const r = recognizeChoice(input, options, { multiple });
+        const named = r.kind === 'one' ? [r.value] : r.kind === 'none' ? [] : r.values;
+        expect(named.every((v) => values.has(v))).toBe(true);
+      }
     }
   });
 });
