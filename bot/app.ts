@@ -1,4 +1,5 @@
 import type { Server } from 'restify';
+import { startTelegram, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWebchat, type WebchatChannel } from '../channels/webchat/index.js';
 import { type Bot, createBot } from './bot.js';
 import type { Config } from './config.js';
@@ -14,6 +15,8 @@ export interface App {
   server: Server;
   bot: Bot;
   webchat: WebchatChannel;
+  /** Undefined when TELEGRAM_BOT_TOKEN is unset. */
+  telegram: TelegramChannel | undefined;
   /** The base URL the server listens on (http://127.0.0.1:<port>). */
   url: string;
   stop(): Promise<void>;
@@ -30,6 +33,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   preloadCommunes();
   const bot = createBot({ conn: db.connection, config, log });
   const webchat = startWebchat({ server, conn: db.connection, bot, config, log, inFlight });
+  const telegram = startTelegram({ server, conn: db.connection, bot, config, log, inFlight });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -44,6 +48,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
       log.info('shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       webchat.close();
+      await telegram?.stop();
       server.server.closeIdleConnections();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
@@ -54,5 +59,5 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     })();
     return stopping;
   };
-  return { config, db, server, bot, webchat, url, stop };
+  return { config, db, server, bot, webchat, telegram, url, stop };
 }

@@ -1,3 +1,4 @@
+import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
 import { RootDialog } from '../dialogs/root.js';
 import type { Config } from './config.js';
@@ -11,6 +12,7 @@ import { createServices, type Services } from './services/index.js';
 
 export interface Bot {
   engine: Engine;
+  i18n: i18n;
   adapter: TandemAdapter;
   services: Services;
 }
@@ -20,6 +22,7 @@ export function createBot(deps: { conn: Connection; config: Config; log: Logger 
   const adapter = new TandemAdapter();
   const services = createServices(deps.conn);
   const conversation = new DialogConversation(new MongoStorage(deps.conn), new RootDialog());
-  const engine = new Engine({ ...deps, services, i18n: createI18n(), adapter, conversation });
-  return { engine, adapter, services };
+  const i18n = createI18n();
+  const engine = new Engine({ ...deps, services, i18n, adapter, conversation });
+  return { engine, i18n, adapter, services };
 }

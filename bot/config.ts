@@ -52,9 +52,20 @@ const schema = z.object({
     .url({ error: 'expected an absolute URL' })
     .default('https://tandem.example.org/confidentialite'),
   TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_WEBHOOK_URL: optionalString,
-  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_WEBHOOK_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'expected the public https:// URL of /telegram/webhook' })
+      .optional(),
+  ),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v),
+    {
+      message: 'expected 16 to 256 characters among A-Z, a-z, 0-9, _ and - (what Telegram accepts)',
+    },
+  ),
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
+  TELEGRAM_MAX_PER_S: z.coerce.number().positive().max(1000).default(30),
+  TELEGRAM_MAX_PER_CHAT_PER_S: z.coerce.number().positive().max(100).default(1),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -77,7 +88,14 @@ export interface Config {
   webchat: { secret: string; origins: string[]; tokenTtlS: number };
   tokenSigningKey: string;
   privacyNoticeUrl: string;
-  telegram: { token?: string; webhookUrl?: string; webhookSecret?: string; apiRoot: string };
+  telegram: {
+    token?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    apiRoot: string;
+    /** Outbound limits, messages a second: overall and per chat. */
+    limits: { global: number; perChat: number };
+  };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
 }
 
@@ -136,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
       apiRoot: e.TELEGRAM_API_ROOT,
+      limits: { global: e.TELEGRAM_MAX_PER_S, perChat: e.TELEGRAM_MAX_PER_CHAT_PER_S },
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

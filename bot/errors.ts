@@ -55,3 +55,10 @@ export function errorMessage(err: unknown): string {
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
+
+/** The channel says this person cannot be written to any more (e.g. they blocked the bot). */
+export class UnreachableError extends TandemError {
+  constructor(channel: string, cause?: unknown) {
+    super('unreachable', `the person cannot be reached on ${channel}`, channel, { cause });
+  }
+}

@@ -3,13 +3,15 @@ import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
 import type { Config } from '../config.js';
-import { ConflictError, isDuplicateKey } from '../errors.js';
+import { ConflictError, isDuplicateKey, UnreachableError } from '../errors.js';
 import { type Locale, type TFunction, toLocale } from '../i18n.js';
 import type { Logger } from '../log.js';
+import { isProgramme } from '../reference/lists.js';
 import type { Services } from '../services/index.js';
 import type { TandemAdapter } from './adapter.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { attachTurn, type Turn } from './turn.js';
+import { text } from './reply.js';
+import { arrivalOf, attachTurn, type LinkOutcome, type Turn } from './turn.js';
 
 /** A step of the turn pipeline. It calls `next` to go on, or returns to stop the turn there. */
 export type Middleware = (turn: Partial<Turn>, next: () => Promise<void>) => Promise<void>;
@@ -40,6 +42,7 @@ const MAX_ATTEMPTS = 4;
  *  2. serialize   one turn at a time per sender in this process; across processes, see 5
  *  3. identify    channel + user id -> Person (created on first contact)
  *  4. localize    the person's locale -> turn.t
+ *     arrive      a `start` event: say what became of a link code, record a programme or campaign
  *  5. converse    global commands and the dialog stack (dialogs/root.ts); the person's state is
  *                 saved as a new revision: a turn that loses the race to another process is run
  *                 again on the fresh state, and only then are its replies sent
@@ -52,11 +55,14 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.marks = inboundMarkModel(deps.conn);
-    this.steps = [this.dedupe, this.serialize, this.identify, this.localize, this.converse];
+    this.steps = [this.dedupe, this.serialize, this.identify, this.localize, this.arrive, this.converse];
   }
 
-  /** Processes one inbound Activity from a channel. */
-  async process(activity: Partial<Activity>): Promise<Outcome> {
+  /**
+   * Processes one inbound Activity from a channel. `recorded`: the channel has already recorded
+   * the native id with a unique insert of its own (and dropped redeliveries), so step 1 is done.
+   */
+  async process(activity: Partial<Activity>, opts: { recorded?: boolean } = {}): Promise<Outcome> {
     let outcome: Outcome = 'processed';
     const { adapter, log, config, services } = this.deps;
     const channel = activity.channelId ?? '';
@@ -66,6 +72,7 @@ export class Engine {
         context,
         activity,
         key,
+        recorded: opts.recorded === true,
         config,
         services,
         log: log.child({ channel, turn: activity.id }),
@@ -88,7 +95,7 @@ export class Engine {
   }
 
   private readonly dedupe: Middleware = async (turn, next) => {
-    if (!turn.activity?.id) return next();
+    if (!turn.activity?.id || turn.recorded) return next();
     try {
       await this.marks.collection.insertOne({ _id: turn.key as never, at: new Date() });
     } catch (err) {
@@ -108,6 +115,8 @@ export class Engine {
     const { activity } = turn as Turn;
     const channel = this.deps.adapter.channel(activity.channelId ?? '');
     const ref = TurnContext.getConversationReference(activity);
+    const code = arrivalOf(activity)?.link;
+    if (code) turn.link = await this.redeem(code, channel.id, activity.from?.id ?? '', ref);
     const { person } = await this.deps.services.people.resolve({
       channel: channel.id,
       userId: activity.from?.id ?? '',
@@ -117,6 +126,47 @@ export class Engine {
     });
     turn.person = person;
     turn.log = turn.log?.child({ person: person._id });
+    return next();
+  };
+
+  /**
+   * A one-time code moves this channel's identity to the person who asked for it elsewhere; the
+   * turn then goes on as that person, at the step they were at.
+   */
+  private async redeem(code: string, channel: string, userId: string, ref: object): Promise<LinkOutcome> {
+    const { people, links } = this.deps.services;
+    const redeemed = await links.redeem(code);
+    if (!('personId' in redeemed)) return redeemed.status;
+    const { personId } = redeemed;
+    if (redeemed.status === 'used') {
+      // Pressing "Start" again on a link already used by this very chat is no error.
+      const current = await people.identity(channel, userId);
+      return current?.personId === personId ? 'already' : 'used';
+    }
+    await people.link({
+      personId,
+      channel,
+      userId,
+      conversation: JSON.parse(JSON.stringify(ref)),
+    });
+    return 'linked';
+  }
+
+  private readonly arrive: Middleware = async (turn, next) => {
+    const arrival = turn.activity ? arrivalOf(turn.activity) : undefined;
+    if (!arrival) return next();
+    const { context, t, person, log } = turn as Turn;
+    if (turn.link) {
+      log.info({ link: turn.link }, 'link code used');
+      if (turn.link !== 'already') await context.sendActivity(text(t(`common:link.${turn.link}`)));
+    }
+    if (arrival.invalid) log.info({ payload: arrival.invalid }, 'start payload ignored: not one we know');
+    const programme = arrival.programme && isProgramme(arrival.programme) ? arrival.programme : undefined;
+    if (arrival.programme && !programme)
+      log.info({ programme: arrival.programme }, 'unknown programme ignored');
+    if (programme || arrival.campaign) {
+      await this.deps.services.people.setOrigin(person._id, { programme, campaign: arrival.campaign });
+    }
     return next();
   };
 
@@ -140,7 +190,13 @@ export class Engine {
         if (fresh) turn.person = fresh;
       }
     }
-    await this.deps.adapter.flush(context);
+    try {
+      await this.deps.adapter.flush(context);
+    } catch (err) {
+      // The answers are saved; the person just cannot be written to (the channel has noted it).
+      if (!(err instanceof UnreachableError)) throw err;
+      turn.log?.info('replies not delivered: the person cannot be reached on this channel');
+    }
   };
 
   private readonly translators = new Map<Locale, TFunction>();

@@ -6,6 +6,21 @@ import type { Logger } from '../log.js';
 import type { Services } from '../services/index.js';
 
 /**
+ * Where a person comes from, carried by a `start` event (a Telegram deep link, a widget's
+ * settings): a programme or campaign to record, or a one-time code that links this channel to a
+ * person who started elsewhere. `invalid` is a payload that made no sense (logged, ignored).
+ */
+export interface Arrival {
+  programme?: string;
+  campaign?: string;
+  link?: string;
+  invalid?: string;
+}
+
+/** What became of a one-time link code in this turn. */
+export type LinkOutcome = 'linked' | 'already' | 'expired' | 'used' | 'unknown';
+
+/**
  * What the pipeline attaches to a turn, step by step: `log`, `config` and `services` at once,
  * `person` after identity, `t` and `locale` after localization. Dialogs read it with `turnOf`.
  */
@@ -14,12 +29,23 @@ export interface Turn {
   activity: Partial<Activity>;
   /** `<channel>|<native id>`: identifies this inbound message (dedupe, idempotent side effects). */
   key: string;
+  /** The channel already recorded the native id (its own unique insert): no dedupe mark needed. */
+  recorded: boolean;
   log: Logger;
   config: Config;
   services: Services;
   person: PersonDoc;
   locale: Locale;
   t: TFunction;
+  /** Set on a `start` event that carried a link code. */
+  link?: LinkOutcome;
+}
+
+/** The arrival a `start` event carries, if this activity is one. */
+export function arrivalOf(activity: Partial<Activity>): Arrival | undefined {
+  if (activity.type !== 'event' || activity.name !== 'start') return undefined;
+  const value = activity.value as Arrival | undefined;
+  return typeof value === 'object' && value !== null ? value : {};
 }
 
 const TURN = Symbol('tandem.turn');

@@ -26,7 +26,14 @@ export const LISTS = {
   availability: ['weekdays', 'evenings', 'weekends'],
   format: ['in_person', 'video', 'both'],
   languages: ['fr', 'en', 'ar', 'es', 'it', 'other'],
+  /** The partner mentoring schemes the hub brings together (a deep link may name one). */
+  programmes: ['cci_tandem', 'reseau_entreprendre', 'initiative', 'france_active', 'nqt', 'egee', 'ecti'],
 } as const;
 
 export type ListName = keyof typeof LISTS;
 export type ListValue<L extends ListName> = (typeof LISTS)[L][number];
+
+/** Whether `code` is one of the programmes of the shared list. */
+export function isProgramme(code: string): boolean {
+  return (LISTS.programmes as readonly string[]).includes(code);
+}

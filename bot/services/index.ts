@@ -1,13 +1,19 @@
 import type { Connection } from 'mongoose';
 import { ConsentService } from './consents.js';
+import { LinkService } from './links.js';
 import { PeopleService } from './people.js';
 
 /** The services dialogs may use. Dialogs never import models/. */
 export interface Services {
   people: PeopleService;
   consents: ConsentService;
+  links: LinkService;
 }
 
 export function createServices(conn: Connection): Services {
-  return { people: new PeopleService(conn), consents: new ConsentService(conn) };
+  return {
+    people: new PeopleService(conn),
+    consents: new ConsentService(conn),
+    links: new LinkService(conn),
+  };
 }

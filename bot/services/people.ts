@@ -11,6 +11,9 @@ import {
 import { Lru } from '../db/lru.js';
 import { isDuplicateKey } from '../errors.js';
 
+/** How long an identity read is trusted without reading it again (see `known`). */
+const IDENTITY_TTL_MS = 30_000;
+
 export interface Resolved {
   person: PersonDoc;
   identity: IdentityDoc;
@@ -21,8 +24,11 @@ export interface Resolved {
 export class PeopleService {
   private readonly people;
   private readonly identities;
-  /** identity id -> person id. Identities are only ever created, never moved: safe to cache. */
-  private readonly known = new Lru<string, IdentityDoc>(20_000);
+  /**
+   * identity id -> identity, kept a short while: an identity can be moved to another person (a
+   * person going on in another channel), possibly by another process, so the cache expires.
+   */
+  private readonly known = new Lru<string, { doc: IdentityDoc; at: number }>(20_000);
 
   constructor(conn: Connection) {
     this.people = personModel(conn);
@@ -41,11 +47,12 @@ export class PeopleService {
     locale: string;
   }): Promise<Resolved> {
     const _id = identityId(input.channel, input.userId);
-    const identity = this.known.get(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
+    const identity = this.cached(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
     if (identity) {
       const person = await this.people.findById(identity.personId).lean<PersonDoc>();
       if (person) {
-        this.known.set(_id, identity);
+        this.known.set(_id, { doc: identity, at: Date.now() });
+        await this.touch(person, identity);
         return { person, identity, isNew: false };
       }
       this.known.delete(_id);
@@ -72,13 +79,92 @@ export class PeopleService {
     try {
       if (identity) await this.identities.replaceOne({ _id }, fresh);
       else await this.identities.create(fresh);
-      this.known.set(_id, fresh);
+      this.known.set(_id, { doc: fresh, at: Date.now() });
       return { person: person.toObject(), identity: fresh, isNew: true };
     } catch (err) {
       await this.people.deleteOne({ _id: person._id });
       if (!isDuplicateKey(err)) throw err;
       return this.resolve(input);
     }
+  }
+
+  private cached(_id: string): IdentityDoc | undefined {
+    const hit = this.known.get(_id);
+    if (hit && Date.now() - hit.at < IDENTITY_TTL_MS) return hit.doc;
+    return undefined;
+  }
+
+  /**
+   * A person who writes again is reachable again on that channel, and that channel becomes the
+   * one proactive messages go to. Written only when something changed.
+   */
+  private async touch(person: PersonDoc, identity: IdentityDoc): Promise<void> {
+    if (identity.unreachable) {
+      await this.identities.updateOne({ _id: identity._id }, { $set: { unreachable: false } });
+      identity.unreachable = false;
+    }
+    if (person.lastChannel !== identity.channel) {
+      await this.people.updateOne({ _id: person._id }, { $set: { lastChannel: identity.channel } });
+      person.lastChannel = identity.channel;
+    }
+  }
+
+  /** The channel said this identity cannot be written to (the user blocked the bot). */
+  async markUnreachable(channel: string, userId: string): Promise<void> {
+    const _id = identityId(channel, userId);
+    await this.identities.updateOne({ _id }, { $set: { unreachable: true } });
+    const known = this.known.get(_id);
+    if (known) known.doc.unreachable = true;
+  }
+
+  async identity(channel: string, userId: string): Promise<IdentityDoc | null> {
+    return this.identities.findById(identityId(channel, userId)).lean<IdentityDoc>();
+  }
+
+  /**
+   * Makes (channel, user id) an identity of `personId`, replacing whoever it belonged to: how a
+   * person who started on one channel goes on in another.
+   */
+  async link(input: {
+    personId: string;
+    channel: string;
+    userId: string;
+    conversation: Record<string, unknown>;
+  }): Promise<IdentityDoc> {
+    const _id = identityId(input.channel, input.userId);
+    const doc: IdentityDoc = {
+      _id,
+      channel: input.channel,
+      userId: input.userId,
+      personId: input.personId,
+      conversation: input.conversation,
+      unreachable: false,
+      lastSeenAt: new Date(),
+    };
+    await this.identities.replaceOne({ _id }, doc, { upsert: true });
+    this.known.set(_id, { doc, at: Date.now() });
+    await this.people.updateOne({ _id: input.personId }, { $set: { lastChannel: input.channel } });
+    return doc;
+  }
+
+  /**
+   * Where a proactive message to this person goes: the channel they used last, if it can still be
+   * reached, else another of their identities that can.
+   */
+  async reachable(personId: string): Promise<IdentityDoc | undefined> {
+    const person = await this.get(personId);
+    const identities = await this.identities.find({ personId }).lean<IdentityDoc[]>();
+    const open = identities.filter((i) => !i.unreachable);
+    return open.find((i) => i.channel === person?.lastChannel) ?? open[0];
+  }
+
+  /** Where a person came from (a deep link's programme or campaign): the first one is kept. */
+  async setOrigin(personId: string, origin: { programme?: string; campaign?: string }): Promise<void> {
+    const person = await this.get(personId);
+    const $set: Record<string, string> = {};
+    if (origin.programme && !person?.programme) $set.programme = origin.programme;
+    if (origin.campaign && !person?.campaign) $set.campaign = origin.campaign;
+    if (Object.keys($set).length > 0) await this.people.updateOne({ _id: personId }, { $set });
   }
 
   async get(personId: string): Promise<PersonDoc | null> {

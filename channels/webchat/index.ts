@@ -1,12 +1,13 @@
 import type { Connection } from 'mongoose';
-import type { Server } from 'restify';
+import type { Request, Response, Server } from 'restify';
 import type { Bot } from '../../bot/bot.js';
 import type { Config } from '../../bot/config.js';
 import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
+import { LINK_TTL_MS } from '../../bot/services/links.js';
 import { mountDirectLine, newUserId } from './directline.js';
-import { fail, RateLimiter } from './http.js';
-import { WebchatOutbound } from './outbound.js';
+import { bearer, fail, RateLimiter } from './http.js';
+import { WEBCHAT, WebchatOutbound } from './outbound.js';
 import { WebchatStore } from './store.js';
 import { DirectLineStream } from './stream.js';
 import { TokenSigner } from './tokens.js';
@@ -42,13 +43,18 @@ export function startWebchat(deps: {
   // The widget's own token endpoint: same origin only, a few tokens per minute per address.
   const limiter = new RateLimiter(10, 60_000);
   const sameOrigin = new URL(config.publicUrl).origin;
-  server.post('/webchat/token', async (req, res) => {
+  const fromOurPages = (req: Request) => {
     const origin = req.headers.origin;
-    const site = req.headers['sec-fetch-site'];
-    if (
+    return !(
       (origin !== undefined && origin !== sameOrigin && !config.webchat.origins.includes(origin)) ||
-      site === 'cross-site'
-    ) {
+      req.headers['sec-fetch-site'] === 'cross-site'
+    );
+  };
+  /** The channels a person can go on in, with a one-time link (Telegram when it is on). */
+  const handoffChannels = () =>
+    deps.bot.adapter.channelIds.filter((id) => deps.bot.adapter.channel(id).handoffUrl !== undefined);
+  server.post('/webchat/token', async (req, res) => {
+    if (!fromOurPages(req)) {
       return fail(res, 403, 'BadOrigin', 'Tokens are only given to the hub’s own pages.');
     }
     if (!limiter.take(req.socket.remoteAddress ?? '?')) {
@@ -62,7 +68,29 @@ export function startWebchat(deps: {
       userId,
       token: signer.issue(conversationId, userId),
       expires_in: signer.ttl,
+      handoff: handoffChannels(),
     });
+  });
+
+  // "Continuer sur Telegram": a one-time link (15 minutes) to go on in another channel.
+  const handoffLimiter = new RateLimiter(10, 60_000);
+  server.post('/webchat/handoff/:channel', async (req: Request, res: Response) => {
+    if (!fromOurPages(req)) return fail(res, 403, 'BadOrigin', 'Only the hub’s own pages may ask.');
+    const claims = signer.verify(bearer(req) ?? '');
+    if (!claims) return fail(res, 403, 'TokenInvalid', 'A valid web chat token is needed.');
+    if (!handoffLimiter.take(claims.userId)) {
+      res.header('Retry-After', '60');
+      return fail(res, 429, 'TooManyRequests', 'Too many links asked; try again in a minute.');
+    }
+    const target = req.params.channel;
+    if (!handoffChannels().includes(target)) return fail(res, 404, 'NotFound', 'No such channel here.');
+    const identity = await deps.bot.services.people.identity(WEBCHAT, claims.userId);
+    if (!identity) return fail(res, 409, 'NotStarted', 'Start the conversation here first.');
+    const { code, expiresAt } = await deps.bot.services.links.create(identity.personId);
+    const url = await deps.bot.adapter.channel(target).handoffUrl?.(code);
+    if (!url) return fail(res, 503, 'Unavailable', 'This channel cannot be reached right now.');
+    log.info({ to: target }, 'handoff link issued');
+    res.json(200, { url, expires_at: expiresAt.toISOString(), expires_in: LINK_TTL_MS / 1000 });
   });
   mountWidget(server, config);
   log.info({ origins: config.webchat.origins }, 'web chat channel on');

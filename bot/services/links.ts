@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { type LinkCodeDoc, linkCodeModel } from '../../models/link-code.js';
+import { isDuplicateKey } from '../errors.js';
+
+/** How long a code to go on in another channel stays valid. */
+export const LINK_TTL_MS = 15 * 60_000;
+
+export type Redeemed =
+  | { status: 'ok'; personId: string }
+  | { status: 'used'; personId: string }
+  | { status: 'expired' | 'unknown' };
+
+/** One-time codes that carry a person from one channel to another (the web chat to Telegram). */
+export class LinkService {
+  private readonly codes;
+  private readonly claims;
+
+  constructor(
+    conn: Connection,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.codes = linkCodeModel(conn);
+    this.claims = inboundMarkModel(conn);
+  }
+
+  /** A new code for this person: 16 URL-safe characters (96 random bits), valid 15 minutes. */
+  async create(personId: string): Promise<{ code: string; expiresAt: Date }> {
+    const code = randomBytes(12).toString('base64url');
+    const expiresAt = new Date(this.now() + LINK_TTL_MS);
+    await this.codes.create({ _id: code, personId, expiresAt });
+    return { code, expiresAt };
+  }
+
+  /** Uses a code: it works once, within its 15 minutes, also when two processes try at once. */
+  async redeem(code: string): Promise<Redeemed> {
+    const doc = await this.codes.findById(code).lean<LinkCodeDoc>();
+    if (!doc) return { status: 'unknown' };
+    if (doc.expiresAt.getTime() <= this.now()) return { status: 'expired' };
+    try {
+      await this.claims.collection.insertOne({ _id: `link|${code}` as never, at: new Date(this.now()) });
+    } catch (err) {
+      if (isDuplicateKey(err)) return { status: 'used', personId: doc.personId };
+      throw err;
+    }
+    return { status: 'ok', personId: doc.personId };
+  }
+}

@@ -1,0 +1,289 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { i18n } from 'i18next';
+import type { Connection } from 'mongoose';
+import { Api, longPoll } from 'node-telegram-bot-api';
+import type { Request, Response, Server } from 'restify';
+import type { Bot } from '../../bot/bot.js';
+import type { Config } from '../../bot/config.js';
+import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
+import { toLocale } from '../../bot/i18n.js';
+import type { InFlight } from '../../bot/lifecycle.js';
+import type { Logger } from '../../bot/log.js';
+import { chatOf, classify, type Inbound, type Update } from './inbound.js';
+import { SendLimiter, TELEGRAM, TelegramOutbound } from './outbound.js';
+import { TelegramStore } from './store.js';
+
+export const WEBHOOK_PATH = '/telegram/webhook';
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'];
+const MAX_BODY = 1_000_000;
+/** A turn that takes longer than this shows "typing…". */
+const TYPING_AFTER_MS = 1000;
+
+export interface TelegramChannel {
+  api: Api;
+  store: TelegramStore;
+  outbound: TelegramOutbound;
+  /** Takes one update as Telegram sends it: recorded, then processed in the background. */
+  receive(update: Update): Promise<'accepted' | 'duplicate'>;
+  /** Processes updates recorded but never processed (the process stopped in between). */
+  recover(olderThanMs?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+interface Deps {
+  server: Server;
+  conn: Connection;
+  bot: Bot;
+  config: Config;
+  log: Logger;
+  inFlight: InFlight;
+}
+
+/**
+ * The Telegram channel: webhook (TELEGRAM_WEBHOOK_URL set) or long polling, on the Bot API server
+ * at TELEGRAM_API_ROOT. Off, with one line in the log, when TELEGRAM_BOT_TOKEN is unset. Nothing
+ * outside this folder knows it is Telegram.
+ */
+export function startTelegram(deps: Deps): TelegramChannel | undefined {
+  const { config } = deps;
+  const log = deps.log.child({ channel: TELEGRAM });
+  const token = config.telegram.token;
+  if (!token) {
+    log.info('Telegram channel off: TELEGRAM_BOT_TOKEN is not set');
+    return undefined;
+  }
+  const api = new Api(token, {
+    apiRoot: config.telegram.apiRoot,
+    timeoutMs: 15_000,
+    maxRetries: 3,
+    // A longer flood wait surfaces as an error rather than holding a person's turn.
+    maxRetryAfterMs: 30_000,
+  });
+  const store = new TelegramStore(deps.conn);
+  const username = api.getMe().then(
+    (me) => me.username,
+    (err) => {
+      log.error({ err }, 'Telegram getMe failed: links to the bot are unavailable');
+      return undefined;
+    },
+  );
+  const outbound = new TelegramOutbound({
+    api,
+    store,
+    people: deps.bot.services.people,
+    limiter: new SendLimiter(config.telegram.limits),
+    log,
+    username,
+  });
+  deps.bot.adapter.register(outbound);
+
+  const channel = new Receiver({ ...deps, log, api, store, outbound, i18n: deps.bot.i18n });
+  const abort = new AbortController();
+  const { webhookUrl, webhookSecret } = config.telegram;
+  if (webhookUrl && webhookSecret) {
+    mountWebhook(deps.server, channel, webhookSecret, log);
+    api
+      .setWebhook({ url: webhookUrl, secret_token: webhookSecret, allowed_updates: ALLOWED_UPDATES })
+      .then(() => log.info({ url: webhookUrl }, 'Telegram channel on (webhook)'))
+      .catch((err) => log.error({ err }, 'Telegram setWebhook failed: updates will not arrive'));
+  } else {
+    void channel.poll(abort.signal);
+    log.info('Telegram channel on (long polling)');
+  }
+  void channel.recover().catch((err) => log.error({ err }, 'Telegram: recovering updates failed'));
+  return {
+    api,
+    store,
+    outbound,
+    receive: (update) => channel.receive(update),
+    recover: (olderThanMs) => channel.recover(olderThanMs),
+    stop: async () => abort.abort(),
+  };
+}
+
+/** Records, orders and processes updates, however they arrive. */
+class Receiver {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly deps: Deps & {
+      api: Api;
+      store: TelegramStore;
+      outbound: TelegramOutbound;
+      i18n: i18n;
+    },
+  ) {}
+
+  /**
+   * Records the update (a redelivery, even one arriving at the same moment in another process,
+   * hits the unique update_id and is dropped), then processes it in the background: updates of
+   * one chat in their order of arrival, a button press answered at once.
+   */
+  async receive(update: Update): Promise<'accepted' | 'duplicate'> {
+    const inbound = classify(update);
+    const chat = inbound.chat ?? chatOf(update) ?? '?';
+    const recorded = this.deps.store.record(update.update_id, chat, update);
+    const work = async (): Promise<boolean> => {
+      if (!(await recorded)) return false;
+      if (inbound.kind === 'press') await this.press(update.update_id, inbound);
+      else await this.handle(update.update_id, inbound);
+      return true;
+    };
+    // A press is answered at once, not behind the chat's queue; its turn is queued (see press).
+    const processed = inbound.kind === 'press' ? work() : this.queue.run(chat, work);
+    void this.deps.inFlight
+      .track(async () => {
+        if (await processed) await this.deps.store.done(update.update_id);
+      })
+      .catch((err) => this.deps.log.error({ err, update: update.update_id }, 'Telegram update failed'));
+    return (await recorded) ? 'accepted' : 'duplicate';
+  }
+
+  private async handle(updateId: number, inbound: Inbound): Promise<void> {
+    if (inbound.kind === 'ignore') {
+      this.deps.log.info({ update: updateId, reason: inbound.reason }, 'Telegram update ignored');
+      return;
+    }
+    if (inbound.kind === 'turn') await this.turn(inbound.chat, inbound.activity);
+  }
+
+  /** One turn of the engine, with "typing…" shown if it takes a while. */
+  private async turn(chat: string, activity: Partial<Activity>): Promise<void> {
+    const typing = setTimeout(() => {
+      this.deps.api.sendChatAction({ chat_id: chat, action: 'typing' }).catch(() => {});
+    }, TYPING_AFTER_MS);
+    try {
+      await this.deps.bot.engine.process(activity, { recorded: true });
+    } finally {
+      clearTimeout(typing);
+    }
+  }
+
+  /**
+   * A button press: answered within the second, whatever happens next. The first press of a live
+   * keyboard removes its buttons and becomes the person's answer; a repeated or stale one is
+   * answered "déjà pris en compte" and changes nothing.
+   */
+  private async press(updateId: number, inbound: Extract<Inbound, { kind: 'press' }>): Promise<void> {
+    const { api, store, outbound } = this.deps;
+    const { chat, query } = inbound;
+    const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
+    const outcome = await store.press(chat, inbound.key, inbound.n);
+    if (outcome.kind !== 'fresh') {
+      await api.answerCallbackQuery({
+        callback_query_id: query.id,
+        text: t(outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale'),
+      });
+      if (outcome.kind === 'stale' && query.message)
+        await outbound.clearButtons(chat, query.message.message_id);
+      return;
+    }
+    await api.answerCallbackQuery({ callback_query_id: query.id });
+    const pressed = new Set([...outcome.messageIds, ...(query.message ? [query.message.message_id] : [])]);
+    await Promise.all([...pressed].map((id) => outbound.clearButtons(chat, id)));
+    const { title, value } = outcome.button;
+    await this.queue.run(chat, () =>
+      this.turn(chat, {
+        type: 'message',
+        id: `u${updateId}`,
+        channelId: TELEGRAM,
+        text: title,
+        value,
+        from: { id: String(query.from.id), name: query.from.first_name },
+        recipient: { id: 'tandem', name: 'Tandem', role: 'bot' },
+        conversation: { id: chat, isGroup: false, conversationType: 'personal', name: '' },
+        locale: query.from.language_code,
+        timestamp: new Date(),
+      }),
+    );
+  }
+
+  /** Long polling (development): getUpdates in a loop, each update recorded as a webhook's is. */
+  async poll(signal: AbortSignal): Promise<void> {
+    const { api, log } = this.deps;
+    try {
+      await api.deleteWebhook({ drop_pending_updates: false });
+      for await (const update of longPoll(
+        api,
+        {
+          timeout: 25,
+          allowedUpdates: ALLOWED_UPDATES,
+          onError: (err) => log.warn({ err }, 'Telegram polling failed; retrying'),
+        },
+        signal,
+      )) {
+        await this.receive(update as Update).catch((err) =>
+          log.error({ err }, 'Telegram update not recorded'),
+        );
+      }
+    } catch (err) {
+      if (!signal.aborted) log.error({ err }, 'Telegram polling stopped');
+    }
+  }
+
+  async recover(olderThanMs = 60_000): Promise<number> {
+    const { store, log } = this.deps;
+    let n = 0;
+    for (const doc of await store.pending(olderThanMs)) {
+      if (!doc.raw || !(await store.claim(`recover|${doc._id}`))) continue;
+      const update = JSON.parse(doc.raw) as Update;
+      const inbound = classify(update);
+      await this.queue.run(doc.chat, () => this.handle(doc._id, inbound));
+      await store.done(doc._id);
+      n++;
+    }
+    if (n > 0) log.info({ updates: n }, 'Telegram updates recovered after a restart');
+    return n;
+  }
+}
+
+/**
+ * POST /telegram/webhook: the secret header is checked before the body is even read (401, nothing
+ * stored); the update is recorded, then acknowledged, then processed.
+ */
+function mountWebhook(server: Server, receiver: Receiver, secret: string, log: Logger): void {
+  server.post(WEBHOOK_PATH, async (req: Request, res: Response) => {
+    if (!sameSecret(req.header('x-telegram-bot-api-secret-token'), secret)) {
+      log.warn({ ip: req.socket.remoteAddress }, 'Telegram webhook: bad secret token');
+      res.send(401, { ok: false, description: 'Unauthorized' });
+      return;
+    }
+    const update = await readUpdate(req);
+    if (!update) {
+      res.send(400, { ok: false, description: 'Bad Request: not an update' });
+      return;
+    }
+    try {
+      await receiver.receive(update);
+      res.send(200, { ok: true });
+    } catch (err) {
+      // Not recorded: Telegram will deliver it again.
+      log.error({ err, update: update.update_id }, 'Telegram webhook: update not recorded');
+      res.send(500, { ok: false, description: 'Internal Server Error' });
+    }
+  });
+}
+
+function sameSecret(given: string | undefined, secret: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readUpdate(req: Request): Promise<Update | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const update = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Update;
+    return Number.isSafeInteger(update?.update_id) ? update : undefined;
+  } catch {
+    return undefined;
+  }
+}

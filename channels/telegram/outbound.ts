@@ -1,0 +1,156 @@
+import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
+import { type Api, type InlineKeyboardButton, TelegramApiError, TokenBucket } from 'node-telegram-bot-api';
+import { Lru } from '../../bot/db/lru.js';
+import type { ChannelOutbound } from '../../bot/engine/channel.js';
+import { UnreachableError } from '../../bot/errors.js';
+import type { Logger } from '../../bot/log.js';
+import type { PeopleService } from '../../bot/services/people.js';
+import { keyboardRows, type RenderedButton, type RenderedMessage, render } from './format.js';
+import type { TelegramStore } from './store.js';
+
+export const TELEGRAM = 'telegram';
+
+export interface SendLimits {
+  /** Messages a second over all chats (Telegram: about 30). */
+  global: number;
+  /** Messages a second in one chat (Telegram: about 1). */
+  perChat: number;
+}
+
+/** A chat may get this many messages at once before its rate applies (a reply of a few messages). */
+const CHAT_BURST = 3;
+/**
+ * Buckets refill 10 % slower than the limit: our clock starts before the request reaches Telegram,
+ * whose own clock starts when it arrives, and network jitter must not turn into 429s.
+ */
+const MARGIN = 0.9;
+
+/** Telegram's limits for a bot, kept on this side so that 429s stay the exception. */
+export class SendLimiter {
+  private readonly global: TokenBucket;
+  private readonly chats = new Lru<string, TokenBucket>(10_000);
+
+  constructor(private readonly limits: SendLimits) {
+    this.global = new TokenBucket(limits.global * MARGIN, { burst: limits.global });
+  }
+
+  async acquire(chat: string): Promise<void> {
+    let bucket = this.chats.get(chat);
+    if (!bucket) {
+      bucket = new TokenBucket(this.limits.perChat * MARGIN, { burst: CHAT_BURST });
+      this.chats.set(chat, bucket);
+    }
+    await bucket.take();
+    await this.global.take();
+  }
+}
+
+/**
+ * Renders Activities as Telegram messages: HTML with everything escaped, split at 4,096
+ * characters; quick replies and card buttons as an inline keyboard whose callback_data is a short
+ * key (what a button means stays in the store); typing as a chat action. Every send waits for the
+ * limiter; a 429 is retried by the client after `retry_after`; a 403 (blocked) marks the person
+ * unreachable here and is not retried.
+ */
+export class TelegramOutbound implements ChannelOutbound {
+  readonly id = TELEGRAM;
+  readonly defaultRole = 'mentee' as const;
+
+  constructor(
+    private readonly deps: {
+      api: Api;
+      store: TelegramStore;
+      people: PeopleService;
+      limiter: SendLimiter;
+      log: Logger;
+      /** The bot's @username, from getMe (undefined when it could not be read). */
+      username: Promise<string | undefined>;
+    },
+  ) {}
+
+  async handoffUrl(code: string): Promise<string | undefined> {
+    const name = await this.deps.username;
+    return name ? `https://t.me/${name}?start=l-${code}` : undefined;
+  }
+
+  async send(
+    ref: Partial<ConversationReference>,
+    activities: Partial<Activity>[],
+  ): Promise<ResourceResponse[]> {
+    const chat = ref.conversation?.id ?? '';
+    try {
+      return await this.sendAll(chat, activities);
+    } catch (err) {
+      if (err instanceof TelegramApiError && err.errorCode === 403) {
+        this.deps.log.info({ chat }, 'telegram: the user blocked the bot; marked unreachable');
+        await this.deps.people.markUnreachable(TELEGRAM, ref.user?.id ?? chat);
+        throw new UnreachableError(TELEGRAM, err);
+      }
+      throw err;
+    }
+  }
+
+  private async sendAll(chat: string, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const rendered = activities.map(render);
+    const buttons = rendered.flatMap((r) =>
+      r?.kind === 'message' ? r.parts.flatMap((p) => p.buttons.filter(isChoice)) : [],
+    );
+    const keyboard = buttons.length > 0 ? await this.deps.store.openKeyboard(chat, buttons) : undefined;
+    const stale = keyboard ? keyboard.superseded : await this.deps.store.closeKeyboard(chat);
+    await Promise.all(stale.map((id) => this.clearButtons(chat, id)));
+
+    const out: ResourceResponse[] = [];
+    const withKeyboard: number[] = [];
+    let n = 0;
+    for (const r of rendered) {
+      if (!r) continue;
+      if (r.kind === 'typing') {
+        await this.deps.api.sendChatAction({ chat_id: chat, action: 'typing' });
+        continue;
+      }
+      for (const part of r.parts) {
+        const markup = keyboard ? this.markup(part, keyboard.key, n) : undefined;
+        n += part.buttons.filter(isChoice).length;
+        await this.deps.limiter.acquire(chat);
+        const sent = await this.deps.api.sendMessage({
+          chat_id: chat,
+          text: part.html,
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(markup ? { reply_markup: { inline_keyboard: markup } } : {}),
+        });
+        out.push({ id: String(sent.message_id) });
+        if (markup) withKeyboard.push(sent.message_id);
+      }
+    }
+    if (keyboard && withKeyboard.length > 0) {
+      await this.deps.store.keyboardSent(chat, keyboard.key, withKeyboard);
+    }
+    return out;
+  }
+
+  /** The inline keyboard of one message; choice `i` of the batch is `<key>:<i>` (≤ 64 bytes). */
+  private markup(part: RenderedMessage, key: string, first: number): InlineKeyboardButton[][] | undefined {
+    if (part.buttons.length === 0) return undefined;
+    let i = first;
+    const drawn: InlineKeyboardButton[] = part.buttons.map((b) =>
+      isChoice(b) ? { text: b.title, callback_data: `${key}:${i++}` } : { text: b.title, url: b.url },
+    );
+    return keyboardRows(drawn, (b) => b.text);
+  }
+
+  /** Removes a message's buttons so that an old question cannot be answered again. */
+  async clearButtons(chat: string, messageId: number): Promise<void> {
+    try {
+      await this.deps.limiter.acquire(chat);
+      await this.deps.api.editMessageReplyMarkup({ chat_id: chat, message_id: messageId });
+    } catch (err) {
+      // Already gone, or too old to edit: the press is refused anyway (see store.press).
+      this.deps.log.debug({ err, chat }, 'telegram: could not remove old buttons');
+    }
+  }
+}
+
+function isChoice(b: RenderedButton): b is { title: string; value: unknown } {
+  return 'value' in b;
+}
