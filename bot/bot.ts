@@ -6,6 +6,7 @@ import { MongoStorage } from './db/mongo-storage.js';
 import { TandemAdapter } from './engine/adapter.js';
 import { DialogConversation } from './engine/conversation.js';
 import { Engine } from './engine/pipeline.js';
+import { Proactive } from './engine/proactive.js';
 import { createI18n } from './i18n.js';
 import type { Logger } from './log.js';
 import { createServices, type Services } from './services/index.js';
@@ -13,6 +14,7 @@ import { createServices, type Services } from './services/index.js';
 export interface Bot {
   engine: Engine;
   i18n: i18n;
+  proactive: Proactive;
   adapter: TandemAdapter;
   services: Services;
 }
@@ -24,5 +26,5 @@ export function createBot(deps: { conn: Connection; config: Config; log: Logger 
   const conversation = new DialogConversation(new MongoStorage(deps.conn), new RootDialog());
   const i18n = createI18n();
   const engine = new Engine({ ...deps, services, i18n, adapter, conversation });
-  return { engine, i18n, adapter, services };
+  return { engine, i18n, adapter, services, proactive: new Proactive(adapter, services.people) };
 }

@@ -46,9 +46,9 @@ export function classify(update: Update): Inbound {
 
 function classifyPress(query: CallbackQuery): Inbound {
   const chat = String(query.message?.chat.id ?? query.from.id);
+  // Data we did not write (an old format, a forged press) is a stale press: answered all the same.
   const match = CALLBACK.exec(query.data ?? '');
-  if (!match) return { kind: 'ignore', chat, reason: 'unknown callback data' };
-  return { kind: 'press', chat, query, key: match[1] as string, n: Number(match[2]) };
+  return { kind: 'press', chat, query, key: match?.[1] ?? '', n: match ? Number(match[2]) : -1 };
 }
 
 /** The Activity of a private message: text, a /start with its deep link, or something else. */

@@ -166,20 +166,17 @@ class Receiver {
    * answered "déjà pris en compte" and changes nothing.
    */
   private async press(updateId: number, inbound: Extract<Inbound, { kind: 'press' }>): Promise<void> {
-    const { api, store, outbound } = this.deps;
+    const { store, outbound } = this.deps;
     const { chat, query } = inbound;
     const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
     const outcome = await store.press(chat, inbound.key, inbound.n);
     if (outcome.kind !== 'fresh') {
-      await api.answerCallbackQuery({
-        callback_query_id: query.id,
-        text: t(outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale'),
-      });
+      await this.answer(query.id, t(outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale'));
       if (outcome.kind === 'stale' && query.message)
         await outbound.clearButtons(chat, query.message.message_id);
       return;
     }
-    await api.answerCallbackQuery({ callback_query_id: query.id });
+    await this.answer(query.id);
     const pressed = new Set([...outcome.messageIds, ...(query.message ? [query.message.message_id] : [])]);
     await Promise.all([...pressed].map((id) => outbound.clearButtons(chat, id)));
     const { title, value } = outcome.button;
@@ -197,6 +194,15 @@ class Receiver {
         timestamp: new Date(),
       }),
     );
+  }
+
+  /** Answers a callback query; one too old to answer (after a restart) is no reason to stop. */
+  private async answer(queryId: string, text?: string): Promise<void> {
+    try {
+      await this.deps.api.answerCallbackQuery({ callback_query_id: queryId, ...(text ? { text } : {}) });
+    } catch (err) {
+      this.deps.log.warn({ err }, 'Telegram: callback query not answered');
+    }
   }
 
   /** Long polling (development): getUpdates in a loop, each update recorded as a webhook's is. */

@@ -116,6 +116,7 @@ export class TelegramStore {
    * stale when the chat has had another keyboard since.
    */
   async press(chat: string, key: string, n: number): Promise<PressOutcome> {
+    if (!key) return { kind: 'stale' };
     const doc = await this.keyboards.findById(chat).lean<TelegramKeyboardDoc>();
     const button = doc?.key === key ? doc.buttons[n] : undefined;
     if (!doc || !button) {

@@ -216,17 +216,56 @@ describe('Telegram: delivery', () => {
     const user = newUser();
     await user.say('Bonjour');
     fake.block(user.chatId);
+    const sentBefore = fake.calls.length;
     const update = fake.message(user.chatId, "j'accepte");
     await postUpdate(app.url, update);
     await processed(conn(), update.update_id);
     const { identity, person } = await personOfChat(user.chatId);
     expect(identity.unreachable).toBe(true);
-    const blocked = fake
-      .callsOf('sendMessage')
-      .filter((c) => c.chatId === String(user.chatId) && c.status === 403);
-    expect(blocked).toHaveLength(1);
-    // The answer itself was kept.
+    const sendsSinceBlock = () =>
+      fake.calls
+        .slice(sentBefore)
+        .filter((c) => c.method === 'sendMessage' && c.chatId === String(user.chatId));
+    const blocked = sendsSinceBlock();
+    expect(blocked.map((c) => c.status)).toEqual([403]);
+    // The answer itself was kept; the bot no longer tries to write there.
     expect(person?.consents?.data_processing?.decision).toBe('accepted');
+    expect(await app.bot.proactive.send(identity.personId, [{ type: 'message', text: 'Coucou' }])).toBe(
+      'unreachable',
+    );
+    expect(sendsSinceBlock()).toEqual(blocked);
+  });
+
+  it('welcomes a person without a username or last name, from a real payload', async () => {
+    const chatId = nextChat++;
+    const user = new TelegramUser(fake, app.url, conn(), chatId);
+    for (const name of ['no_username', 'message'] as const) {
+      const update = telegramFixture(name, { updateId: fake.nextUpdateId(), chatId });
+      const replies = await user.deliver(update);
+      expect(replies.length, name).toBeGreaterThan(0);
+    }
+    expect(fake.messages(chatId)[0]?.text).toMatch(/Tandem/);
+    expect((await personOfChat(chatId)).person?.status).toBe('onboarding');
+  });
+
+  it('answers a press it cannot read (a real payload with foreign data) and does nothing else', async () => {
+    const chatId = nextChat++;
+    const update = telegramFixture('callback_query', { updateId: fake.nextUpdateId(), chatId });
+    expect((await postUpdate(app.url, update)).status).toBe(200);
+    await processed(conn(), update.update_id);
+    const answers = fake.callsOf('answerCallbackQuery');
+    expect(answers.map((c) => c.params.callback_query_id)).toContain(update.callback_query?.id);
+    expect(fake.callsOf('sendMessage')).toEqual([]);
+  });
+
+  it('shows typing as a chat action', async () => {
+    const chat = String(nextChat++);
+    await app.bot.adapter
+      .channel('telegram')
+      .send({ conversation: { id: chat } as never, user: { id: chat } as never }, [{ type: 'typing' }]);
+    expect(fake.callsOf('sendChatAction').map((c) => [c.chatId, c.params.action])).toEqual([
+      [chat, 'typing'],
+    ]);
   });
 
   it('ignores group chats and edited messages', async () => {
@@ -348,6 +387,22 @@ describe('One person, several channels', () => {
     expect(person?.lastChannel).toBe('telegram');
     expect((await app.bot.services.people.reachable(identity.personId))?.channel).toBe('telegram');
     expect(webIdentity).toBeDefined();
+
+    // Later messages from the bot go to Telegram, the channel used last; none after "stop".
+    const before = fake.messages(tg.chatId).length;
+    const news = [{ type: 'message', text: 'Une nouvelle pour vous.' }];
+    expect(await app.bot.proactive.send(identity.personId, news)).toBe('sent');
+    expect(
+      fake
+        .messages(tg.chatId)
+        .slice(before)
+        .map((m) => m.text),
+    ).toEqual(['Une nouvelle pour vous.']);
+    await tg.say('stop');
+    const afterStop = fake.messages(tg.chatId).length;
+    expect(await app.bot.proactive.send(identity.personId, news)).toBe('stopped');
+    expect(fake.messages(tg.chatId).length).toBe(afterStop);
+    await tg.say('reprendre');
 
     // The same chat pressing Start again is no error; another chat is told the link has served.
     const again = (await tg.say(`/start ${code}`)).map((m) => m.text).join('\n');

@@ -1,0 +1,32 @@
+import type { Activity } from 'botbuilder';
+import { UnreachableError } from '../errors.js';
+import type { PeopleService } from '../services/people.js';
+import type { TandemAdapter } from './adapter.js';
+
+export type ProactiveOutcome = 'sent' | 'stopped' | 'unreachable';
+
+/**
+ * A message the bot starts (a proposal, a check-in, a broadcast): to the channel the person used
+ * last, or another where they can still be reached; never after "stop". The outbox (Delivery)
+ * calls this once per delivery key; it does not retry by itself.
+ */
+export class Proactive {
+  constructor(
+    private readonly adapter: TandemAdapter,
+    private readonly people: PeopleService,
+  ) {}
+
+  async send(personId: string, activities: Partial<Activity>[]): Promise<ProactiveOutcome> {
+    const person = await this.people.get(personId);
+    if (!person || person.proactive === false) return 'stopped';
+    const identity = await this.people.reachable(personId);
+    if (!identity) return 'unreachable';
+    try {
+      await this.adapter.channel(identity.channel).send(identity.conversation, activities);
+      return 'sent';
+    } catch (err) {
+      if (err instanceof UnreachableError) return 'unreachable';
+      throw err;
+    }
+  }
+}
