@@ -171,7 +171,10 @@ class Receiver {
     const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
     const outcome = await store.press(chat, inbound.key, inbound.n);
     if (outcome.kind !== 'fresh') {
-      await this.answer(query.id, t(outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale'));
+      await this.answer(
+        query.id,
+        t(outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale'),
+      );
       if (outcome.kind === 'stale' && query.message)
         await outbound.clearButtons(chat, query.message.message_id);
       return;
