@@ -14,18 +14,6 @@ export interface TelegramUpdateDoc {
   at: Date;
 }
 
-/**
- * The buttons last sent to a chat (`_id`: the chat id). callback_data carries only `<key>:<n>`;
- * what a press means is read here, and a key that is no longer this chat's is stale.
- */
-export interface TelegramKeyboardDoc {
-  _id: string;
-  key: string;
-  buttons: Array<{ title: string; value: unknown }>;
-  messageIds: number[];
-  at: Date;
-}
-
 const updates = new Schema<TelegramUpdateDoc>(
   {
     _id: { type: Number, required: true },
@@ -38,21 +26,6 @@ const updates = new Schema<TelegramUpdateDoc>(
 );
 updates.index({ state: 1, at: 1 });
 
-const keyboards = new Schema<TelegramKeyboardDoc>(
-  {
-    _id: { type: String, required: true },
-    key: { type: String, required: true },
-    buttons: { type: Schema.Types.Mixed, default: [] },
-    messageIds: { type: [Number], default: [] },
-    at: { type: Date, required: true },
-  },
-  { collection: 'telegram_keyboards', versionKey: false, minimize: false },
-);
-
 export function telegramUpdateModel(conn: Connection) {
   return modelOn(conn, 'TelegramUpdate', updates);
-}
-
-export function telegramKeyboardModel(conn: Connection) {
-  return modelOn(conn, 'TelegramKeyboard', keyboards);
 }

@@ -1,6 +1,7 @@
 import type { Activity, Attachment } from 'botbuilder';
 import type { CallbackQuery, Message } from 'node-telegram-bot-api';
 import type { Arrival } from '../../bot/engine/turn.js';
+import { parseButtonRef } from '../shared/keyboards.js';
 import { TELEGRAM } from './outbound.js';
 
 /** What an update asks of the channel. */
@@ -11,7 +12,6 @@ export type Inbound =
 
 /** Telegram caps a deep link's payload at 64 characters of A-Z, a-z, 0-9, _ and -. */
 const PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
-const CALLBACK = /^([A-Za-z0-9_-]{1,16}):(\d{1,3})$/;
 const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
 
 /** The updates we ask Telegram for (allowed_updates), as one loose shape. */
@@ -47,8 +47,7 @@ export function classify(update: Update): Inbound {
 function classifyPress(query: CallbackQuery): Inbound {
   const chat = String(query.message?.chat.id ?? query.from.id);
   // Data we did not write (an old format, a forged press) is a stale press: answered all the same.
-  const match = CALLBACK.exec(query.data ?? '');
-  return { kind: 'press', chat, query, key: match?.[1] ?? '', n: match ? Number(match[2]) : -1 };
+  return { kind: 'press', chat, query, ...parseButtonRef(query.data) };
 }
 
 /** The Activity of a private message: text, a /start with its deep link, or something else. */

@@ -10,8 +10,9 @@ import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
 import { toLocale } from '../../bot/i18n.js';
 import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
+import { SendLimiter } from '../shared/limiter.js';
 import { chatOf, classify, type Inbound, type Update } from './inbound.js';
-import { SendLimiter, TELEGRAM, TelegramOutbound } from './outbound.js';
+import { TELEGRAM, TelegramOutbound } from './outbound.js';
 import { TelegramStore } from './store.js';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
@@ -70,9 +71,9 @@ export function startTelegram(deps: Deps): TelegramChannel | undefined {
   );
   const outbound = new TelegramOutbound({
     api,
-    store,
+    keyboards: store.keyboards,
     people: deps.bot.services.people,
-    limiter: new SendLimiter(config.telegram.limits),
+    limiter: new SendLimiter({ ...config.telegram.limits, chatBurst: 3 }),
     log,
     username,
   });
@@ -169,7 +170,7 @@ class Receiver {
     const { store, outbound } = this.deps;
     const { chat, query } = inbound;
     const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
-    const outcome = await store.press(chat, inbound.key, inbound.n);
+    const outcome = await store.keyboards.press(chat, inbound.key, inbound.n);
     if (outcome.kind !== 'fresh') {
       await this.answer(
         query.id,
@@ -180,7 +181,10 @@ class Receiver {
       return;
     }
     await this.answer(query.id);
-    const pressed = new Set([...outcome.messageIds, ...(query.message ? [query.message.message_id] : [])]);
+    const pressed = new Set([
+      ...outcome.messageIds.map(Number),
+      ...(query.message ? [query.message.message_id] : []),
+    ]);
     await Promise.all([...pressed].map((id) => outbound.clearButtons(chat, id)));
     const { title, value } = outcome.button;
     await this.queue.run(chat, () =>

@@ -1,49 +1,14 @@
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
-import { type Api, type InlineKeyboardButton, TelegramApiError, TokenBucket } from 'node-telegram-bot-api';
-import { Lru } from '../../bot/db/lru.js';
+import { type Api, type InlineKeyboardButton, TelegramApiError } from 'node-telegram-bot-api';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
+import { buttonRef, type KeyboardStore } from '../shared/keyboards.js';
+import type { SendLimiter } from '../shared/limiter.js';
 import { keyboardRows, type RenderedButton, type RenderedMessage, render } from './format.js';
-import type { TelegramStore } from './store.js';
 
 export const TELEGRAM = 'telegram';
-
-export interface SendLimits {
-  /** Messages a second over all chats (Telegram: about 30). */
-  global: number;
-  /** Messages a second in one chat (Telegram: about 1). */
-  perChat: number;
-}
-
-/** A chat may get this many messages at once before its rate applies (a reply of a few messages). */
-const CHAT_BURST = 3;
-/**
- * Buckets refill 10 % slower than the limit: our clock starts before the request reaches Telegram,
- * whose own clock starts when it arrives, and network jitter must not turn into 429s.
- */
-const MARGIN = 0.9;
-
-/** Telegram's limits for a bot, kept on this side so that 429s stay the exception. */
-export class SendLimiter {
-  private readonly global: TokenBucket;
-  private readonly chats = new Lru<string, TokenBucket>(10_000);
-
-  constructor(private readonly limits: SendLimits) {
-    this.global = new TokenBucket(limits.global * MARGIN, { burst: limits.global });
-  }
-
-  async acquire(chat: string): Promise<void> {
-    let bucket = this.chats.get(chat);
-    if (!bucket) {
-      bucket = new TokenBucket(this.limits.perChat * MARGIN, { burst: CHAT_BURST });
-      this.chats.set(chat, bucket);
-    }
-    await bucket.take();
-    await this.global.take();
-  }
-}
 
 /**
  * Renders Activities as Telegram messages: HTML with everything escaped, split at 4,096
@@ -59,7 +24,7 @@ export class TelegramOutbound implements ChannelOutbound {
   constructor(
     private readonly deps: {
       api: Api;
-      store: TelegramStore;
+      keyboards: KeyboardStore;
       people: PeopleService;
       limiter: SendLimiter;
       log: Logger;
@@ -95,9 +60,9 @@ export class TelegramOutbound implements ChannelOutbound {
     const buttons = rendered.flatMap((r) =>
       r?.kind === 'message' ? r.parts.flatMap((p) => p.buttons.filter(isChoice)) : [],
     );
-    const keyboard = buttons.length > 0 ? await this.deps.store.openKeyboard(chat, buttons) : undefined;
-    const stale = keyboard ? keyboard.superseded : await this.deps.store.closeKeyboard(chat);
-    await Promise.all(stale.map((id) => this.clearButtons(chat, id)));
+    const keyboard = buttons.length > 0 ? await this.deps.keyboards.openKeyboard(chat, buttons) : undefined;
+    const stale = keyboard ? keyboard.superseded : await this.deps.keyboards.closeKeyboard(chat);
+    await Promise.all(stale.map((id) => this.clearButtons(chat, Number(id))));
 
     const out: ResourceResponse[] = [];
     const withKeyboard: number[] = [];
@@ -124,7 +89,7 @@ export class TelegramOutbound implements ChannelOutbound {
       }
     }
     if (keyboard && withKeyboard.length > 0) {
-      await this.deps.store.keyboardSent(chat, keyboard.key, withKeyboard);
+      await this.deps.keyboards.keyboardSent(chat, keyboard.key, withKeyboard.map(String));
     }
     return out;
   }
@@ -134,7 +99,7 @@ export class TelegramOutbound implements ChannelOutbound {
     if (part.buttons.length === 0) return undefined;
     let i = first;
     const drawn: InlineKeyboardButton[] = part.buttons.map((b) =>
-      isChoice(b) ? { text: b.title, callback_data: `${key}:${i++}` } : { text: b.title, url: b.url },
+      isChoice(b) ? { text: b.title, callback_data: buttonRef(key, i++) } : { text: b.title, url: b.url },
     );
     return keyboardRows(drawn, (b) => b.text);
   }

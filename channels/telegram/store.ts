@@ -1,35 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { Lru } from '../../bot/db/lru.js';
 import { isDuplicateKey } from '../../bot/errors.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
-import {
-  type TelegramKeyboardDoc,
-  type TelegramUpdateDoc,
-  telegramKeyboardModel,
-  telegramUpdateModel,
-} from '../../models/telegram.js';
-
-export type PressOutcome =
-  | { kind: 'fresh'; button: { title: string; value: unknown }; messageIds: number[] }
-  | { kind: 'repeated' }
-  | { kind: 'stale' };
+import { type TelegramUpdateDoc, telegramUpdateModel } from '../../models/telegram.js';
+import { KeyboardStore } from '../shared/keyboards.js';
 
 /**
- * What the Telegram channel keeps in MongoDB. Every lookup is by `_id` (the embedded FerretDB
- * pushes nothing else down), and every race is settled by a unique `_id` insert.
+ * What the Telegram channel keeps in MongoDB: the updates received, and its keyboards. Every
+ * lookup is by `_id` (the embedded FerretDB pushes nothing else down), and every race is settled
+ * by a unique `_id` insert.
  */
 export class TelegramStore {
   private readonly updates;
-  private readonly keyboards;
   private readonly claims;
-  /** chat -> the keyboard this process last sent there and that nobody pressed yet. */
-  private readonly open = new Lru<string, { key: string; messageIds: number[] }>(10_000);
+  /** The live inline keyboard of each chat. */
+  readonly keyboards: KeyboardStore;
 
   constructor(conn: Connection) {
     this.updates = telegramUpdateModel(conn);
-    this.keyboards = telegramKeyboardModel(conn);
     this.claims = inboundMarkModel(conn);
+    this.keyboards = new KeyboardStore(conn, 'telegram');
   }
 
   /** Records an update before it is acknowledged. false: it was already recorded (a redelivery). */
@@ -74,60 +63,5 @@ export class TelegramStore {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
-  }
-
-  /**
-   * Makes `buttons` the chat's only live keyboard, under a new short key. Returns the key, and
-   * the messages of the keyboard it replaces, whose buttons should be removed.
-   */
-  async openKeyboard(
-    chat: string,
-    buttons: Array<{ title: string; value: unknown }>,
-  ): Promise<{ key: string; superseded: number[] }> {
-    const key = randomBytes(6).toString('base64url');
-    const superseded = this.open.get(chat)?.messageIds ?? [];
-    await this.keyboards.replaceOne(
-      { _id: chat },
-      { _id: chat, key, buttons, messageIds: [], at: new Date() } satisfies TelegramKeyboardDoc,
-      { upsert: true },
-    );
-    this.open.set(chat, { key, messageIds: [] });
-    return { key, superseded };
-  }
-
-  /** Notes which messages carry the keyboard, to remove its buttons later. */
-  async keyboardSent(chat: string, key: string, messageIds: number[]): Promise<void> {
-    const open = this.open.get(chat);
-    if (open?.key === key) open.messageIds.push(...messageIds);
-    await this.keyboards.updateOne({ _id: chat, key }, { $push: { messageIds: { $each: messageIds } } });
-  }
-
-  /** Messages sent without buttons close the open keyboard: returns the messages to clear. */
-  async closeKeyboard(chat: string): Promise<number[]> {
-    const open = this.open.get(chat);
-    if (!open) return [];
-    this.open.delete(chat);
-    await this.keyboards.updateOne({ _id: chat, key: open.key }, { $set: { key: `closed:${open.key}` } });
-    return open.messageIds;
-  }
-
-  /**
-   * A press on `key`'s button `n`: fresh once, repeated after that (a double tap, two processes),
-   * stale when the chat has had another keyboard since.
-   */
-  async press(chat: string, key: string, n: number): Promise<PressOutcome> {
-    if (!key) return { kind: 'stale' };
-    const doc = await this.keyboards.findById(chat).lean<TelegramKeyboardDoc>();
-    const button = doc?.key === key ? doc.buttons[n] : undefined;
-    if (!doc || !button) {
-      return (await this.claimed(`press|${chat}|${key}`)) ? { kind: 'repeated' } : { kind: 'stale' };
-    }
-    if (!(await this.claim(`press|${chat}|${key}`))) return { kind: 'repeated' };
-    if (this.open.get(chat)?.key === key) this.open.delete(chat);
-    return { kind: 'fresh', button, messageIds: doc.messageIds };
-  }
-
-  private async claimed(id: string): Promise<boolean> {
-    return (await this.claims.exists({ _id: `telegram|${id}` })) !== null;
   }
 }

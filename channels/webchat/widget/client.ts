@@ -46,6 +46,8 @@ interface Session {
   expiresAt: number;
   /** The bot was told of this new conversation (webchat/join). */
   joined: boolean;
+  /** The channels the person can go on in with a one-time link (from the token endpoint). */
+  handoff?: string[];
 }
 
 export type Status = 'connecting' | 'online' | 'reconnecting' | 'unavailable';
@@ -56,9 +58,18 @@ export interface ClientEvents {
   status(status: Status): void;
   /** The stored conversation could not be resumed: a new one has begun. */
   reset(): void;
+  /** The channels the person can go on in ("Continuer sur Telegram"), once the conversation is open. */
+  handoff(channels: string[]): void;
 }
 
-class HttpError extends Error {
+/** A one-time link to go on in another channel (15 minutes). */
+export interface Handoff {
+  url: string;
+  /** Seconds. */
+  expiresIn: number;
+}
+
+export class HttpError extends Error {
   constructor(readonly status: number) {
     super(`HTTP ${status}`);
   }
@@ -158,6 +169,7 @@ export class DirectLineClient {
           `/v3/directline/conversations/${encodeURIComponent(stored.conversationId)}?watermark=0`,
         );
         this.connect(conv.streamUrl);
+        this.events.handoff(stored.handoff ?? []);
         if (!stored.joined) await this.join();
         return;
       } catch (err) {
@@ -168,10 +180,13 @@ export class DirectLineClient {
         this.events.reset();
       }
     }
-    const t = await this.call<{ conversationId: string; userId: string; token: string; expires_in: number }>(
-      'POST',
-      '/webchat/token',
-    );
+    const t = await this.call<{
+      conversationId: string;
+      userId: string;
+      token: string;
+      expires_in: number;
+      handoff?: unknown;
+    }>('POST', '/webchat/token');
     this.session = {
       conversationId: t.conversationId,
       userId: t.userId,
@@ -179,11 +194,28 @@ export class DirectLineClient {
       watermark: '0',
       expiresAt: Date.now() + t.expires_in * 1000,
       joined: false,
+      handoff: Array.isArray(t.handoff) ? t.handoff.filter((c): c is string => typeof c === 'string') : [],
     };
     store.set(this.session);
     const conv = await this.call<{ streamUrl?: string }>('POST', '/v3/directline/conversations');
     this.connect(conv.streamUrl);
+    this.events.handoff(this.session.handoff ?? []);
     await this.join();
+  }
+
+  /**
+   * A one-time link to go on in `channel`, asked with the current token. Throws an HttpError: 409
+   * when the person has not started here yet, 429 too many asked, 404/503 the channel is off.
+   */
+  async handoff(channel: string): Promise<Handoff> {
+    if (!this.session) throw new HttpError(0);
+    if (this.session.expiresAt - Date.now() < 60_000) await this.refresh(true).catch(() => {});
+    const r = await this.call<{ url?: unknown; expires_in?: unknown }>(
+      'POST',
+      `/webchat/handoff/${encodeURIComponent(channel)}`,
+    );
+    if (typeof r.url !== 'string' || !/^https:\/\//.test(r.url)) throw new HttpError(502);
+    return { url: r.url, expiresIn: typeof r.expires_in === 'number' ? r.expires_in : 900 };
   }
 
   /** Tells the bot that someone opened a new conversation, so that it speaks first. */

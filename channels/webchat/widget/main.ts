@@ -29,12 +29,17 @@ import { ChatView } from './view.js';
           activities: (activities) => view.render(activities),
           status: (status) => view.setStatus(status),
           reset: () => view.reset(),
+          handoff: (channels) => view.setHandoff(channels),
         });
         void client.start();
       },
       send: async (text, value) => {
         if (!client) throw new Error('not connected');
         await client.send(text, value);
+      },
+      handoff: (channel) => {
+        if (!client) throw new Error('not connected');
+        return client.handoff(channel);
       },
     });
     try {

@@ -20,6 +20,12 @@ export interface Strings {
   unavailable: string;
   send_failed: string;
   restarted: string;
+  /** "Continuer sur Telegram": a one-time link to go on in Telegram. */
+  handoff: string;
+  handoff_open: string;
+  handoff_note: string;
+  handoff_not_started: string;
+  handoff_failed: string;
 }
 
 /** Injected by the bundler (channels/webchat/widget.ts): the strings of every locale. */

@@ -1,4 +1,4 @@
-import type { Activity, Attachment, CardAction, Status } from './client.js';
+import type { Activity, Attachment, CardAction, Handoff, Status } from './client.js';
 import type { Strings } from './strings.js';
 import { CSS } from './styles.js';
 
@@ -11,6 +11,8 @@ export interface ViewEvents {
   toggled(open: boolean): void;
   /** The user sends a typed text, or presses a button (its title and value). */
   send(text: string, value?: unknown): Promise<void>;
+  /** A one-time link to go on in `channel`; throws (with an HTTP `status`) when there is none. */
+  handoff(channel: string): Promise<Handoff>;
 }
 
 /** A set of buttons answering one message: disabled once answered. */
@@ -80,6 +82,13 @@ export class ChatView {
   private readonly input: HTMLInputElement;
   private readonly form: HTMLFormElement;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** "Continuer sur Telegram": the button, then the link it gives, and a note (a polite live region). */
+  private readonly handoffBox: HTMLElement;
+  private readonly handoffButton: HTMLButtonElement;
+  private readonly handoffNote: HTMLElement;
+  private handoffLink: HTMLAnchorElement | undefined;
+  private handoffTimer: ReturnType<typeof setTimeout> | undefined;
+  private handoffBusy = false;
   /** Answerable button sets, oldest first; a message of the user answers them all. */
   private pending: Choices[] = [];
 
@@ -127,6 +136,16 @@ export class ChatView {
     });
     const send = el('button', { type: 'submit', class: 'tandem-send', 'aria-label': s.send_label }, s.send);
     this.form = el('form', { class: 'tandem-form' }, this.input, send);
+    this.handoffButton = el('button', { type: 'button', class: 'tandem-handoff-btn' }, s.handoff);
+    this.handoffButton.addEventListener('click', () => void this.handOff('telegram'));
+    this.handoffNote = el('p', { class: 'tandem-handoff-note', id: `${id}-handoff`, role: 'status' });
+    this.handoffBox = el(
+      'div',
+      { class: 'tandem-handoff' },
+      el('div', { class: 'tandem-handoff-row' }, this.handoffButton),
+      this.handoffNote,
+    );
+    this.handoffBox.hidden = true;
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.submit();
@@ -143,6 +162,7 @@ export class ChatView {
       this.log,
       this.typing,
       this.status,
+      this.handoffBox,
       this.form,
     );
     this.panel.hidden = true;
@@ -189,6 +209,62 @@ export class ChatView {
     this.log.textContent = '';
     this.log.append(el('p', { class: 'tandem-note' }, this.s.restarted));
     this.pending = [];
+  }
+
+  /** Shows "Continuer sur Telegram" when the person can go on there; a link given before goes. */
+  setHandoff(channels: string[]): void {
+    this.handoffBox.hidden = !channels.includes('telegram');
+    this.dropLink();
+    this.handoffNote.textContent = '';
+  }
+
+  /** Asks for a one-time link; it replaces the button (and takes the focus) until it expires. */
+  private async handOff(channel: string): Promise<void> {
+    if (this.handoffBusy) return;
+    this.handoffBusy = true;
+    // Emptied first, so that the same message said again is announced again.
+    this.handoffNote.textContent = '';
+    this.handoffNote.classList.remove('tandem-handoff-error');
+    try {
+      const { url, expiresIn } = await this.events.handoff(channel);
+      this.dropLink();
+      const link = el(
+        'a',
+        {
+          href: url,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          class: 'tandem-handoff-link',
+          'aria-describedby': this.handoffNote.id,
+        },
+        this.s.handoff_open,
+        el('span', { class: 'tandem-sr' }, ` ${this.s.new_tab}`),
+      );
+      this.handoffLink = link;
+      this.handoffButton.hidden = true;
+      this.handoffButton.before(link);
+      this.handoffNote.textContent = this.s.handoff_note;
+      link.focus();
+      this.handoffTimer = setTimeout(() => {
+        const focused = document.activeElement === link;
+        this.dropLink();
+        this.handoffNote.textContent = '';
+        if (focused) this.handoffButton.focus();
+      }, expiresIn * 1000);
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      this.handoffNote.classList.add('tandem-handoff-error');
+      this.handoffNote.textContent = status === 409 ? this.s.handoff_not_started : this.s.handoff_failed;
+    } finally {
+      this.handoffBusy = false;
+    }
+  }
+
+  private dropLink(): void {
+    clearTimeout(this.handoffTimer);
+    this.handoffLink?.remove();
+    this.handoffLink = undefined;
+    this.handoffButton.hidden = false;
   }
 
   /** A note of the widget itself (not from the bot), shown in the status line. */

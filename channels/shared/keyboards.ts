@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { Lru } from '../../bot/db/lru.js';
+import { isDuplicateKey } from '../../bot/errors.js';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
+
+export interface KeyboardButton {
+  title: string;
+  value: unknown;
+}
+
+export type PressOutcome =
+  | { kind: 'fresh'; button: KeyboardButton; messageIds: string[] }
+  | { kind: 'repeated' }
+  | { kind: 'stale' };
+
+/**
+ * The buttons last sent to each chat of a channel, for channels whose buttons carry only a short
+ * reference (`<key>:<n>`): what a press means is read here, a key that is no longer the chat's is
+ * stale, and the first press of a live keyboard wins (a unique insert), also across processes.
+ * Every lookup is by `_id` (the embedded FerretDB pushes nothing else down).
+ */
+export class KeyboardStore {
+  private readonly keyboards;
+  private readonly claims;
+  /** chat -> the keyboard this process last sent there and that nobody pressed yet. */
+  private readonly open = new Lru<string, { key: string; messageIds: string[] }>(10_000);
+
+  constructor(
+    conn: Connection,
+    private readonly channel: string,
+  ) {
+    this.keyboards = keyboardModel(conn);
+    this.claims = inboundMarkModel(conn);
+  }
+
+  private id(chat: string): string {
+    return `${this.channel}|${chat}`;
+  }
+
+  /**
+   * Makes `buttons` the chat's only live keyboard, under a new short key. Returns the key, and
+   * the messages of the keyboard it replaces, whose buttons should be removed.
+   */
+  async openKeyboard(
+    chat: string,
+    buttons: KeyboardButton[],
+  ): Promise<{ key: string; superseded: string[] }> {
+    const key = randomBytes(6).toString('base64url');
+    const superseded = this.open.get(chat)?.messageIds ?? [];
+    const _id = this.id(chat);
+    await this.keyboards.replaceOne(
+      { _id },
+      { _id, key, buttons, messageIds: [], at: new Date() } satisfies KeyboardDoc,
+      { upsert: true },
+    );
+    this.open.set(chat, { key, messageIds: [] });
+    return { key, superseded };
+  }
+
+  /** Notes which messages carry the keyboard, to remove its buttons later. */
+  async keyboardSent(chat: string, key: string, messageIds: string[]): Promise<void> {
+    const open = this.open.get(chat);
+    if (open?.key === key) open.messageIds.push(...messageIds);
+    await this.keyboards.updateOne(
+      { _id: this.id(chat), key },
+      { $push: { messageIds: { $each: messageIds } } },
+    );
+  }
+
+  /** Messages sent without buttons close the open keyboard: returns the messages to clear. */
+  async closeKeyboard(chat: string): Promise<string[]> {
+    const open = this.open.get(chat);
+    if (!open) return [];
+    this.open.delete(chat);
+    await this.keyboards.updateOne(
+      { _id: this.id(chat), key: open.key },
+      { $set: { key: `closed:${open.key}` } },
+    );
+    return open.messageIds;
+  }
+
+  /**
+   * A press on `key`'s button `n`: fresh once, repeated after that (a double tap, two processes),
+   * stale when the chat has had another keyboard since, or when the data is not ours.
+   */
+  async press(chat: string, key: string, n: number): Promise<PressOutcome> {
+    if (!key) return { kind: 'stale' };
+    const claim = `${this.channel}|press|${chat}|${key}`;
+    const doc = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
+    const button = doc?.key === key ? doc.buttons[n] : undefined;
+    if (!doc || !button)
+      return (await this.claims.exists({ _id: claim })) ? { kind: 'repeated' } : { kind: 'stale' };
+    if (!(await this.claim(claim))) return { kind: 'repeated' };
+    if (this.open.get(chat)?.key === key) this.open.delete(chat);
+    return { kind: 'fresh', button, messageIds: doc.messageIds };
+  }
+
+  private async claim(_id: string): Promise<boolean> {
+    try {
+      await this.claims.collection.insertOne({ _id: _id as never, at: new Date() });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+}
+
+/** `<key>:<n>`, the reference a button carries back (at most 20 bytes). */
+export function buttonRef(key: string, n: number): string {
+  return `${key}:${n}`;
+}
+
+/** The key and index of a button reference; an empty key when it is not one of ours. */
+export function parseButtonRef(data: string | undefined): { key: string; n: number } {
+  const match = /^([A-Za-z0-9_-]{1,16}):(\d{1,3})$/.exec(data ?? '');
+  return { key: match?.[1] ?? '', n: match ? Number(match[2]) : -1 };
+}

@@ -1,0 +1,30 @@
+import { type Connection, Schema } from 'mongoose';
+import { modelOn } from './model.js';
+
+/**
+ * The buttons last sent to one chat of one channel (`_id`: `<channel>|<chat>`). Buttons carry only
+ * `<key>:<n>`; what a press means is read here. See channels/shared/keyboards.ts.
+ */
+export interface KeyboardDoc {
+  _id: string;
+  key: string;
+  buttons: Array<{ title: string; value: unknown }>;
+  /** The messages that carry these buttons (Telegram message ids, Slack ts), as strings. */
+  messageIds: string[];
+  at: Date;
+}
+
+const schema = new Schema<KeyboardDoc>(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    buttons: { type: Schema.Types.Mixed, default: [] },
+    messageIds: { type: [String], default: [] },
+    at: { type: Date, required: true },
+  },
+  { collection: 'keyboards', versionKey: false, minimize: false },
+);
+
+export function keyboardModel(conn: Connection) {
+  return modelOn(conn, 'Keyboard', schema);
+}
