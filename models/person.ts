@@ -38,6 +38,8 @@ export interface PersonDoc {
   programme?: string;
   campaign?: string;
   lastChannel?: string;
+  /** Ids of the person's channel identities, so they are read by `_id` (see services/people). */
+  identities?: string[];
   consents?: { data_processing?: ConsentSummary; charter?: ConsentSummary };
   createdAt: Date;
   updatedAt: Date;
@@ -54,6 +56,7 @@ const schema = new Schema<PersonDoc>(
     programme: String,
     campaign: String,
     lastChannel: String,
+    identities: { type: [String], default: undefined },
     consents: { type: Schema.Types.Mixed, default: {} },
   },
   { collection: 'people', versionKey: false, timestamps: true, minimize: false },

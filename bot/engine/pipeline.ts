@@ -131,25 +131,31 @@ export class Engine {
 
   /**
    * A one-time code moves this channel's identity to the person who asked for it elsewhere; the
-   * turn then goes on as that person, at the step they were at.
+   * turn then goes on as that person, at the step they were at. An identity that already has a
+   * profile of its own is not taken over: the person is told, and nothing changes.
    */
   private async redeem(code: string, channel: string, userId: string, ref: object): Promise<LinkOutcome> {
     const { people, links } = this.deps.services;
-    const redeemed = await links.redeem(code);
-    if (!('personId' in redeemed)) return redeemed.status;
-    const { personId } = redeemed;
-    if (redeemed.status === 'used') {
-      // Pressing "Start" again on a link already used by this very chat is no error.
-      const current = await people.identity(channel, userId);
-      return current?.personId === personId ? 'already' : 'used';
+    const current = await people.identity(channel, userId);
+    const redeemed = await links.redeem(
+      code,
+      async (personId) =>
+        !current || current.personId === personId || !(await people.hasData(current.personId)),
+      async (personId) => {
+        await people.link({ personId, channel, userId, conversation: JSON.parse(JSON.stringify(ref)) });
+      },
+    );
+    switch (redeemed.status) {
+      case 'ok':
+        return 'linked';
+      case 'used':
+        // Pressing "Start" again on a link this very chat already used is no error.
+        return current?.personId === redeemed.personId ? 'already' : 'used';
+      case 'refused':
+        return 'conflict';
+      default:
+        return redeemed.status;
     }
-    await people.link({
-      personId,
-      channel,
-      userId,
-      conversation: JSON.parse(JSON.stringify(ref)),
-    });
-    return 'linked';
   }
 
   private readonly arrive: Middleware = async (turn, next) => {
@@ -158,7 +164,9 @@ export class Engine {
     const { context, t, person, log } = turn as Turn;
     if (turn.link) {
       log.info({ link: turn.link }, 'link code used');
-      if (turn.link !== 'already') await context.sendActivity(text(t(`common:link.${turn.link}`)));
+      const firstName = typeof person.profile?.firstName === 'string' ? person.profile.firstName : '';
+      const key = turn.link === 'linked' && firstName ? 'linked_named' : turn.link;
+      if (turn.link !== 'already') await context.sendActivity(text(t(`common:link.${key}`, { firstName })));
     }
     if (arrival.invalid) log.info({ payload: arrival.invalid }, 'start payload ignored: not one we know');
     const programme = arrival.programme && isProgramme(arrival.programme) ? arrival.programme : undefined;

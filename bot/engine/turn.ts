@@ -18,7 +18,7 @@ export interface Arrival {
 }
 
 /** What became of a one-time link code in this turn. */
-export type LinkOutcome = 'linked' | 'already' | 'expired' | 'used' | 'unknown';
+export type LinkOutcome = 'linked' | 'already' | 'expired' | 'used' | 'unknown' | 'conflict';
 
 /**
  * What the pipeline attaches to a turn, step by step: `log`, `config` and `services` at once,

@@ -10,6 +10,7 @@ export const LINK_TTL_MS = 15 * 60_000;
 export type Redeemed =
   | { status: 'ok'; personId: string }
   | { status: 'used'; personId: string }
+  | { status: 'refused'; personId: string }
   | { status: 'expired' | 'unknown' };
 
 /** One-time codes that carry a person from one channel to another (the web chat to Telegram). */
@@ -33,15 +34,33 @@ export class LinkService {
     return { code, expiresAt };
   }
 
-  /** Uses a code: it works once, within its 15 minutes, also when two processes try at once. */
-  async redeem(code: string): Promise<Redeemed> {
+  /**
+   * Uses a code: it works once, within its 15 minutes, also when two processes try at once.
+   * `allowed(personId)` may refuse it before it is used up (the code stays usable); `use(personId)`
+   * does the linking, and a failure there gives the code back.
+   */
+  async redeem(
+    code: string,
+    allowed: (personId: string) => Promise<boolean>,
+    use: (personId: string) => Promise<void>,
+  ): Promise<Redeemed> {
     const doc = await this.codes.findById(code).lean<LinkCodeDoc>();
     if (!doc) return { status: 'unknown' };
     if (doc.expiresAt.getTime() <= this.now()) return { status: 'expired' };
+    const claim = `link|${code}`;
+    if ((await this.claims.exists({ _id: claim })) !== null)
+      return { status: 'used', personId: doc.personId };
+    if (!(await allowed(doc.personId))) return { status: 'refused', personId: doc.personId };
     try {
-      await this.claims.collection.insertOne({ _id: `link|${code}` as never, at: new Date(this.now()) });
+      await this.claims.collection.insertOne({ _id: claim as never, at: new Date(this.now()) });
     } catch (err) {
       if (isDuplicateKey(err)) return { status: 'used', personId: doc.personId };
+      throw err;
+    }
+    try {
+      await use(doc.personId);
+    } catch (err) {
+      await this.claims.deleteOne({ _id: claim });
       throw err;
     }
     return { status: 'ok', personId: doc.personId };

@@ -66,6 +66,7 @@ export class PeopleService {
       profile: {},
       proactive: true,
       lastChannel: input.channel,
+      identities: [_id],
     });
     const fresh: IdentityDoc = {
       _id,
@@ -117,6 +118,17 @@ export class PeopleService {
     if (known) known.doc.unreachable = true;
   }
 
+  /** Whether a person has told us anything: a consent decision, an answer, a finished onboarding. */
+  async hasData(personId: string): Promise<boolean> {
+    const person = await this.get(personId);
+    if (!person) return false;
+    return (
+      person.status !== 'onboarding' ||
+      Object.keys(person.profile ?? {}).length > 0 ||
+      !!person.consents?.data_processing
+    );
+  }
+
   async identity(channel: string, userId: string): Promise<IdentityDoc | null> {
     return this.identities.findById(identityId(channel, userId)).lean<IdentityDoc>();
   }
@@ -141,9 +153,16 @@ export class PeopleService {
       unreachable: false,
       lastSeenAt: new Date(),
     };
+    const previous = await this.identities.findById(_id).lean<IdentityDoc>();
     await this.identities.replaceOne({ _id }, doc, { upsert: true });
     this.known.set(_id, { doc, at: Date.now() });
-    await this.people.updateOne({ _id: input.personId }, { $set: { lastChannel: input.channel } });
+    await this.people.updateOne(
+      { _id: input.personId },
+      { $set: { lastChannel: input.channel }, $addToSet: { identities: _id } },
+    );
+    if (previous && previous.personId !== input.personId) {
+      await this.people.updateOne({ _id: previous.personId }, { $pull: { identities: _id } });
+    }
     return doc;
   }
 
@@ -153,7 +172,12 @@ export class PeopleService {
    */
   async reachable(personId: string): Promise<IdentityDoc | undefined> {
     const person = await this.get(personId);
-    const identities = await this.identities.find({ personId }).lean<IdentityDoc[]>();
+    // By `_id`, one by one: the embedded FerretDB would scan the collection for `{ personId }`.
+    const identities = person?.identities
+      ? (
+          await Promise.all(person.identities.map((id) => this.identities.findById(id).lean<IdentityDoc>()))
+        ).filter((i): i is IdentityDoc => i !== null && i.personId === personId)
+      : await this.identities.find({ personId }).lean<IdentityDoc[]>();
     const open = identities.filter((i) => !i.unreachable);
     return open.find((i) => i.channel === person?.lastChannel) ?? open[0];
   }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { Lru } from '../../bot/db/lru.js';
 import { isDuplicateKey } from '../../bot/errors.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
 import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
+
+/** A keyboard pressed or passed by keeps its document, its key prefixed with this. */
+const CLOSED = 'closed:';
 
 export interface KeyboardButton {
   title: string;
@@ -24,8 +26,6 @@ export type PressOutcome =
 export class KeyboardStore {
   private readonly keyboards;
   private readonly claims;
-  /** chat -> the keyboard this process last sent there and that nobody pressed yet. */
-  private readonly open = new Lru<string, { key: string; messageIds: string[] }>(10_000);
 
   constructor(
     conn: Connection,
@@ -48,21 +48,29 @@ export class KeyboardStore {
     buttons: KeyboardButton[],
   ): Promise<{ key: string; superseded: string[] }> {
     const key = randomBytes(6).toString('base64url');
-    const superseded = this.open.get(chat)?.messageIds ?? [];
     const _id = this.id(chat);
+    const previous = await this.live(chat);
     await this.keyboards.replaceOne(
       { _id },
       { _id, key, buttons, messageIds: [], at: new Date() } satisfies KeyboardDoc,
       { upsert: true },
     );
-    this.open.set(chat, { key, messageIds: [] });
-    return { key, superseded };
+    return { key, superseded: previous?.messageIds ?? [] };
+  }
+
+  /** The chat's keyboard if nobody pressed it and no message has passed it by. */
+  private async live(chat: string): Promise<KeyboardDoc | undefined> {
+    const doc = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
+    return doc && !doc.key.startsWith(CLOSED) ? doc : undefined;
+  }
+
+  /** Closes `key` if it is still the chat's live keyboard. */
+  private async close(chat: string, key: string): Promise<void> {
+    await this.keyboards.updateOne({ _id: this.id(chat), key }, { $set: { key: `${CLOSED}${key}` } });
   }
 
   /** Notes which messages carry the keyboard, to remove its buttons later. */
   async keyboardSent(chat: string, key: string, messageIds: string[]): Promise<void> {
-    const open = this.open.get(chat);
-    if (open?.key === key) open.messageIds.push(...messageIds);
     await this.keyboards.updateOne(
       { _id: this.id(chat), key },
       { $push: { messageIds: { $each: messageIds } } },
@@ -71,13 +79,9 @@ export class KeyboardStore {
 
   /** Messages sent without buttons close the open keyboard: returns the messages to clear. */
   async closeKeyboard(chat: string): Promise<string[]> {
-    const open = this.open.get(chat);
+    const open = await this.live(chat);
     if (!open) return [];
-    this.open.delete(chat);
-    await this.keyboards.updateOne(
-      { _id: this.id(chat), key: open.key },
-      { $set: { key: `closed:${open.key}` } },
-    );
+    await this.close(chat, open.key);
     return open.messageIds;
   }
 
@@ -93,7 +97,7 @@ export class KeyboardStore {
     if (!doc || !button)
       return (await this.claims.exists({ _id: claim })) ? { kind: 'repeated' } : { kind: 'stale' };
     if (!(await this.claim(claim))) return { kind: 'repeated' };
-    if (this.open.get(chat)?.key === key) this.open.delete(chat);
+    await this.close(chat, key);
     return { kind: 'fresh', button, messageIds: doc.messageIds };
   }
 

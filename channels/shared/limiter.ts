@@ -55,7 +55,8 @@ export class SendLimiter {
     private readonly limits: SendLimits,
     private readonly now: () => number = Date.now,
   ) {
-    this.global = new Bucket(limits.global * MARGIN, Math.max(1, Math.floor(limits.global)), now());
+    // A small global burst: after a quiet spell, the first second stays within the limit too.
+    this.global = new Bucket(limits.global * MARGIN, Math.max(1, Math.floor(limits.global / 10)), now());
   }
 
   /** Waits until one more message may go to `chat`. */

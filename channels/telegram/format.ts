@@ -22,38 +22,37 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Splits text into parts of at most `max` characters once escaped, at a paragraph, a line or a
- * word boundary when there is one in the second half of the part, else at a character (never
- * inside a surrogate pair). Returns the escaped parts.
+ * Splits text into parts of at most `max` characters as Telegram counts them (UTF-16 units, after
+ * HTML parsing), at a paragraph, a line or a word boundary when there is one in the second half
+ * of the part, else between two graphemes (never inside an emoji). Returns the parts escaped.
  */
 export function splitEscaped(text: string, max = MAX_MESSAGE): string[] {
   const parts: string[] = [];
   let rest = text;
-  while (escapeHtml(rest).length > max) {
+  while (rest.length > max) {
     const cut = cutPoint(rest, max);
-    parts.push(escapeHtml(rest.slice(0, cut).trimEnd()));
+    parts.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }
-  if (rest.length > 0 || parts.length === 0) parts.push(escapeHtml(rest));
-  return parts.filter((p) => p.length > 0);
+  parts.push(rest);
+  return parts.filter((p) => p.length > 0).map(escapeHtml);
 }
 
-/** The longest prefix of `text` whose escaped length fits, ended at the best boundary found. */
+const graphemes = new Intl.Segmenter('fr', { granularity: 'grapheme' });
+
+/** Where to cut `text` so that the head fits in `max`: the best boundary found. */
 function cutPoint(text: string, max: number): number {
-  let fit = 0;
-  let size = 0;
-  for (const ch of text) {
-    const w = ch === '&' ? 5 : ch === '<' || ch === '>' ? 4 : ch.length;
-    if (size + w > max) break;
-    size += w;
-    fit += ch.length;
-  }
-  const head = text.slice(0, fit);
+  const head = text.slice(0, max + 1);
   for (const boundary of ['\n\n', '\n', ' ']) {
-    const at = head.lastIndexOf(boundary);
-    if (at >= fit / 2) return at + boundary.length;
+    const at = head.lastIndexOf(boundary, max - boundary.length);
+    if (at >= max / 2) return at + boundary.length;
   }
-  return Math.max(fit, 1);
+  let fit = 0;
+  for (const { index } of graphemes.segment(head)) {
+    if (index > max) break;
+    fit = index;
+  }
+  return fit > 0 ? fit : max;
 }
 
 /** How one outgoing Activity looks on Telegram. */
@@ -97,11 +96,13 @@ function renderCard(card: Attachment): { html: string; buttons: RenderedButton[]
   };
 }
 
-/** Leaves room for the title and subtitle (at most 256 characters each, escaped ×5). */
+/** Leaves room for the title and the subtitle (256 characters at most each). */
 const CARD_TEXT = 1500;
 
+/** At most `max` characters, cut between two graphemes. */
 function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+  if (text.length <= max) return text;
+  return `${text.slice(0, cutPoint(text, max - 1)).trimEnd()}…`;
 }
 
 function toButton(action: CardAction): RenderedButton[] {

@@ -92,14 +92,23 @@ export function startTelegram(deps: Deps): TelegramChannel | undefined {
     void channel.poll(abort.signal);
     log.info('Telegram channel on (long polling)');
   }
-  void channel.recover().catch((err) => log.error({ err }, 'Telegram: recovering updates failed'));
+  // Updates acknowledged but never processed (a process died in between): at start, then every
+  // minute, whichever process gets there first (a claim per update).
+  const recover = () =>
+    channel.recover().catch((err) => log.error({ err }, 'Telegram: recovering updates failed'));
+  void recover();
+  const recovery = setInterval(recover, 60_000);
+  recovery.unref();
   return {
     api,
     store,
     outbound,
     receive: (update) => channel.receive(update),
     recover: (olderThanMs) => channel.recover(olderThanMs),
-    stop: async () => abort.abort(),
+    stop: async () => {
+      clearInterval(recovery);
+      abort.abort();
+    },
   };
 }
 
@@ -118,35 +127,36 @@ class Receiver {
 
   /**
    * Records the update (a redelivery, even one arriving at the same moment in another process,
-   * hits the unique update_id and is dropped), then processes it in the background: updates of
-   * one chat in their order of arrival, a button press answered at once.
+   * hits the unique update_id and is dropped), then processes it in the background. Each update
+   * takes its place in its chat's queue as it arrives, so a chat's updates are processed in order;
+   * a button press is answered at once, before its turn comes.
    */
   async receive(update: Update): Promise<'accepted' | 'duplicate'> {
-    const inbound = classify(update);
-    const chat = inbound.chat ?? chatOf(update) ?? '?';
-    const recorded = this.deps.store.record(update.update_id, chat, update);
-    const work = async (): Promise<boolean> => {
-      if (!(await recorded)) return false;
-      if (inbound.kind === 'press') await this.press(update.update_id, inbound);
-      else await this.handle(update.update_id, inbound);
-      return true;
-    };
-    // A press is answered at once, not behind the chat's queue; its turn is queued (see press).
-    const processed = inbound.kind === 'press' ? work() : this.queue.run(chat, work);
+    const recorded = this.deps.store.record(update.update_id, chatOf(update) ?? '?', update);
     void this.deps.inFlight
-      .track(async () => {
-        if (await processed) await this.deps.store.done(update.update_id);
-      })
+      .track(() => this.process(update, recorded))
       .catch((err) => this.deps.log.error({ err, update: update.update_id }, 'Telegram update failed'));
     return (await recorded) ? 'accepted' : 'duplicate';
   }
 
-  private async handle(updateId: number, inbound: Inbound): Promise<void> {
-    if (inbound.kind === 'ignore') {
-      this.deps.log.info({ update: updateId, reason: inbound.reason }, 'Telegram update ignored');
-      return;
-    }
-    if (inbound.kind === 'turn') await this.turn(inbound.chat, inbound.activity);
+  /** Processes a recorded update, in its chat's order, and marks it done. */
+  private async process(update: Update, recorded: Promise<boolean>): Promise<void> {
+    const inbound = classify(update);
+    const chat = inbound.chat ?? chatOf(update) ?? '?';
+    const activity =
+      inbound.kind === 'press'
+        ? recorded.then((fresh) => (fresh ? this.press(update.update_id, inbound) : undefined))
+        : Promise.resolve(inbound.kind === 'turn' ? inbound.activity : undefined);
+    const done = await this.queue.run(chat, async () => {
+      if (!(await recorded)) return false;
+      if (inbound.kind === 'ignore') {
+        this.deps.log.info({ update: update.update_id, reason: inbound.reason }, 'Telegram update ignored');
+      }
+      const next = await activity;
+      if (next) await this.turn(chat, next);
+      return true;
+    });
+    if (done) await this.deps.store.done(update.update_id);
   }
 
   /** One turn of the engine, with "typing…" shown if it takes a while. */
@@ -162,45 +172,47 @@ class Receiver {
   }
 
   /**
-   * A button press: answered within the second, whatever happens next. The first press of a live
-   * keyboard removes its buttons and becomes the person's answer; a repeated or stale one is
-   * answered "déjà pris en compte" and changes nothing.
+   * A button press, answered within the second whatever happens next. The first press of the
+   * chat's live keyboard takes its buttons off and returns the person's answer (for the chat's
+   * queue); a repeated or stale one is answered "déjà pris en compte" and changes nothing.
    */
-  private async press(updateId: number, inbound: Extract<Inbound, { kind: 'press' }>): Promise<void> {
+  private async press(
+    updateId: number,
+    inbound: Extract<Inbound, { kind: 'press' }>,
+  ): Promise<Partial<Activity> | undefined> {
     const { store, outbound } = this.deps;
     const { chat, query } = inbound;
     const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
     const outcome = await store.keyboards.press(chat, inbound.key, inbound.n);
+    const shown = query.message ? [query.message.message_id] : [];
     if (outcome.kind !== 'fresh') {
-      await this.answer(
-        query.id,
-        t(outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale'),
-      );
-      if (outcome.kind === 'stale' && query.message)
-        await outbound.clearButtons(chat, query.message.message_id);
-      return;
+      const key = outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale';
+      await this.answer(query.id, t(key));
+      if (outcome.kind === 'stale') this.clear(chat, shown);
+      return undefined;
     }
     await this.answer(query.id);
-    const pressed = new Set([
-      ...outcome.messageIds.map(Number),
-      ...(query.message ? [query.message.message_id] : []),
-    ]);
-    await Promise.all([...pressed].map((id) => outbound.clearButtons(chat, id)));
+    this.clear(chat, [...outcome.messageIds.map(Number), ...shown]);
     const { title, value } = outcome.button;
-    await this.queue.run(chat, () =>
-      this.turn(chat, {
-        type: 'message',
-        id: `u${updateId}`,
-        channelId: TELEGRAM,
-        text: title,
-        value,
-        from: { id: String(query.from.id), name: query.from.first_name },
-        recipient: { id: 'tandem', name: 'Tandem', role: 'bot' },
-        conversation: { id: chat, isGroup: false, conversationType: 'personal', name: '' },
-        locale: query.from.language_code,
-        timestamp: new Date(),
-      }),
-    );
+    return {
+      type: 'message',
+      id: `u${updateId}`,
+      channelId: TELEGRAM,
+      text: title,
+      value,
+      from: { id: String(query.from.id), name: query.from.first_name },
+      recipient: { id: 'tandem', name: 'Tandem', role: 'bot' },
+      conversation: { id: chat, isGroup: false, conversationType: 'personal', name: '' },
+      locale: query.from.language_code,
+      timestamp: new Date(),
+    };
+  }
+
+  /** Takes buttons off messages, in the background: the person's turn does not wait for it. */
+  private clear(chat: string, messageIds: number[]): void {
+    for (const id of new Set(messageIds)) {
+      void this.deps.inFlight.track(() => this.deps.outbound.clearButtons(chat, id));
+    }
   }
 
   /** Answers a callback query; one too old to answer (after a restart) is no reason to stop. */
@@ -240,10 +252,7 @@ class Receiver {
     let n = 0;
     for (const doc of await store.pending(olderThanMs)) {
       if (!doc.raw || !(await store.claim(`recover|${doc._id}`))) continue;
-      const update = JSON.parse(doc.raw) as Update;
-      const inbound = classify(update);
-      await this.queue.run(doc.chat, () => this.handle(doc._id, inbound));
-      await store.done(doc._id);
+      await this.process(JSON.parse(doc.raw) as Update, Promise.resolve(true));
       n++;
     }
     if (n > 0) log.info({ updates: n }, 'Telegram updates recovered after a restart');

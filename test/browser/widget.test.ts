@@ -147,6 +147,9 @@ describe('the web chat widget in a browser', () => {
 
     // The bot speaks first.
     await botSays(/bienvenue sur Tandem/);
+    // Telegram is off here: no "Continuer sur Telegram".
+    expect(await page.locator('.tandem-handoff').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Continuer sur Telegram' }).count()).toBe(0);
     await botSays(/Acceptez-vous que nous traitions vos données/);
     await press("J'accepte");
     await botSays(/tranche d'âge/);

@@ -88,6 +88,26 @@ describe('Telegram: the mentee onboarding', () => {
     ).toBeUndefined();
   });
 
+  it("keeps a chat's order: a press, then a message sent right after it", async () => {
+    const user = newUser();
+    await playLea(user, 'age');
+    const { message, data } = user.button('26 à 35 ans');
+    const press = fake.callbackQuery(user.chatId, message.message_id, data);
+    const typed = fake.message(user.chatId, 'Léa');
+    const before = fake.messages(user.chatId).length;
+    await postUpdate(app.url, press);
+    await postUpdate(app.url, typed);
+    await processed(conn(), press.update_id);
+    await processed(conn(), typed.update_id);
+    const said = fake
+      .messages(user.chatId)
+      .slice(before)
+      .map((m) => m.text)
+      .join('\n');
+    expect(said).not.toMatch(/pas bien compris|lettres/);
+    expect(said).toMatch(/situation/i);
+  });
+
   it('answers a press on an earlier question as stale and changes nothing', async () => {
     const user = newUser();
     await user.say('Bonjour');
@@ -411,6 +431,23 @@ describe('One person, several channels', () => {
     const reused = (await other.say(`/start ${code}`)).map((m) => m.text).join('\n');
     expect(reused).toMatch(/Ce lien a déjà servi/);
     expect((await personOfChat(other.chatId)).identity.personId).not.toBe(identity.personId);
+  });
+
+  it('does not take over a Telegram account that has its own profile; the link stays usable', async () => {
+    const tg = newUser();
+    await tg.say('Bonjour');
+    await tg.press("J'accepte");
+    const mine = (await personOfChat(tg.chatId)).identity.personId;
+    const web = await webUser();
+    await web.say('Bonjour');
+    const code = (await web.handoff()).body.url.split('start=')[1] ?? '';
+    const said = (await tg.say(`/start ${code}`)).map((m) => m.text).join('\n');
+    expect(said).toMatch(/déjà son propre profil/);
+    expect((await personOfChat(tg.chatId)).identity.personId).toBe(mine);
+    const fresh = newUser();
+    expect((await fresh.say(`/start ${code}`)).map((m) => m.text).join('\n')).toMatch(
+      /Vous voilà sur Telegram/,
+    );
   });
 
   it('refuses an expired link kindly and starts afresh', async () => {

@@ -69,7 +69,7 @@ export interface Handoff {
   expiresIn: number;
 }
 
-export class HttpError extends Error {
+class HttpError extends Error {
   constructor(readonly status: number) {
     super(`HTTP ${status}`);
   }

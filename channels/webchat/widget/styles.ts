@@ -15,7 +15,7 @@ export const CSS = `
 .tandem-launcher svg{width:1.25rem;height:1.25rem;fill:currentColor}
 .tandem-panel{display:flex;flex-direction:column;width:100%;max-width:40rem;height:34rem;max-height:calc(100vh - 2rem);background:#fff;border:1px solid #6b7280;border-radius:.75rem;overflow:hidden;box-shadow:0 4px 20px rgba(0,0,0,.18)}
 .tandem-float .tandem-panel{width:min(26rem,calc(100vw - 2rem));height:min(36rem,calc(100vh - 6rem))}
-.tandem-panel[hidden],.tandem-launcher[hidden],.tandem-typing[hidden],.tandem-handoff[hidden]{display:none}
+.tandem-panel[hidden],.tandem-launcher[hidden],.tandem-typing[hidden]{display:none}
 .tandem-head{display:flex;align-items:center;gap:.75rem;background:var(--tbd);color:#fff;padding:.75rem 1rem}
 .tandem-head h2{margin:0;color:#fff;font-size:1.125rem;line-height:1.2}
 .tandem-head p{margin:0;font-size:.875rem}
@@ -52,16 +52,14 @@ a.tandem-action{text-decoration:underline}
 .tandem-note{margin:0;color:var(--tm);font-size:.875rem;text-align:center}
 .tandem-status{margin:0;padding:0 1rem;color:#b91c1c;font-size:.875rem}
 .tandem-status:empty{display:none}
-.tandem-handoff{padding:.5rem 1rem;border-top:1px solid #d1d5db;font-size:.875rem}
-.tandem-handoff-row{display:flex;justify-content:flex-end}
-.tandem-handoff-btn,.tandem-handoff-link{border:2px solid var(--tb);border-radius:999px;padding:.25rem .875rem;font-weight:600}
-.tandem-handoff-btn{background:#fff;color:var(--tb)}
+.tandem-handoff{padding:.5rem 1rem;border-top:1px solid #d1d5db;font-size:.875rem;text-align:right}
+.tandem-handoff-btn,.tandem-handoff-link{border:2px solid var(--tb);border-radius:999px;padding:.25rem .875rem;font-weight:600;background:#fff;color:var(--tb)}
 .tandem-handoff-btn:hover{background:#dbeafe}
-.tandem-handoff-link{background:var(--tb);color:#fff;text-decoration:underline}
-.tandem-handoff-link:hover{background:var(--tbd);border-color:var(--tbd)}
-.tandem-handoff-note{margin:0;color:var(--tm);text-align:right}
+.tandem-handoff-link{display:inline-block;background:var(--tb);color:#fff}
+.tandem-handoff-link:hover{background:var(--tbd)}
+.tandem-handoff-note{margin:0;color:var(--tm)}
 .tandem-handoff-note:not(:empty){margin-top:.375rem}
-.tandem-handoff-note.tandem-handoff-error{color:#b91c1c}
+.tandem-handoff .tandem-handoff-error{color:#b91c1c}
 .tandem-form{display:flex;gap:.5rem;padding:.75rem;border-top:1px solid #6b7280;background:#fff}
 .tandem-input{flex:1;min-width:0;font:inherit;color:var(--tt);background:#fff;border:2px solid #6b7280;border-radius:.5rem;padding:.5rem .75rem}
 .tandem-input::placeholder{color:#4b5563;opacity:1}

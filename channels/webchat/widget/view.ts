@@ -69,6 +69,83 @@ function bubbleIcon(): SVGSVGElement {
   return svg;
 }
 
+interface HandoffBar {
+  box: HTMLElement;
+  /** Shown or hidden; either way back to the button, without a link or a note. */
+  set(shown: boolean): void;
+}
+
+/**
+ * "Continuer sur Telegram": a button; the one-time link it gives replaces it (and takes the focus)
+ * until the link expires. The note under it (a polite live region) says what the link is, or why
+ * there is none.
+ */
+function handoffBar(s: Strings, id: string, ask: (channel: string) => Promise<Handoff>): HandoffBar {
+  const button = el('button', { type: 'button', class: 'tandem-handoff-btn' }, s.handoff);
+  const note = el('p', { class: 'tandem-handoff-note', id, role: 'status' });
+  const box = el('div', { class: 'tandem-handoff' }, button, note);
+  box.hidden = true;
+  let link: HTMLAnchorElement | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let busy = false;
+  const say = (text: string, error = false) => {
+    note.textContent = text;
+    note.classList.toggle('tandem-handoff-error', error);
+  };
+  const drop = () => {
+    clearTimeout(timer);
+    link?.remove();
+    link = undefined;
+    button.hidden = false;
+  };
+  const go = async () => {
+    if (busy) return;
+    busy = true;
+    // Emptied first, so that the same message said again is announced again.
+    say('');
+    try {
+      const { url, expiresIn } = await ask('telegram');
+      drop();
+      const a = el(
+        'a',
+        {
+          href: url,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+          class: 'tandem-handoff-link',
+          'aria-describedby': id,
+        },
+        s.handoff_open,
+        el('span', { class: 'tandem-sr' }, ` ${s.new_tab}`),
+      );
+      link = a;
+      button.hidden = true;
+      button.before(a);
+      say(s.handoff_note);
+      a.focus();
+      timer = setTimeout(() => {
+        const focused = document.activeElement === a;
+        drop();
+        say('');
+        if (focused) button.focus();
+      }, expiresIn * 1000);
+    } catch (err) {
+      say((err as { status?: number }).status === 409 ? s.handoff_not_started : s.handoff_failed, true);
+    } finally {
+      busy = false;
+    }
+  };
+  button.addEventListener('click', () => void go());
+  return {
+    box,
+    set(shown) {
+      box.hidden = !shown;
+      drop();
+      say('');
+    },
+  };
+}
+
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The widget's DOM: the launcher, the panel, the message log, the form. */
@@ -82,13 +159,7 @@ export class ChatView {
   private readonly input: HTMLInputElement;
   private readonly form: HTMLFormElement;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  /** "Continuer sur Telegram": the button, then the link it gives, and a note (a polite live region). */
-  private readonly handoffBox: HTMLElement;
-  private readonly handoffButton: HTMLButtonElement;
-  private readonly handoffNote: HTMLElement;
-  private handoffLink: HTMLAnchorElement | undefined;
-  private handoffTimer: ReturnType<typeof setTimeout> | undefined;
-  private handoffBusy = false;
+  private readonly handoff: HandoffBar;
   /** Answerable button sets, oldest first; a message of the user answers them all. */
   private pending: Choices[] = [];
 
@@ -136,16 +207,7 @@ export class ChatView {
     });
     const send = el('button', { type: 'submit', class: 'tandem-send', 'aria-label': s.send_label }, s.send);
     this.form = el('form', { class: 'tandem-form' }, this.input, send);
-    this.handoffButton = el('button', { type: 'button', class: 'tandem-handoff-btn' }, s.handoff);
-    this.handoffButton.addEventListener('click', () => void this.handOff('telegram'));
-    this.handoffNote = el('p', { class: 'tandem-handoff-note', id: `${id}-handoff`, role: 'status' });
-    this.handoffBox = el(
-      'div',
-      { class: 'tandem-handoff' },
-      el('div', { class: 'tandem-handoff-row' }, this.handoffButton),
-      this.handoffNote,
-    );
-    this.handoffBox.hidden = true;
+    this.handoff = handoffBar(s, `${id}-handoff`, (channel) => this.events.handoff(channel));
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.submit();
@@ -162,7 +224,7 @@ export class ChatView {
       this.log,
       this.typing,
       this.status,
-      this.handoffBox,
+      this.handoff.box,
       this.form,
     );
     this.panel.hidden = true;
@@ -213,58 +275,7 @@ export class ChatView {
 
   /** Shows "Continuer sur Telegram" when the person can go on there; a link given before goes. */
   setHandoff(channels: string[]): void {
-    this.handoffBox.hidden = !channels.includes('telegram');
-    this.dropLink();
-    this.handoffNote.textContent = '';
-  }
-
-  /** Asks for a one-time link; it replaces the button (and takes the focus) until it expires. */
-  private async handOff(channel: string): Promise<void> {
-    if (this.handoffBusy) return;
-    this.handoffBusy = true;
-    // Emptied first, so that the same message said again is announced again.
-    this.handoffNote.textContent = '';
-    this.handoffNote.classList.remove('tandem-handoff-error');
-    try {
-      const { url, expiresIn } = await this.events.handoff(channel);
-      this.dropLink();
-      const link = el(
-        'a',
-        {
-          href: url,
-          target: '_blank',
-          rel: 'noopener noreferrer',
-          class: 'tandem-handoff-link',
-          'aria-describedby': this.handoffNote.id,
-        },
-        this.s.handoff_open,
-        el('span', { class: 'tandem-sr' }, ` ${this.s.new_tab}`),
-      );
-      this.handoffLink = link;
-      this.handoffButton.hidden = true;
-      this.handoffButton.before(link);
-      this.handoffNote.textContent = this.s.handoff_note;
-      link.focus();
-      this.handoffTimer = setTimeout(() => {
-        const focused = document.activeElement === link;
-        this.dropLink();
-        this.handoffNote.textContent = '';
-        if (focused) this.handoffButton.focus();
-      }, expiresIn * 1000);
-    } catch (err) {
-      const status = (err as { status?: number }).status;
-      this.handoffNote.classList.add('tandem-handoff-error');
-      this.handoffNote.textContent = status === 409 ? this.s.handoff_not_started : this.s.handoff_failed;
-    } finally {
-      this.handoffBusy = false;
-    }
-  }
-
-  private dropLink(): void {
-    clearTimeout(this.handoffTimer);
-    this.handoffLink?.remove();
-    this.handoffLink = undefined;
-    this.handoffButton.hidden = false;
+    this.handoff.set(channels.includes('telegram'));
   }
 
   /** A note of the widget itself (not from the bot), shown in the status line. */
