@@ -180,7 +180,7 @@ class Receiver {
     updateId: number,
     inbound: Extract<Inbound, { kind: 'press' }>,
   ): Promise<Partial<Activity> | undefined> {
-    const { store, outbound } = this.deps;
+    const { store } = this.deps;
     const { chat, query } = inbound;
     const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
     const outcome = await store.keyboards.press(chat, inbound.key, inbound.n);

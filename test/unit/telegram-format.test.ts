@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, keyboardRows, render, splitEscaped } from '../../channels/telegram/format.js';
 
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 describe('Telegram rendering', () => {
@@ -13,8 +13,8 @@ describe('Telegram rendering', () => {
     const text = Array.from({ length: 30 }, (_, i) => `Ligne ${i} & <x>`).join('\n');
     const parts = splitEscaped(text, 100);
     expect(parts.length).toBeGreaterThan(1);
-    for (const p of parts) expect(unescape(p).length).toBeLessThanOrEqual(100);
-    expect(parts.map(unescape).join('\n')).toBe(text);
+    for (const p of parts) expect(decode(p).length).toBeLessThanOrEqual(100);
+    expect(parts.map(decode).join('\n')).toBe(text);
   });
 
   it('never cuts an emoji in two, even without any space', () => {
