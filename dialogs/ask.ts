@@ -5,13 +5,14 @@ import { type Button, isButtonValue, text, withButtons } from '../bot/engine/rep
 import { turnOf } from '../bot/engine/turn.js';
 import type { Locale, TFunction } from '../bot/i18n.js';
 import { communeByCode, findCommune } from '../bot/reference/communes.js';
-import type { ListName } from '../bot/reference/lists.js';
 import type { StoredCommune } from '../models/person.js';
 import { activeInstance } from './instance.js';
 import { type Option, options, type Question, question } from './questions.js';
 
 export const ASK = 'ask';
 const DONE = '__done';
+/** The exclusive "none" of a multi-select, and "nothing to add" of an optional text. */
+const NONE = '__none';
 const HINT_AFTER = 2;
 
 export interface AskOptions {
@@ -60,6 +61,19 @@ const DONE_WORDS = new Set(
     'that s all',
   ].map(normalize),
 );
+/** "Nothing" where nothing is a valid answer: an optional text, a multi-select with a "none". */
+const NOTHING_WORDS = new Set([
+  ...DONE_WORDS,
+  ...['aucun', 'aucune', 'rien de plus', 'pas d autre', 'none', 'nothing', 'no more'].map(normalize),
+]);
+
+/** "non", "rien", "aucune", "c'est tout", "aucun programme"... */
+function saysNothing(text: string, locale: Locale): boolean {
+  const normalized = normalize(text);
+  return (
+    NOTHING_WORDS.has(normalized) || /^aucune? /.test(normalized) || recognizeYesNo(text, locale) === 'no'
+  );
+}
 
 /**
  * Asks one question and returns its answer. Buttons and typing both work; anything else gets a
@@ -122,12 +136,13 @@ export class AskDialog extends Dialog<AskOptions> {
   private render(q: Question, state: AskState, body: string, t: TFunction): Partial<Activity> {
     switch (q.kind) {
       case 'choice':
-        return withButtons(body, q.id, options(q.list, t).map(toButton));
+        return withButtons(body, q.id, options(q.list, t, q.wording).map(toButton));
       case 'multi': {
-        const opts = options(q.list, t);
+        const opts = options(q.list, t, q.wording);
         const chosen = opts.filter((o) => state.selected.includes(o.value)).map((o) => o.label);
         const buttons: Button[] = opts.filter((o) => !state.selected.includes(o.value)).map(toButton);
         if (chosen.length > 0) buttons.push({ title: t('common:ask.done'), value: DONE });
+        else if (q.none) buttons.push({ title: t(q.none), value: NONE });
         const head = chosen.length > 0 ? `${t('common:ask.selected', { list: chosen.join(', ') })}\n\n` : '';
         return withButtons(head + body, q.id, buttons);
       }
@@ -149,7 +164,9 @@ export class AskDialog extends Dialog<AskOptions> {
       case 'pick':
         return withButtons(body, q.id, pickOptions(q, t).map(toButton));
       case 'text':
-        return text(body);
+        return q.optional
+          ? withButtons(body, q.id, [{ title: t('common:ask.nothing'), value: NONE }])
+          : text(body);
     }
   }
 
@@ -160,11 +177,11 @@ export class AskDialog extends Dialog<AskOptions> {
     if (input.kind === 'text' && input.text === '') return { kind: 'retry', message: t('common:ask.empty') };
     switch (q.kind) {
       case 'choice':
-        return this.choice(q.list, input, t);
+        return this.choiceAmong(options(q.list, t, q.wording), input, t);
       case 'multi':
         return this.multi(q, input, state, t, locale);
       case 'text':
-        return this.freeText(q, input, t);
+        return this.freeText(q, input, t, locale);
       case 'commune':
         return this.commune(input, state, t);
       case 'pick':
@@ -176,10 +193,6 @@ export class AskDialog extends Dialog<AskOptions> {
         return { kind: 'retry', message: t('common:ask.yes_or_no') };
       }
     }
-  }
-
-  private choice(list: ListName, input: Input, t: TFunction): Outcome {
-    return this.choiceAmong(options(list, t), input, t);
   }
 
   private choiceAmong(opts: Option[], input: Input, t: TFunction): Outcome {
@@ -205,7 +218,7 @@ export class AskDialog extends Dialog<AskOptions> {
     t: TFunction,
     locale: Locale,
   ): Outcome {
-    const opts = options(q.list, t);
+    const opts = options(q.list, t, q.wording);
     const finish = (): Outcome =>
       state.selected.length > 0
         ? { kind: 'answer', value: [...state.selected] }
@@ -217,13 +230,18 @@ export class AskDialog extends Dialog<AskOptions> {
         ? finish()
         : { kind: 'again' };
     };
+    // "None" is exclusive: once something is chosen, it means "nothing more", like "C'est tout".
+    const none = (): Outcome => (state.selected.length > 0 ? finish() : { kind: 'answer', value: [] });
     if (input.kind === 'button') {
       if (input.v === DONE) return finish();
+      if (input.v === NONE && q.none) return none();
       return opts.some((o) => o.value === input.v)
         ? add([input.v])
         : { kind: 'retry', message: t('common:ask.unknown_button') };
     }
     if (input.kind !== 'text') return { kind: 'retry', message: t('common:ask.not_understood') };
+    if (q.none && (saysNothing(input.text, locale) || normalize(input.text) === normalize(t(q.none))))
+      return none();
     if (DONE_WORDS.has(normalize(input.text)) || recognizeYesNo(input.text, locale) === 'no') return finish();
     const r = recognizeChoice(input.text, opts, { multiple: true });
     if (r.kind === 'one') return add([r.value]);
@@ -235,7 +253,16 @@ export class AskDialog extends Dialog<AskOptions> {
     return { kind: 'retry', message: t('common:ask.not_understood') };
   }
 
-  private freeText(q: Question & { kind: 'text' }, input: Input, t: TFunction): Outcome {
+  private freeText(q: Question & { kind: 'text' }, input: Input, t: TFunction, locale: Locale): Outcome {
+    if (q.optional) {
+      if (
+        input.kind === 'button' ? input.v === NONE : input.kind === 'text' && saysNothing(input.text, locale)
+      )
+        return { kind: 'answer', value: '' };
+      // "Autre chose ?" "Oui": then what?
+      if (input.kind === 'text' && recognizeYesNo(input.text, locale) === 'yes')
+        return { kind: 'again', message: t('common:ask.type_answer') };
+    }
     if (input.kind !== 'text') return { kind: 'again', message: t('common:ask.type_answer') };
     const value = input.text.replace(/\s+/g, ' ');
     const length = [...value].length;

@@ -4,6 +4,7 @@ import { turnOf } from '../bot/engine/turn.js';
 import type { Profile } from '../models/person.js';
 import { ASK, AskDialog } from './ask.js';
 import { CHARTER, CharterDialog } from './charter.js';
+import { askDataConsent, MENTEE_CONSENT, settleDataConsent } from './consent.js';
 import { QUESTIONNAIRE, QuestionnaireDialog } from './questionnaire.js';
 import { MENTEE_PROFILE } from './questions.js';
 import { SUMMARY, SummaryDialog } from './summary.js';
@@ -38,32 +39,14 @@ export class MenteeOnboardingDialog extends ComponentDialog {
     this.addDialog(
       new WaterfallDialog('steps', [
         async (step) => {
-          const { t, config } = turnOf(step.context);
           values(step).answers = {};
           if ((step.options as OnboardingOptions).skipConsent) return step.next('yes');
-          await step.context.sendActivity(text(t('onboarding:welcome')));
-          return step.beginDialog(ASK, { q: 'consent', params: { privacyUrl: config.privacyNoticeUrl } });
+          return askDataConsent(step, MENTEE_CONSENT);
         },
         async (step) => {
-          const turn = turnOf(step.context);
-          const accepted = step.result === 'yes';
-          if (!(step.options as OnboardingOptions).skipConsent) {
-            await turn.services.consents.record({
-              personId: turn.person._id,
-              kind: 'data_processing',
-              decision: accepted ? 'accepted' : 'refused',
-              version: turn.t('onboarding:consent.version'),
-              locale: turn.locale,
-              text: turn.t('onboarding:consent.ask', { privacyUrl: turn.config.privacyNoticeUrl }),
-              channel: step.context.activity.channelId ?? '',
-              turnKey: turn.key,
-            });
-          }
-          if (!accepted) {
-            await turn.services.people.clearProfile(turn.person._id, 'declined_consent');
-            await step.context.sendActivity(text(turn.t('onboarding:consent.declined')));
+          const recorded = (step.options as OnboardingOptions).skipConsent === true;
+          if (!(await settleDataConsent(step, MENTEE_CONSENT, recorded)))
             return step.endDialog('declined_consent' satisfies OnboardingOutcome);
-          }
           return step.beginDialog(ASK, { q: 'age' });
         },
         async (step) => {

@@ -2,6 +2,7 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import type { Profile } from '../models/person.js';
 import { type Answer, ASK } from './ask.js';
 import { activeInstance } from './instance.js';
+import { fieldOf } from './questions.js';
 
 export const QUESTIONNAIRE = 'questionnaire';
 
@@ -15,8 +16,9 @@ interface State extends QuestionnaireOptions {
 }
 
 /**
- * Asks each question of `ids` that has no answer yet, in order, and returns the answers. The
- * answers live in dialog state, saved every turn: nothing typed is lost when a process restarts.
+ * Asks each question of `ids` that has no answer yet, in order, and returns the answers by profile
+ * field (see `fieldOf`). The answers live in dialog state, saved every turn: nothing typed is lost
+ * when a process restarts.
  */
 export class QuestionnaireDialog extends Dialog<QuestionnaireOptions> {
   constructor() {
@@ -35,12 +37,12 @@ export class QuestionnaireDialog extends Dialog<QuestionnaireOptions> {
     result?: Answer,
   ): Promise<DialogTurnResult> {
     const state = activeInstance(dc).state as State;
-    if (state.current && result !== undefined) state.answers[state.current] = result;
+    if (state.current && result !== undefined) state.answers[fieldOf(state.current)] = result;
     return this.next(dc, state);
   }
 
   private async next(dc: DialogContext, state: State): Promise<DialogTurnResult> {
-    state.current = state.ids.find((id) => state.answers[id] === undefined);
+    state.current = state.ids.find((id) => state.answers[fieldOf(id)] === undefined);
     if (!state.current) return dc.endDialog(state.answers);
     return dc.beginDialog(ASK, { q: state.current });
   }

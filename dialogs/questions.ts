@@ -5,18 +5,45 @@ import { LISTS, type ListName } from '../bot/reference/lists.js';
 export const tk = (key: string): string => key;
 
 interface Base {
-  /** Stable id: the profile field, the button's `q`. */
+  /** Stable id: the profile field (unless `field` says otherwise), the button's `q`. */
   id: string;
+  /**
+   * The profile field the answer is stored under when it is not the id: a question worded for a
+   * mentor fills the same field as the mentee's (the matching compares them).
+   */
+  field?: string;
   /** Locale key of the question. */
   prompt: string;
   /** Locale key of the short name shown in the summary and the edit menu. */
   name?: string;
 }
 
+interface Listed {
+  list: ListName;
+  /**
+   * Which label of the list's items is shown: `lists:<list>.<item>.<wording>` ('label' when
+   * absent), e.g. 'mentor' for the goals a mentor helps with ("Reconversion", not "Me reconvertir").
+   */
+  wording?: string;
+}
+
 export type Question =
-  | (Base & { kind: 'choice'; list: ListName })
-  | (Base & { kind: 'multi'; list: ListName; max: number })
-  | (Base & { kind: 'text'; min: number; max: number; firstName?: boolean })
+  | (Base & Listed & { kind: 'choice' })
+  | (Base &
+      Listed & {
+        kind: 'multi';
+        max: number;
+        /** Locale key of an exclusive "none" answer ("Aucun"), offered while nothing is chosen. */
+        none?: string;
+      })
+  | (Base & {
+      kind: 'text';
+      min: number;
+      max: number;
+      firstName?: boolean;
+      /** "non", "rien", "c'est tout" (or the button that says so) answer '': nothing to add. */
+      optional?: boolean;
+    })
   | (Base & { kind: 'commune' })
   | (Base & { kind: 'confirm'; yes: string; no: string })
   | (Base & { kind: 'pick'; choices: string[] });
@@ -141,6 +168,143 @@ QUESTIONS.push({
   prompt: tk('onboarding:summary.which'),
 });
 
+/** The mentor's own questions (firstName, commune and languages are the mentee's). */
+QUESTIONS.push(
+  {
+    id: 'mentor_consent',
+    kind: 'confirm',
+    prompt: tk('mentor:consent.ask'),
+    yes: tk('onboarding:consent.yes'),
+    no: tk('onboarding:consent.no'),
+  },
+  {
+    id: 'company',
+    kind: 'text',
+    min: 1,
+    max: 80,
+    prompt: tk('mentor:ask.company'),
+    name: tk('mentor:field.company'),
+  },
+  {
+    id: 'jobTitle',
+    kind: 'text',
+    min: 2,
+    max: 80,
+    prompt: tk('mentor:ask.jobTitle'),
+    name: tk('mentor:field.jobTitle'),
+  },
+  {
+    id: 'mentor_sectors',
+    field: 'sectors',
+    kind: 'multi',
+    list: 'sectors',
+    max: 3,
+    prompt: tk('mentor:ask.sectors'),
+    name: tk('mentor:field.sectors'),
+  },
+  {
+    id: 'goals',
+    kind: 'multi',
+    list: 'goal',
+    wording: 'mentor',
+    max: LISTS.goal.length,
+    prompt: tk('mentor:ask.goals'),
+    name: tk('mentor:field.goals'),
+  },
+  {
+    id: 'skills',
+    kind: 'multi',
+    list: 'skills',
+    max: LISTS.skills.length,
+    prompt: tk('mentor:ask.skills'),
+    name: tk('mentor:field.skills'),
+  },
+  {
+    id: 'skillsOther',
+    kind: 'text',
+    min: 2,
+    max: 200,
+    optional: true,
+    prompt: tk('mentor:ask.skillsOther'),
+    name: tk('mentor:field.skillsOther'),
+  },
+  {
+    id: 'programmes',
+    kind: 'multi',
+    list: 'programmes',
+    max: LISTS.programmes.length,
+    none: tk('mentor:programmes_none'),
+    prompt: tk('mentor:ask.programmes'),
+    name: tk('mentor:field.programmes'),
+  },
+  {
+    id: 'capacity',
+    kind: 'choice',
+    list: 'capacity',
+    prompt: tk('mentor:ask.capacity'),
+    name: tk('mentor:field.capacity'),
+  },
+  {
+    id: 'mentor_availability',
+    field: 'availability',
+    kind: 'multi',
+    list: 'availability',
+    max: 3,
+    prompt: tk('mentor:ask.availability'),
+    name: tk('onboarding:field.availability'),
+  },
+  {
+    id: 'mentor_format',
+    field: 'format',
+    kind: 'choice',
+    list: 'format',
+    prompt: tk('mentor:ask.format'),
+    name: tk('onboarding:field.format'),
+  },
+  {
+    id: 'bio',
+    kind: 'text',
+    min: 10,
+    max: 280,
+    prompt: tk('mentor:ask.bio'),
+    name: tk('mentor:field.bio'),
+  },
+  {
+    id: 'showCompany',
+    kind: 'confirm',
+    prompt: tk('mentor:ask.showCompany'),
+    yes: tk('mentor:showCompany.yes'),
+    no: tk('mentor:showCompany.no'),
+    name: tk('mentor:field.showCompany'),
+  },
+);
+
+/** The profile questions of the mentor's onboarding, in order (ids; see `fieldOf` for the fields). */
+export const MENTOR_PROFILE = [
+  'firstName',
+  'company',
+  'jobTitle',
+  'mentor_sectors',
+  'goals',
+  'skills',
+  'skillsOther',
+  'programmes',
+  'capacity',
+  'mentor_availability',
+  'mentor_format',
+  'commune',
+  'languages',
+  'bio',
+  'showCompany',
+];
+
+QUESTIONS.push({
+  id: 'edit_mentor',
+  kind: 'pick',
+  choices: MENTOR_PROFILE,
+  prompt: tk('onboarding:summary.which'),
+});
+
 const BY_ID = new Map(QUESTIONS.map((q) => [q.id, q]));
 
 export function question(id: string): Question {
@@ -149,33 +313,39 @@ export function question(id: string): Question {
   return q;
 }
 
+/** The profile field a question's answer is stored under. */
+export function fieldOf(id: string): string {
+  return question(id).field ?? id;
+}
+
 export interface Option {
   value: string;
   label: string;
   labels: string[];
 }
 
-const cache = new WeakMap<TFunction, Map<ListName, Option[]>>();
+const cache = new WeakMap<TFunction, Map<string, Option[]>>();
 
 /**
  * The options of a list in the user's language, with the synonyms typed answers may use. Cached
  * per translation function (the pipeline keeps one per locale), so the recognizer's own cache,
- * keyed on these objects, is hit on every turn.
+ * keyed on these objects, is hit on every turn. `wording`: see `Listed`.
  */
-export function options(list: ListName, t: TFunction): Option[] {
-  const byList = cache.get(t) ?? new Map<ListName, Option[]>();
+export function options(list: ListName, t: TFunction, wording = 'label'): Option[] {
+  const byList = cache.get(t) ?? new Map<string, Option[]>();
   cache.set(t, byList);
-  const cached = byList.get(list);
+  const key = `${list}.${wording}`;
+  const cached = byList.get(key);
   if (cached) return cached;
   const built = LISTS[list].map((value) => {
-    const label = t(`lists:${list}.${value}.label`);
+    const label = labelOf(list, value, t, wording);
     const aliases = t(`lists:${list}.${value}.aliases`, { defaultValue: '' }).split('|').filter(Boolean);
     return { value, label, labels: [label, ...aliases] };
   });
-  byList.set(list, built);
+  byList.set(key, built);
   return built;
 }
 
-export function labelOf(list: ListName, value: string, t: TFunction): string {
-  return t(`lists:${list}.${value}.label`);
+export function labelOf(list: ListName, value: string, t: TFunction, wording = 'label'): string {
+  return t(`lists:${list}.${value}.${wording}`);
 }

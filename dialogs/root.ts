@@ -7,12 +7,25 @@ import {
 } from 'botbuilder-dialogs';
 import { type Command, recognizeCommand } from '../bot/engine/commands.js';
 import { text } from '../bot/engine/reply.js';
-import { turnOf } from '../bot/engine/turn.js';
+import { type Turn, turnOf } from '../bot/engine/turn.js';
 import { AskDialog } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
 import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
+import { MentorOnboardingDialog, ONBOARDING_MENTOR } from './onboarding-mentor.js';
+import { tk } from './questions.js';
 
 export const ROOT = 'root';
+
+const isMentor = (turn: Turn) => turn.person.role === 'mentor';
+
+/** The onboarding of the person's role (staff, who never onboard here, get the mentee's). */
+const onboardingOf = (turn: Turn) => (isMentor(turn) ? ONBOARDING_MENTOR : ONBOARDING_MENTEE);
+
+/** The texts that are not the same for a mentor. */
+const wordsFor = (turn: Turn) =>
+  isMentor(turn)
+    ? { help: tk('mentor:help'), idle: tk('mentor:idle'), charterDeclined: tk('mentor:charter_declined') }
+    : { help: tk('common:help'), idle: tk('common:idle'), charterDeclined: tk('charter:declined') };
 
 /**
  * The base of every conversation. It handles the global commands once, for every step of every
@@ -23,6 +36,7 @@ export class RootDialog extends ComponentDialog {
   constructor() {
     super(ROOT);
     this.addDialog(new MenteeOnboardingDialog());
+    this.addDialog(new MentorOnboardingDialog());
     this.addDialog(new AskDialog());
     this.addDialog(new CharterDialog());
     this.addDialog(
@@ -31,7 +45,7 @@ export class RootDialog extends ComponentDialog {
           const turn = turnOf(step.context);
           const { status } = turn.person;
           if (status === 'onboarding' || status === 'declined_consent') {
-            return step.beginDialog(ONBOARDING_MENTEE);
+            return step.beginDialog(onboardingOf(turn));
           }
           if (status === 'minor') {
             await step.context.sendActivity(text(turn.t('onboarding:minor_again')));
@@ -42,7 +56,7 @@ export class RootDialog extends ComponentDialog {
               await step.context.sendActivity(text(turn.t('charter:new_version')));
             return step.beginDialog(CHARTER);
           }
-          await step.context.sendActivity(text(turn.t('common:idle')));
+          await step.context.sendActivity(text(turn.t(wordsFor(turn).idle)));
           return step.endDialog();
         },
         async (step) => {
@@ -52,7 +66,7 @@ export class RootDialog extends ComponentDialog {
             await step.context.sendActivity(text(turn.t('charter:thanks')));
           } else if (step.result === false) {
             await turn.services.people.setStatus(turn.person._id, 'declined_charter');
-            await step.context.sendActivity(text(turn.t('charter:declined')));
+            await step.context.sendActivity(text(turn.t(wordsFor(turn).charterDeclined)));
           }
           return step.endDialog();
         },
@@ -93,7 +107,7 @@ export class RootDialog extends ComponentDialog {
     };
     const handlers: Record<Command, () => Promise<DialogTurnResult>> = {
       help: async () => {
-        await say('common:help');
+        await say(wordsFor(turn).help);
         return reprompt();
       },
       restart: async () => {
@@ -102,7 +116,7 @@ export class RootDialog extends ComponentDialog {
         const consent = turn.services.consents.latest(turn.person, 'data_processing');
         // The answers are asked again from the start: forget those already saved too.
         await turn.services.people.clearProfile(turn.person._id, 'onboarding');
-        return dc.beginDialog(ONBOARDING_MENTEE, { skipConsent: consent?.decision === 'accepted' });
+        return dc.beginDialog(onboardingOf(turn), { skipConsent: consent?.decision === 'accepted' });
       },
       stop: async () => {
         await turn.services.people.setProactive(turn.person._id, false);

@@ -4,7 +4,7 @@ import { turnOf } from '../bot/engine/turn.js';
 import type { TFunction } from '../bot/i18n.js';
 import type { Profile, StoredCommune } from '../models/person.js';
 import { type Answer, ASK } from './ask.js';
-import { labelOf, question } from './questions.js';
+import { fieldOf, labelOf, question } from './questions.js';
 
 export const SUMMARY = 'summary';
 
@@ -16,14 +16,20 @@ export interface SummaryOptions {
 
 /** A readable line per answer, in the user's language. */
 export function describe(id: string, value: Answer | undefined, t: TFunction): string {
+  return `• ${t(question(id).name ?? id)} : ${shown(id, value, t)}`;
+}
+
+function shown(id: string, value: Answer | undefined, t: TFunction): string {
   const q = question(id);
-  let shown: string;
-  if (value === undefined) shown = '—';
-  else if (Array.isArray(value))
-    shown = value.map((v) => ('list' in q ? labelOf(q.list, v, t) : v)).join(', ');
-  else if (typeof value === 'object') shown = (value as StoredCommune).name;
-  else shown = 'list' in q ? labelOf(q.list, value, t) : value;
-  return `• ${t(q.name ?? id)} : ${shown}`;
+  const label = (v: string) => ('list' in q ? labelOf(q.list, v, t, q.wording) : v);
+  if (value === undefined || value === '') return '—';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return q.kind === 'multi' && q.none ? t(q.none) : '—';
+    return value.map(label).join(', ');
+  }
+  if (typeof value === 'object') return (value as StoredCommune).name;
+  if (q.kind === 'confirm') return t(value === 'yes' ? q.yes : q.no);
+  return label(value);
 }
 
 /**
@@ -38,7 +44,7 @@ export class SummaryDialog extends WaterfallDialog {
         const { t } = turnOf(step.context);
         const fields = question(editQuestion);
         const ids = fields.kind === 'pick' ? fields.choices : [];
-        const lines = ids.map((id) => describe(id, answers[id], t));
+        const lines = ids.map((id) => describe(id, answers[fieldOf(id)], t));
         await step.context.sendActivity(text(`${t('onboarding:summary.intro')}\n\n${lines.join('\n')}`));
         return step.beginDialog(ASK, { q: 'summary' });
       },
@@ -53,8 +59,8 @@ export class SummaryDialog extends WaterfallDialog {
       },
       async (step) => {
         const options = step.options as SummaryOptions;
-        const field = (step.values as { field: string }).field;
-        const answers = { ...options.answers, [field]: step.result as Answer };
+        const edited = (step.values as { field: string }).field;
+        const answers = { ...options.answers, [fieldOf(edited)]: step.result as Answer };
         return step.replaceDialog(SUMMARY, { ...options, answers });
       },
     ]);

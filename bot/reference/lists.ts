@@ -26,6 +26,23 @@ export const LISTS = {
   availability: ['weekdays', 'evenings', 'weekends'],
   format: ['in_person', 'video', 'both'],
   languages: ['fr', 'en', 'ar', 'es', 'it', 'other'],
+  /** What a mentor can help with. */
+  skills: [
+    'cv',
+    'interviews',
+    'network',
+    'business_plan',
+    'funding',
+    'legal',
+    'marketing',
+    'digital',
+    'management',
+    'career_plan',
+    'confidence',
+    'public_speaking',
+  ],
+  /** How many mentees a mentor follows at once: the values are the numbers, as strings. */
+  capacity: ['1', '2', '3'],
   /** The partner mentoring schemes the hub brings together (a deep link may name one). */
   programmes: ['cci_tandem', 'reseau_entreprendre', 'initiative', 'france_active', 'nqt', 'egee', 'ecti'],
 } as const;

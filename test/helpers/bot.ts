@@ -4,6 +4,7 @@ import { type Bot, createBot } from '../../bot/bot.js';
 import { loadConfig } from '../../bot/config.js';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import type { ButtonValue } from '../../bot/engine/reply.js';
+import type { Role } from '../../models/person.js';
 import { silentLog } from './db.js';
 
 /**
@@ -14,7 +15,7 @@ export class RecordingChannel implements ChannelOutbound {
   readonly sent = new Map<string, Partial<Activity>[]>();
   constructor(
     readonly id = 'test',
-    readonly defaultRole: 'mentee' | 'mentor' = 'mentee',
+    readonly defaultRole: Role = 'mentee',
   ) {}
 
   async send(
@@ -61,10 +62,15 @@ export function toReply(a: Partial<Activity>): Reply {
   };
 }
 
-export function makeTestBot(conn: Connection, channelId = 'test'): TestBot {
+export interface TestBotOptions {
+  /** Who a stranger on the test channel is (`ChannelOutbound.defaultRole`): 'mentor' as on Slack. */
+  role?: Role;
+}
+
+export function makeTestBot(conn: Connection, channelId = 'test', opts: TestBotOptions = {}): TestBot {
   const config = loadConfig({ NODE_ENV: 'test' });
   const bot = createBot({ conn, config, log: silentLog });
-  const channel = new RecordingChannel(channelId);
+  const channel = new RecordingChannel(channelId, opts.role);
   bot.adapter.register(channel);
   const last = new Map<string, Reply['buttons']>();
 

@@ -44,9 +44,62 @@ export const LEA_PROFILE: Profile = {
   expectations: 'Relire mon CV.',
 };
 
+/**
+ * Claire's mentor onboarding, by buttons and typing: every multi-select, typed and pressed, the
+ * optional skills text given, a partner programme, a capacity typed in words.
+ */
+export const CLAIRE: Journey = [
+  ['hello', 'Bonjour'],
+  ['consent', { press: "J'accepte" }],
+  ['firstName', 'Claire'],
+  ['company', 'Acme Provence'],
+  ['jobTitle', 'Directrice des ressources humaines'],
+  ['sectors', 'services et industrie'],
+  ['sectors_done', { press: "C'est tout" }],
+  ['goals', { press: 'Emploi salarié' }],
+  ['goals_more', 'reconversion'],
+  ['goals_done', "c'est tout"],
+  ['skills', 'cv et entretiens'],
+  ['skills_more', { press: 'Confiance en soi' }],
+  ['skills_done', { press: "C'est tout" }],
+  ['skillsOther', 'Droit du travail'],
+  ['programmes', { press: 'Réseau Entreprendre Provence' }],
+  ['programmes_done', { press: "C'est tout" }],
+  ['capacity', 'deux'],
+  ['availability', { press: 'En soirée' }],
+  ['availability_done', "c'est tout"],
+  ['format', 'visio'],
+  ['commune', 'Aubagne'],
+  ['languages', 'français et anglais'],
+  ['languages_done', "c'est tout"],
+  ['bio', "DRH depuis 15 ans, j'aime aider à préparer un entretien."],
+  ['showCompany', 'oui'],
+  ['summary', { press: "C'est correct" }],
+  ['charter', { press: "J'accepte la charte" }],
+];
+
+/** The profile Claire's whole journey leaves. */
+export const CLAIRE_PROFILE: Profile = {
+  firstName: 'Claire',
+  company: 'Acme Provence',
+  jobTitle: 'Directrice des ressources humaines',
+  sectors: ['industry', 'services'],
+  goals: ['employment', 'career_change'],
+  skills: ['cv', 'interviews', 'confidence'],
+  skillsOther: 'Droit du travail',
+  programmes: ['reseau_entreprendre'],
+  capacity: '2',
+  availability: ['evenings'],
+  format: 'video',
+  commune: { code: '13005', name: 'Aubagne', inArea: true },
+  languages: ['fr', 'en'],
+  bio: "DRH depuis 15 ans, j'aime aider à préparer un entretien.",
+  showCompany: 'yes',
+};
+
 /** The person behind the test channel's `user`. */
 export async function personOf(t: TestBot, conn: Connection, user: string) {
-  const identity = await identityModel(conn).findById(identityId('test', user)).lean();
+  const identity = await identityModel(conn).findById(identityId(t.channel.id, user)).lean();
   if (!identity) throw new Error(`no identity for ${user}`);
   const person = await t.bot.services.people.get(identity.personId);
   if (!person) throw new Error(`no person for ${user}`);
