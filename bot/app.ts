@@ -1,4 +1,5 @@
 import type { Server } from 'restify';
+import { type SlackChannel, startSlack } from '../channels/slack/index.js';
 import { startTelegram, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWebchat, type WebchatChannel } from '../channels/webchat/index.js';
 import { type Bot, createBot } from './bot.js';
@@ -17,6 +18,8 @@ export interface App {
   webchat: WebchatChannel;
   /** Undefined when TELEGRAM_BOT_TOKEN is unset. */
   telegram: TelegramChannel | undefined;
+  /** Undefined when SLACK_BOT_TOKEN is unset. */
+  slack: SlackChannel | undefined;
   /** The base URL the server listens on (http://127.0.0.1:<port>). */
   url: string;
   stop(): Promise<void>;
@@ -34,6 +37,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const bot = createBot({ conn: db.connection, config, log });
   const webchat = startWebchat({ server, conn: db.connection, bot, config, log, inFlight });
   const telegram = startTelegram({ server, conn: db.connection, bot, config, log, inFlight });
+  const slack = startSlack({ server, conn: db.connection, bot, config, log, inFlight });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -49,6 +53,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       webchat.close();
       await telegram?.stop();
+      await slack?.stop();
       server.server.closeIdleConnections();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
@@ -59,5 +64,5 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     })();
     return stopping;
   };
-  return { config, db, server, bot, webchat, telegram, url, stop };
+  return { config, db, server, bot, webchat, telegram, slack, url, stop };
 }

@@ -70,6 +70,7 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  SLACK_MAX_PER_CHANNEL_PER_S: z.coerce.number().positive().max(100).default(1),
 });
 
 export type Env = z.input<typeof schema>;
@@ -96,7 +97,14 @@ export interface Config {
     /** Outbound limits, messages a second: overall and per chat. */
     limits: { global: number; perChat: number };
   };
-  slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
+  slack: {
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl: string;
+    /** Messages a second in one conversation (Slack: about 1). */
+    perChannel: number;
+  };
 }
 
 /** Development-only defaults; production refuses to start without real secrets. */
@@ -161,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      perChannel: e.SLACK_MAX_PER_CHANNEL_PER_S,
     },
   };
 }

@@ -8,11 +8,13 @@ import {
 import { type Command, recognizeCommand } from '../bot/engine/commands.js';
 import { text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
+import type { Profile } from '../models/person.js';
 import { AskDialog } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
 import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
 import { MentorOnboardingDialog, ONBOARDING_MENTOR } from './onboarding-mentor.js';
 import { tk } from './questions.js';
+import { SUMMARY, SummaryDialog } from './summary.js';
 
 export const ROOT = 'root';
 
@@ -24,8 +26,21 @@ const onboardingOf = (turn: Turn) => (isMentor(turn) ? ONBOARDING_MENTOR : ONBOA
 /** The texts that are not the same for a mentor. */
 const wordsFor = (turn: Turn) =>
   isMentor(turn)
-    ? { help: tk('mentor:help'), idle: tk('mentor:idle'), charterDeclined: tk('mentor:charter_declined') }
-    : { help: tk('common:help'), idle: tk('common:idle'), charterDeclined: tk('charter:declined') };
+    ? {
+        help: tk('mentor:help'),
+        idle: tk('mentor:idle'),
+        charterDeclined: tk('mentor:charter_declined'),
+        edit: 'edit_mentor',
+      }
+    : {
+        help: tk('common:help'),
+        idle: tk('common:idle'),
+        charterDeclined: tk('charter:declined'),
+        edit: 'edit_mentee',
+      };
+
+/** An `edit_profile` event (a button outside the conversation, such as Slack's App Home). */
+const EDIT = 'edit-profile';
 
 /**
  * The base of every conversation. It handles the global commands once, for every step of every
@@ -39,6 +54,24 @@ export class RootDialog extends ComponentDialog {
     this.addDialog(new MentorOnboardingDialog());
     this.addDialog(new AskDialog());
     this.addDialog(new CharterDialog());
+    this.addDialog(new SummaryDialog());
+    this.addDialog(
+      new WaterfallDialog(EDIT, [
+        async (step) => {
+          const turn = turnOf(step.context);
+          return step.beginDialog(SUMMARY, {
+            answers: turn.person.profile,
+            editQuestion: wordsFor(turn).edit,
+          });
+        },
+        async (step) => {
+          const turn = turnOf(step.context);
+          await turn.services.people.saveProfile(turn.person._id, step.result as Profile);
+          await step.context.sendActivity(text(turn.t('common:profile_saved')));
+          return step.endDialog();
+        },
+      ]),
+    );
     this.addDialog(
       new WaterfallDialog('route', [
         async (step) => {
@@ -89,6 +122,13 @@ export class RootDialog extends ComponentDialog {
   /** Handles a global command, or returns undefined when the message is not one. */
   private async command(dc: DialogContext): Promise<DialogTurnResult | undefined> {
     const activity = dc.context.activity;
+    if (activity.type === 'event' && activity.name === 'edit_profile') {
+      const { status } = turnOf(dc.context).person;
+      // Only a finished profile is edited this way; during the onboarding, the question is asked again.
+      if (status !== 'active' && status !== 'paused') return undefined;
+      await dc.cancelAllDialogs();
+      return dc.beginDialog(EDIT);
+    }
     const command =
       activity.type === 'message' && !activity.value ? recognizeCommand(activity.text) : undefined;
     if (!command) return undefined;

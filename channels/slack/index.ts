@@ -1,0 +1,213 @@
+import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
+import type { Activity } from 'botbuilder';
+import type { Connection } from 'mongoose';
+import type { Server } from 'restify';
+import type { Bot } from '../../bot/bot.js';
+import type { Config } from '../../bot/config.js';
+import { isDuplicateKey } from '../../bot/errors.js';
+import type { InFlight } from '../../bot/lifecycle.js';
+import type { Logger } from '../../bot/log.js';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { KeyboardStore, parseButtonRef } from '../shared/keyboards.js';
+import { SendLimiter } from '../shared/limiter.js';
+import { readSlackText } from './format.js';
+import { Home } from './home.js';
+import { SLACK, SlackOutbound } from './outbound.js';
+import { RestifyReceiver } from './receiver.js';
+import { slashCommand } from './slash.js';
+
+export interface SlackChannel {
+  app: App;
+  outbound: SlackOutbound;
+  /** Resolves once every request received over HTTP so far has been processed. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Deps {
+  server: Server;
+  conn: Connection;
+  bot: Bot;
+  config: Config;
+  log: Logger;
+  inFlight: InFlight;
+}
+
+const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
+
+/**
+ * The Slack channel (mentors): Bolt on our own receiver, on POST /slack/events of the shared
+ * server (or Socket Mode when SLACK_APP_TOKEN is set, for development). Off, with one line in the
+ * log, when SLACK_BOT_TOKEN is unset.
+ */
+export function startSlack(deps: Deps): SlackChannel | undefined {
+  const { config, bot } = deps;
+  const log = deps.log.child({ channel: SLACK });
+  const { botToken, signingSecret, appToken, apiUrl } = config.slack;
+  if (!botToken) {
+    log.info('Slack channel off: SLACK_BOT_TOKEN is not set');
+    return undefined;
+  }
+  const marks = inboundMarkModel(deps.conn);
+  const record = async (eventId: string) => {
+    try {
+      await marks.collection.insertOne({ _id: `slack|${eventId}` as never, at: new Date() });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  };
+  const clientOptions = {
+    slackApiUrl: apiUrl,
+    // A 429 is waited out (Retry-After), a few times; not the client's default of ~30 minutes.
+    retryConfig: { retries: 3, factor: 1.5, minTimeout: 200, maxTimeout: 5_000 },
+  };
+  const receiver = appToken
+    ? undefined
+    : new RestifyReceiver({
+        server: deps.server,
+        signingSecret: signingSecret ?? '',
+        log,
+        inFlight: deps.inFlight,
+        record,
+      });
+  const app = !receiver
+    ? new App({
+        token: botToken,
+        appToken,
+        socketMode: true,
+        clientOptions,
+        installerOptions: { clientOptions },
+        logLevel: LogLevel.WARN,
+      })
+    : new App({
+        token: botToken,
+        receiver,
+        clientOptions,
+        logLevel: LogLevel.WARN,
+      });
+
+  const keyboards = new KeyboardStore(deps.conn, SLACK);
+  const outbound = new SlackOutbound({
+    client: app.client,
+    keyboards,
+    people: bot.services.people,
+    limiter: new SendLimiter({ global: 50, perChat: config.slack.perChannel, chatBurst: 1 }),
+    log,
+  });
+  bot.adapter.register(outbound);
+  const turn = (activity: Partial<Activity>, recorded = true) =>
+    bot.engine.process(
+      { channelId: SLACK, recipient: BOT, locale: 'fr', timestamp: new Date(), ...activity },
+      { recorded },
+    );
+  const home = new Home({
+    client: app.client,
+    people: bot.services.people,
+    i18n: bot.i18n,
+    log,
+    // "Modifier mon profil" opens the summary in the direct message, as a turn of its own.
+    edit: async (userId, channel) => {
+      await turn(
+        {
+          type: 'event',
+          name: 'edit_profile',
+          id: `home-edit:${userId}:${Date.now()}`,
+          from: { id: userId, name: '' },
+          conversation: { id: channel, isGroup: false, conversationType: 'personal', name: '' },
+        },
+        false,
+      );
+    },
+  });
+
+  // A direct message to the app is a turn of the conversation.
+  app.event('message', async ({ event, body }) => {
+    const m = event as {
+      channel_type?: string;
+      subtype?: string;
+      bot_id?: string;
+      user?: string;
+      text?: string;
+      channel: string;
+      files?: unknown[];
+    };
+    if (m.channel_type !== 'im' || m.bot_id || !m.user) return;
+    if (m.subtype && m.subtype !== 'file_share') return;
+    const text = readSlackText(m.text ?? '');
+    await turn({
+      type: 'message',
+      id: String((body as { event_id?: string }).event_id ?? ''),
+      from: { id: m.user, name: '' },
+      conversation: { id: m.channel, isGroup: false, conversationType: 'personal', name: '' },
+      text,
+      ...(text.trim() === '' && m.files?.length
+        ? { attachments: [{ contentType: 'application/vnd.slack.file' }] }
+        : {}),
+    });
+  });
+
+  // A button of a question: the first click answers it; another, or one on a past question, is
+  // told so privately and changes nothing.
+  app.action<BlockAction<ButtonAction>>(/^tandem_\d+$/, async ({ ack, body, action, client }) => {
+    await ack();
+    const channel = body.container?.channel_id ?? body.channel?.id ?? '';
+    const ts = body.container?.message_ts ?? '';
+    const { key, n } = parseButtonRef(action.value);
+    const outcome = await keyboards.press(channel, key, n);
+    if (outcome.kind !== 'fresh') {
+      const t = bot.i18n.getFixedT('fr');
+      await client.chat.postEphemeral({
+        channel,
+        user: body.user.id,
+        text: t(outcome.kind === 'repeated' ? 'slack:press.already_taken' : 'slack:press.stale'),
+      });
+      return;
+    }
+    const { title, value } = outcome.button;
+    await outbound.answered(channel, ts, title, (body.message?.blocks as never) ?? undefined);
+    await turn({
+      type: 'message',
+      id: `action:${channel}:${ts}:${key}`,
+      from: { id: body.user.id, name: '' },
+      conversation: { id: channel, isGroup: false, conversationType: 'personal', name: '' },
+      text: title,
+      value,
+    });
+  });
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab === 'home') await home.publish(event.user);
+  });
+  app.action<BlockAction<ButtonAction>>(/^home_/, async ({ ack, body, action }) => {
+    await ack();
+    await home.act(body.user.id, action.action_id);
+  });
+
+  app.command('/tandem', async ({ ack, command }) => {
+    await ack({
+      response_type: 'ephemeral',
+      text: await slashCommand(command.text, command.user_id, { bot, home }),
+    });
+  });
+
+  app.error(async (err) => {
+    log.error({ err }, 'Slack listener failed');
+  });
+
+  if (appToken) {
+    void app
+      .start()
+      .then(() => log.info('Slack channel on (Socket Mode)'))
+      .catch((err) => log.error({ err }, 'Slack Socket Mode failed to start'));
+  } else {
+    log.info('Slack channel on (HTTP events on /slack/events)');
+  }
+  return {
+    app,
+    outbound,
+    settled: async () => receiver?.settled(),
+    stop: async () => void (await app.stop().catch(() => {})),
+  };
+}

@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../bot/app.js';
+import { identityModel } from '../../models/identity.js';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { personModel } from '../../models/person.js';
+import { startTestApp } from '../helpers/app.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { CLAIRE, CLAIRE_PROFILE, stepIndex } from '../helpers/journey.js';
+import { asEvent, asInteraction, signSlackRequest, slackFixture } from '../helpers/slack-fixtures.js';
+import { postSlack, SIGNING_SECRET, SlackUser, slackEnv } from '../helpers/slack-user.js';
+
+let fake: FakeSlack;
+let app: App;
+let nextUser = 1;
+
+beforeAll(async () => {
+  // Slack allows about one message a second per conversation: a scripted onboarding would take
+  // minutes, so both sides allow more here (the limit itself is tested below with the real one).
+  fake = await startFakeSlack({ perChannelRate: 50, perChannelBurst: 5 });
+  app = await startTestApp(slackEnv(fake));
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+const conn = () => app.db.connection;
+const newMentor = () => new SlackUser(fake, app, `U0MENTOR${String(nextUser++).padStart(3, '0')}`);
+
+async function personOf(userId: string) {
+  const identity = await identityModel(conn()).findById(`slack|${userId}`).lean();
+  if (!identity) return undefined;
+  return personModel(conn()).findById(identity.personId).lean();
+}
+
+async function playClaire(user: SlackUser, until = 'end') {
+  for (const [name, input] of CLAIRE.slice(0, stepIndex(CLAIRE, until))) {
+    const replies = typeof input === 'string' ? await user.say(input) : await user.click(input.press);
+    expect(replies.length, `no reply to step ${name}:\n${user.transcript()}`).toBeGreaterThan(0);
+  }
+}
+
+/** The buttons still on a message. */
+const buttonsOf = (blocks: Array<{ type: string }> | undefined) =>
+  (blocks ?? []).filter((b) => b.type === 'actions');
+
+describe('Slack: the mentor onboarding', () => {
+  it('is done whole in the direct message, with buttons and typing', async () => {
+    const user = newMentor();
+    await playClaire(user);
+    const person = await personOf(user.userId);
+    expect(person?.role).toBe('mentor');
+    expect(person?.status).toBe('active');
+    expect(person?.profile).toEqual(CLAIRE_PROFILE);
+    // Every question answered with a button shows the choice instead of its buttons.
+    const messages = fake.messages(user.channel);
+    expect(messages.filter((m) => buttonsOf(m.blocks).length > 0)).toEqual([]);
+    expect(messages.some((m) => JSON.stringify(m.blocks).includes("✓ J'accepte"))).toBe(true);
+    expect(fake.callsOf('chat.postMessage').every((c) => c.ok)).toBe(true);
+  });
+
+  it('escapes mrkdwn: a bio with a mention and a link is shown as typed', async () => {
+    const user = newMentor();
+    await playClaire(user, 'bio');
+    await user.say('Je relis vos CV <!channel> & <https://evil.example|cliquez> *gras*');
+    const summary = await user.say('oui');
+    const shown = JSON.stringify(summary.map((m) => m.blocks));
+    // Slack sent a link as <url|label>: the label is kept, the mention shown as text, never live.
+    expect(shown).toContain('Je relis vos CV &lt;!channel&gt; &amp; cliquez *gras*');
+    expect(shown).not.toContain('<!channel>');
+    expect(shown).not.toContain('<https');
+  });
+});
+
+describe('Slack: requests', () => {
+  beforeEach(() => fake.reset());
+
+  it('answers the URL verification with its challenge', async () => {
+    const body = JSON.stringify(
+      slackFixture('url_verification', {
+        challenge: 'défi-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+      }),
+    );
+    const res = await postSlack(app, body, 'application/json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      challenge: 'défi-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+    });
+  });
+
+  it('refuses a bad signature, an altered body and a stale timestamp with 401, storing nothing', async () => {
+    const user = newMentor();
+    const event = user.messageEvent('Bonjour');
+    const body = asEvent(event);
+    const good = signSlackRequest(body, SIGNING_SECRET);
+    const attempts = [
+      signSlackRequest(body, 'not-the-signing-secret-0123456789'),
+      good,
+      signSlackRequest(body, SIGNING_SECRET, Math.floor(Date.now() / 1000) - 6 * 60),
+      {},
+    ];
+    const bodies = [body, body.replace('Bonjour', 'Bonsoir'), body, body];
+    for (const [i, headers] of attempts.entries()) {
+      const res = await postSlack(app, bodies[i] ?? body, 'application/json', headers);
+      expect(res.status, `attempt ${i}`).toBe(401);
+    }
+    await app.slack?.settled();
+    expect(await inboundMarkModel(conn()).countDocuments({ _id: `slack|${event.event_id}` })).toBe(0);
+    expect(await personOf(user.userId)).toBeUndefined();
+    expect(fake.callsOf('chat.postMessage')).toEqual([]);
+  });
+
+  it('processes a retried event once', async () => {
+    const user = newMentor();
+    const body = asEvent(user.messageEvent('Bonjour'));
+    expect((await postSlack(app, body, 'application/json')).status).toBe(200);
+    const retry = {
+      ...signSlackRequest(body, SIGNING_SECRET),
+      'x-slack-retry-num': '1',
+      'x-slack-retry-reason': 'http_timeout',
+    };
+    expect((await postSlack(app, body, 'application/json', retry)).status).toBe(200);
+    await app.slack?.settled();
+    expect(fake.messages(user.channel).filter((m) => /Bienvenue/.test(m.text))).toHaveLength(1);
+  });
+
+  it('acknowledges within 3 seconds', async () => {
+    const user = newMentor();
+    const started = Date.now();
+    const res = await postSlack(app, asEvent(user.messageEvent('Bonjour')), 'application/json');
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await app.slack?.settled();
+  });
+
+  it('takes a double click once, and tells the second click privately', async () => {
+    const user = newMentor();
+    await user.say('Bonjour');
+    const payload = asInteraction(user.clickPayload("J'accepte"));
+    const before = fake.messages(user.channel).length;
+    const answers = await Promise.all([
+      postSlack(app, payload, 'application/x-www-form-urlencoded'),
+      postSlack(app, payload, 'application/x-www-form-urlencoded'),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    await app.slack?.settled();
+    const replies = fake.messages(user.channel).slice(before);
+    expect(replies.filter((m) => /prénom/i.test(m.text))).toHaveLength(1);
+    expect(fake.ephemerals(user.channel).map((e) => e.text)).toEqual(['Déjà pris en compte.']);
+  });
+
+  it('answers a click on a past question privately and changes nothing', async () => {
+    const user = newMentor();
+    await user.say('Bonjour');
+    const old = asInteraction(user.clickPayload("J'accepte"));
+    await user.say("j'accepte");
+    const before = fake.messages(user.channel).length;
+    await postSlack(app, old, 'application/x-www-form-urlencoded');
+    await app.slack?.settled();
+    expect(fake.messages(user.channel).length).toBe(before);
+    expect(fake.ephemerals(user.channel).map((e) => e.text)[0]).toMatch(/déjà passée/);
+  });
+
+  it('retries a 429 after Retry-After, then delivers', async () => {
+    const user = newMentor();
+    fake.failNext('chat.postMessage', 1, { status: 429, error: 'ratelimited', retryAfter: 1 });
+    const replies = await user.say('Bonjour');
+    expect(replies.map((m) => m.text).join('\n')).toMatch(/Bienvenue/);
+    const posts = fake.callsOf('chat.postMessage');
+    expect(posts.map((c) => c.status)).toEqual([429, 200]);
+    expect((posts[1]?.at ?? 0) - (posts[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe('Slack: App Home and /tandem', () => {
+  let user: SlackUser;
+
+  beforeAll(async () => {
+    user = newMentor();
+    await playClaire(user);
+  });
+
+  const homeAction = (actionId: string) =>
+    asInteraction(slackFixture('block_actions_home', { userId: user.userId, actionId, value: actionId }));
+  const homeText = () => JSON.stringify(fake.home(user.userId)?.blocks ?? []);
+
+  it('shows the profile and status, and pauses and resumes the mentor', async () => {
+    await postSlack(
+      app,
+      asEvent(slackFixture('app_home_opened', { userId: user.userId })),
+      'application/json',
+    );
+    await app.slack?.settled();
+    expect(homeText()).toContain('Actif');
+    expect(homeText()).toContain('Directrice des ressources humaines');
+    expect(homeText()).toContain('2 personnes à la fois');
+
+    await postSlack(app, homeAction('home_pause'), 'application/x-www-form-urlencoded');
+    await app.slack?.settled();
+    expect((await personOf(user.userId))?.status).toBe('paused');
+    expect(homeText()).toContain('En pause');
+    expect(homeText()).toContain('home_resume');
+
+    await postSlack(app, homeAction('home_resume'), 'application/x-www-form-urlencoded');
+    await app.slack?.settled();
+    expect((await personOf(user.userId))?.status).toBe('active');
+    expect(homeText()).toContain('Actif');
+  });
+
+  it('opens the profile summary in the direct message from "Modifier mon profil"', async () => {
+    const before = fake.messages(user.channel).length;
+    await postSlack(app, homeAction('home_edit'), 'application/x-www-form-urlencoded');
+    await app.slack?.settled();
+    const summary = fake.messages(user.channel).slice(before);
+    expect(summary.map((m) => m.text).join('\n')).toContain('Acme Provence');
+    await user.click('Modifier');
+    await user.click('Capacité');
+    await user.say('3');
+    await user.click("C'est correct");
+    expect((await personOf(user.userId))?.profile.capacity).toBe('3');
+  });
+
+  it('answers /tandem statut, pause, reprendre, profil and aide', async () => {
+    expect(await user.command('statut')).toMatch(/Actif/);
+    expect(await user.command('pause')).toMatch(/en pause/);
+    expect((await personOf(user.userId))?.status).toBe('paused');
+    expect(await user.command('reprendre')).toMatch(/de nouveau/);
+    expect((await personOf(user.userId))?.status).toBe('active');
+    expect(await user.command('profil')).toContain('Acme Provence');
+    expect(await user.command('aide')).toContain('/tandem pause');
+    expect(await user.command('')).toContain('/tandem statut');
+    const newcomer = newMentor();
+    expect(await newcomer.command('pause')).toMatch(/pas encore complet/);
+  });
+});
