@@ -88,6 +88,17 @@ export function startSlack(deps: Deps): SlackChannel | undefined {
         logLevel: LogLevel.WARN,
       });
 
+  if (!receiver) {
+    // In Socket Mode, Slack redelivers an event not acknowledged in time too: dedupe here.
+    app.use(async ({ body, next }) => {
+      const eventId = (body as { event_id?: unknown }).event_id;
+      if (typeof eventId === 'string' && !(await record(eventId))) {
+        log.info('Slack retried an event already received: dropped');
+        return;
+      }
+      await next();
+    });
+  }
   const keyboards = new KeyboardStore(deps.conn, SLACK);
   const outbound = new SlackOutbound({
     client: app.client,
