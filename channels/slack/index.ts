@@ -1,13 +1,8 @@
 import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
 import type { Activity } from 'botbuilder';
-import type { Connection } from 'mongoose';
-import type { Server } from 'restify';
-import type { Bot } from '../../bot/bot.js';
-import type { Config } from '../../bot/config.js';
 import { isDuplicateKey } from '../../bot/errors.js';
-import type { InFlight } from '../../bot/lifecycle.js';
-import type { Logger } from '../../bot/log.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
+import type { ChannelDeps } from '../shared/deps.js';
 import { KeyboardStore, parseButtonRef } from '../shared/keyboards.js';
 import { SendLimiter } from '../shared/limiter.js';
 import { readSlackText } from './format.js';
@@ -24,15 +19,6 @@ export interface SlackChannel {
   stop(): Promise<void>;
 }
 
-interface Deps {
-  server: Server;
-  conn: Connection;
-  bot: Bot;
-  config: Config;
-  log: Logger;
-  inFlight: InFlight;
-}
-
 const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
 
 /**
@@ -40,7 +26,7 @@ const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
  * server (or Socket Mode when SLACK_APP_TOKEN is set, for development). Off, with one line in the
  * log, when SLACK_BOT_TOKEN is unset.
  */
-export function startSlack(deps: Deps): SlackChannel | undefined {
+export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   const { config, bot } = deps;
   const log = deps.log.child({ channel: SLACK });
   const { botToken, signingSecret, appToken, apiUrl } = config.slack;

@@ -1,11 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Request, Response, Server } from 'restify';
+import { readRawBody, sameSecret } from '../../bot/http/body.js';
 import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 
 export const EVENTS_PATH = '/slack/events';
-const MAX_BODY = 1_000_000;
 /** Slack's rule: a request more than five minutes old (or ahead) may be a replay. */
 const MAX_SKEW_S = 5 * 60;
 /** Slack waits 3 s for the acknowledgement; answer before, whatever the listener does. */
@@ -50,7 +50,7 @@ export class RestifyReceiver implements Receiver {
 
   private async handle(req: Request, res: Response): Promise<void> {
     const { log } = this.deps;
-    const raw = await readRaw(req);
+    const raw = await readRawBody(req);
     if (raw === undefined) return void res.send(413, { ok: false, error: 'body_too_large' });
     if (!this.verified(req, raw)) {
       log.warn({ ip: req.socket.remoteAddress }, 'Slack request with a bad signature refused');
@@ -119,21 +119,8 @@ export class RestifyReceiver implements Receiver {
     const now = Math.floor((this.deps.now ?? Date.now)() / 1000);
     if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > MAX_SKEW_S) return false;
     const expected = `v0=${createHmac('sha256', this.deps.signingSecret).update(`v0:${timestamp}:${raw}`).digest('hex')}`;
-    const a = Buffer.from(signature);
-    const b = Buffer.from(expected);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return sameSecret(signature, expected);
   }
-}
-
-async function readRaw(req: Request): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

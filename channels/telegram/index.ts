@@ -1,15 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { i18n } from 'i18next';
-import type { Connection } from 'mongoose';
 import { Api, longPoll } from 'node-telegram-bot-api';
 import type { Request, Response, Server } from 'restify';
-import type { Bot } from '../../bot/bot.js';
-import type { Config } from '../../bot/config.js';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
+import { readRawBody, sameSecret } from '../../bot/http/body.js';
 import { toLocale } from '../../bot/i18n.js';
-import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
+import type { ChannelDeps } from '../shared/deps.js';
 import { SendLimiter } from '../shared/limiter.js';
 import { chatOf, classify, type Inbound, type Update } from './inbound.js';
 import { TELEGRAM, TelegramOutbound } from './outbound.js';
@@ -17,7 +14,6 @@ import { TelegramStore } from './store.js';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'];
-const MAX_BODY = 1_000_000;
 /** A turn that takes longer than this shows "typing…". */
 const TYPING_AFTER_MS = 1000;
 
@@ -32,14 +28,7 @@ export interface TelegramChannel {
   stop(): Promise<void>;
 }
 
-interface Deps {
-  server: Server;
-  conn: Connection;
-  bot: Bot;
-  config: Config;
-  log: Logger;
-  inFlight: InFlight;
-}
+type Deps = ChannelDeps;
 
 /**
  * The Telegram channel: webhook (TELEGRAM_WEBHOOK_URL set) or long polling, on the Bot API server
@@ -287,23 +276,11 @@ function mountWebhook(server: Server, receiver: Receiver, secret: string, log: L
   });
 }
 
-function sameSecret(given: string | undefined, secret: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(secret);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 async function readUpdate(req: Request): Promise<Update | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
+  const raw = await readRawBody(req);
+  if (raw === undefined) return undefined;
   try {
-    const update = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Update;
+    const update = JSON.parse(raw) as Update;
     return Number.isSafeInteger(update?.update_id) ? update : undefined;
   } catch {
     return undefined;

@@ -3,12 +3,13 @@ import type { Activity } from 'botbuilder';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Config } from '../../bot/config.js';
 import type { Engine } from '../../bot/engine/pipeline.js';
+import { sameSecret } from '../../bot/http/body.js';
 import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import { bearer, fail, originAllowed, wsBase } from './http.js';
 import { WEBCHAT } from './outbound.js';
 import type { WebchatStore } from './store.js';
-import { sameSecret, type TokenClaims, type TokenSigner } from './tokens.js';
+import type { TokenClaims, TokenSigner } from './tokens.js';
 
 export interface DirectLineDeps {
   config: Config;

@@ -1,10 +1,6 @@
-import type { Connection } from 'mongoose';
-import type { Request, Response, Server } from 'restify';
-import type { Bot } from '../../bot/bot.js';
-import type { Config } from '../../bot/config.js';
-import type { InFlight } from '../../bot/lifecycle.js';
-import type { Logger } from '../../bot/log.js';
+import type { Request, Response } from 'restify';
 import { LINK_TTL_MS } from '../../bot/services/links.js';
+import type { ChannelDeps } from '../shared/deps.js';
 import { mountDirectLine, newUserId } from './directline.js';
 import { bearer, fail, RateLimiter } from './http.js';
 import { WEBCHAT, WebchatOutbound } from './outbound.js';
@@ -24,14 +20,7 @@ export interface WebchatChannel {
  * The web chat channel: the Direct Line 3.0 endpoint, its WebSocket stream, the token endpoint of
  * the hub's page, and the widget itself. Always on.
  */
-export function startWebchat(deps: {
-  server: Server;
-  conn: Connection;
-  bot: Bot;
-  config: Config;
-  log: Logger;
-  inFlight: InFlight;
-}): WebchatChannel {
+export function startWebchat(deps: ChannelDeps): WebchatChannel {
   const { server, config } = deps;
   const log = deps.log.child({ channel: 'webchat' });
   const store = new WebchatStore(deps.conn);

@@ -51,10 +51,3 @@ export class TokenSigner {
     return createHmac('sha256', this.key).update(`directline:${body}`).digest('base64url');
   }
 }
-
-/** Constant-time comparison of a presented secret with the configured one. */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHmac('sha256', 'cmp').update(given).digest();
-  const b = createHmac('sha256', 'cmp').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
