@@ -19,7 +19,7 @@ interface Values {
 const values = (step: WaterfallStepContext) => step.values as Values;
 
 /** The profile as saved: an optional answer left empty ("non" to "Autre chose ?") is not kept. */
-function saved(answers: Profile): Profile {
+export function saved(answers: Profile): Profile {
   return Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== ''));
 }
 

@@ -12,7 +12,7 @@ import type { Profile } from '../models/person.js';
 import { AskDialog } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
 import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
-import { MentorOnboardingDialog, ONBOARDING_MENTOR } from './onboarding-mentor.js';
+import { MentorOnboardingDialog, ONBOARDING_MENTOR, saved } from './onboarding-mentor.js';
 import { tk } from './questions.js';
 import { SUMMARY, SummaryDialog } from './summary.js';
 
@@ -66,7 +66,7 @@ export class RootDialog extends ComponentDialog {
         },
         async (step) => {
           const turn = turnOf(step.context);
-          await turn.services.people.saveProfile(turn.person._id, step.result as Profile);
+          await turn.services.people.saveProfile(turn.person._id, saved(step.result as Profile));
           await step.context.sendActivity(text(turn.t('common:profile_saved')));
           return step.endDialog();
         },
@@ -95,7 +95,8 @@ export class RootDialog extends ComponentDialog {
         async (step) => {
           const turn = turnOf(step.context);
           if (step.result === true) {
-            await turn.services.people.setStatus(turn.person._id, 'active');
+            // A mentor who paused stays paused: accepting a new charter is not resuming.
+            if (turn.person.status !== 'paused') await turn.services.people.setStatus(turn.person._id, 'active');
             await step.context.sendActivity(text(turn.t('charter:thanks')));
           } else if (step.result === false) {
             await turn.services.people.setStatus(turn.person._id, 'declined_charter');

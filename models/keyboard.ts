@@ -11,6 +11,11 @@ export interface KeyboardDoc {
   buttons: Array<{ title: string; value: unknown }>;
   /** The messages that carry these buttons (Telegram message ids, Slack ts), as strings. */
   messageIds: string[];
+  /**
+   * Aligned with messageIds: how each message looked, as JSON text, for channels that must
+   * resend a message whole to take its buttons off (Slack's chat.update); '' when not needed.
+   */
+  shown?: string[];
   at: Date;
 }
 
@@ -20,6 +25,7 @@ const schema = new Schema<KeyboardDoc>(
     key: { type: String, required: true },
     buttons: { type: Schema.Types.Mixed, default: [] },
     messageIds: { type: [String], default: [] },
+    shown: { type: [String], default: undefined },
     at: { type: Date, required: true },
   },
   { collection: 'keyboards', versionKey: false, minimize: false },

@@ -199,8 +199,14 @@ export class PeopleService {
     await this.people.updateOne({ _id: personId }, { $set: { profile } });
   }
 
-  async setStatus(personId: string, status: PersonStatus): Promise<void> {
-    await this.people.updateOne({ _id: personId }, { $set: { status } });
+  /**
+   * Sets a status; with `from`, only if the person is still in that status (a stale "Reprendre"
+   * must not revive a profile restarted meanwhile). Returns whether it changed.
+   */
+  async setStatus(personId: string, status: PersonStatus, from?: PersonStatus): Promise<boolean> {
+    const filter = from ? { _id: personId, status: from } : { _id: personId };
+    const r = await this.people.updateOne(filter, { $set: { status } });
+    return r.matchedCount > 0;
   }
 
   async setProactive(personId: string, proactive: boolean): Promise<void> {

@@ -12,8 +12,14 @@ export interface KeyboardButton {
   value: unknown;
 }
 
+/** A message that carries a keyboard; `shown`: how it looked (see KeyboardDoc), when kept. */
+export interface KeyboardMessage {
+  id: string;
+  shown?: string;
+}
+
 export type PressOutcome =
-  | { kind: 'fresh'; button: KeyboardButton; messageIds: string[] }
+  | { kind: 'fresh'; button: KeyboardButton; messages: KeyboardMessage[] }
   | { kind: 'repeated' }
   | { kind: 'stale' };
 
@@ -46,7 +52,7 @@ export class KeyboardStore {
   async openKeyboard(
     chat: string,
     buttons: KeyboardButton[],
-  ): Promise<{ key: string; superseded: string[] }> {
+  ): Promise<{ key: string; superseded: KeyboardMessage[] }> {
     const key = randomBytes(6).toString('base64url');
     const _id = this.id(chat);
     const previous = await this.live(chat);
@@ -55,7 +61,7 @@ export class KeyboardStore {
       { _id, key, buttons, messageIds: [], at: new Date() } satisfies KeyboardDoc,
       { upsert: true },
     );
-    return { key, superseded: previous?.messageIds ?? [] };
+    return { key, superseded: previous ? messagesOf(previous) : [] };
   }
 
   /** The chat's keyboard if nobody pressed it and no message has passed it by. */
@@ -70,19 +76,24 @@ export class KeyboardStore {
   }
 
   /** Notes which messages carry the keyboard, to remove its buttons later. */
-  async keyboardSent(chat: string, key: string, messageIds: string[]): Promise<void> {
+  async keyboardSent(chat: string, key: string, messages: KeyboardMessage[]): Promise<void> {
     await this.keyboards.updateOne(
       { _id: this.id(chat), key },
-      { $push: { messageIds: { $each: messageIds } } },
+      {
+        $push: {
+          messageIds: { $each: messages.map((m) => m.id) },
+          shown: { $each: messages.map((m) => m.shown ?? '') },
+        },
+      },
     );
   }
 
   /** Messages sent without buttons close the open keyboard: returns the messages to clear. */
-  async closeKeyboard(chat: string): Promise<string[]> {
+  async closeKeyboard(chat: string): Promise<KeyboardMessage[]> {
     const open = await this.live(chat);
     if (!open) return [];
     await this.close(chat, open.key);
-    return open.messageIds;
+    return messagesOf(open);
   }
 
   /**
@@ -98,7 +109,7 @@ export class KeyboardStore {
       return (await this.claims.exists({ _id: claim })) ? { kind: 'repeated' } : { kind: 'stale' };
     if (!(await this.claim(claim))) return { kind: 'repeated' };
     await this.close(chat, key);
-    return { kind: 'fresh', button, messageIds: doc.messageIds };
+    return { kind: 'fresh', button, messages: messagesOf(doc) };
   }
 
   private async claim(_id: string): Promise<boolean> {
@@ -110,6 +121,10 @@ export class KeyboardStore {
       throw err;
     }
   }
+}
+
+function messagesOf(doc: KeyboardDoc): KeyboardMessage[] {
+  return doc.messageIds.map((id, i) => (doc.shown?.[i] ? { id, shown: doc.shown[i] } : { id }));
 }
 
 /** `<key>:<n>`, the reference a button carries back (at most 20 bytes). */

@@ -12,6 +12,7 @@ const SECTION_MAX = 3000;
 const BLOCKS_MAX = 50;
 const BUTTONS_MAX = 25;
 const BUTTON_TEXT_MAX = 75;
+const NOTIFICATION_MAX = 3000;
 
 /** Escapes text for mrkdwn: `&`, `<` and `>` are the only control characters (links, mentions). */
 export function escapeMrkdwn(text: string): string {
@@ -54,38 +55,56 @@ export function render(activities: Partial<Activity>[]): RenderedMessage[] {
   const pieces: Piece[] = activities.flatMap(toPieces);
   const messages: RenderedMessage[] = [];
   let current: RenderedMessage = { text: '', blocks: [], choices: [] };
-  let n = 0;
-  const push = (block: KnownBlock, plain: string) => {
+  let choices = 0;
+  let links = 0;
+  let blocks = 0;
+  const push = (block: KnownBlock, plain: string, buttons: KeyboardButton[] = []) => {
     if (current.blocks.length >= BLOCKS_MAX) {
       messages.push(current);
       current = { text: '', blocks: [], choices: [] };
     }
     current.blocks.push(block);
-    if (plain) current.text = current.text ? `${current.text}\n\n${plain}` : plain;
+    current.choices.push(...buttons);
+    // The notification text: the start of the message is enough (Slack caps it at 40,000).
+    if (plain && current.text.length < NOTIFICATION_MAX) {
+      current.text = (current.text ? `${current.text}\n\n${plain}` : plain).slice(0, NOTIFICATION_MAX);
+    }
   };
   for (const piece of pieces) {
     if (piece.kind === 'text') {
       for (const chunk of chunks(escapeMrkdwn(piece.text), SECTION_MAX)) {
-        push(
-          { type: 'section', text: { type: 'mrkdwn', text: chunk, verbatim: true } } satisfies SectionBlock,
-          chunk,
-        );
+        const section: SectionBlock = {
+          type: 'section',
+          text: { type: 'mrkdwn', text: linkify(chunk), verbatim: true },
+        };
+        push(section, chunk);
       }
       continue;
     }
     for (let i = 0; i < piece.buttons.length; i += BUTTONS_MAX) {
-      const elements: Button[] = piece.buttons.slice(i, i + BUTTONS_MAX).map((b) => {
+      const row = piece.buttons.slice(i, i + BUTTONS_MAX);
+      const taken: KeyboardButton[] = [];
+      const elements: Button[] = row.map((b) => {
         const text = { type: 'plain_text' as const, text: truncate(b.title, BUTTON_TEXT_MAX), emoji: true };
-        if ('url' in b) return { type: 'button', text, url: b.url, action_id: `tandem_link_${n + i}` };
-        current.choices.push(b);
-        const value = String(n++);
+        if ('url' in b) return { type: 'button', text, url: b.url, action_id: `tandem_link_${links++}` };
+        taken.push(b);
+        const value = String(choices++);
         return { type: 'button', text, value, action_id: `tandem_${value}` };
       });
-      push({ type: 'actions', block_id: `choices_${n}`, elements } satisfies ActionsBlock, '');
+      push({ type: 'actions', block_id: `choices_${blocks++}`, elements } satisfies ActionsBlock, '', taken);
     }
   }
   if (current.blocks.length > 0) messages.push(current);
   return messages;
+}
+
+/**
+ * Our own texts carry links (the privacy notice): `verbatim` sections do not auto-link, so URLs
+ * are marked as links explicitly. Applied after escaping, so nothing typed can open a link of
+ * another kind (a mention, a channel).
+ */
+function linkify(escaped: string): string {
+  return escaped.replace(/https?:\/\/[^\s<>|]*[^\s<>|.,;:!?)»]/g, (url) => `<${url}>`);
 }
 
 function toPieces(activity: Partial<Activity>): Piece[] {

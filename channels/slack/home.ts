@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { i18n } from 'i18next';
+import { toLocale } from '../../bot/i18n.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
 import type { PersonDoc } from '../../models/person.js';
@@ -14,7 +15,8 @@ export type MentorState = 'active' | 'paused' | 'full' | 'onboarding';
  * mentor with a finished profile is active or paused.
  */
 export function mentorState(person: PersonDoc | null | undefined, mentees = 0): MentorState {
-  if (!person || (person.status !== 'active' && person.status !== 'paused')) return 'onboarding';
+  if (!person || person.role !== 'mentor') return 'onboarding';
+  if (person.status !== 'active' && person.status !== 'paused') return 'onboarding';
   if (person.status === 'paused') return 'paused';
   const capacity = Number(person.profile?.capacity ?? 0);
   return capacity > 0 && mentees >= capacity ? 'full' : 'active';
@@ -53,10 +55,10 @@ export class Home {
   async act(userId: string, actionId: string): Promise<void> {
     const person = await this.person(userId);
     const state = mentorState(person);
-    if (person && actionId === 'home_pause' && state !== 'onboarding') {
-      await this.deps.people.setStatus(person._id, 'paused');
+    if (person && actionId === 'home_pause' && state !== 'onboarding' && state !== 'paused') {
+      await this.deps.people.setStatus(person._id, 'paused', 'active');
     } else if (person && actionId === 'home_resume' && state === 'paused') {
-      await this.deps.people.setStatus(person._id, 'active');
+      await this.deps.people.setStatus(person._id, 'active', 'paused');
     } else if (person && actionId === 'home_edit' && state !== 'onboarding') {
       const { channel } = await this.deps.client.conversations.open({ users: userId });
       if (channel?.id) await this.deps.edit(userId, channel.id);
@@ -65,7 +67,7 @@ export class Home {
   }
 
   private blocks(person: PersonDoc | null): KnownBlock[] {
-    const t = this.deps.i18n.getFixedT(person?.locale === 'en' ? 'en' : 'fr');
+    const t = this.deps.i18n.getFixedT(toLocale(person?.locale));
     const state = mentorState(person);
     const header: KnownBlock = { type: 'header', text: { type: 'plain_text', text: t('slack:home.title') } };
     if (!person || state === 'onboarding') {

@@ -75,7 +75,8 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       });
 
   if (!receiver) {
-    // In Socket Mode, Slack redelivers an event not acknowledged in time too: dedupe here.
+    // In Socket Mode an event can come again (after a reconnection, Bolt having acknowledged it
+    // before this middleware runs): dedupe here, as the HTTP receiver does.
     app.use(async ({ body, next }) => {
       const eventId = (body as { event_id?: unknown }).event_id;
       if (typeof eventId === 'string' && !(await record(eventId))) {
@@ -92,6 +93,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     people: bot.services.people,
     limiter: new SendLimiter({ global: 50, perChat: config.slack.perChannel, chatBurst: 1 }),
     log,
+    inFlight: deps.inFlight,
   });
   bot.adapter.register(outbound);
   const turn = (activity: Partial<Activity>, recorded = true) =>
@@ -163,7 +165,8 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       return;
     }
     const { title, value } = outcome.button;
-    await outbound.answered(channel, ts, title, (body.message?.blocks as never) ?? undefined);
+    // The buttons give way to the choice, in the background: the next question does not wait.
+    outbound.retire(channel, outcome.messages, { ts, title });
     await turn({
       type: 'message',
       id: `action:${channel}:${ts}:${key}`,
@@ -172,6 +175,11 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       text: title,
       value,
     });
+  });
+
+  // A link button opens its page in the browser; Slack still expects an acknowledgement.
+  app.action(/^tandem_link_\d+$/, async ({ ack }) => {
+    await ack();
   });
 
   app.event('app_home_opened', async ({ event }) => {
@@ -183,10 +191,9 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   });
 
   app.command('/tandem', async ({ ack, command }) => {
-    await ack({
-      response_type: 'ephemeral',
-      text: await slashCommand(command.text, command.user_id, { bot, home }),
-    });
+    const answer = await slashCommand(command.text, command.user_id, { bot, home });
+    await ack({ response_type: 'ephemeral', text: answer.text });
+    if (answer.changed) await home.publish(command.user_id);
   });
 
   app.error(async (err) => {
@@ -204,7 +211,10 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   return {
     app,
     outbound,
-    settled: async () => receiver?.settled(),
+    settled: async () => {
+      await receiver?.settled();
+      await outbound.idle();
+    },
     stop: async () => void (await app.stop().catch(() => {})),
   };
 }

@@ -1,11 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
-import { Lru } from '../../bot/db/lru.js';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { UnreachableError } from '../../bot/errors.js';
+import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { buttonRef, type KeyboardStore } from '../shared/keyboards.js';
+import { buttonRef, type KeyboardMessage, type KeyboardStore } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { answeredBlocks, type KnownBlock, render, withKey } from './format.js';
 
@@ -29,8 +29,6 @@ const GONE = new Set([
 export class SlackOutbound implements ChannelOutbound {
   readonly id = SLACK;
   readonly defaultRole = 'mentor' as const;
-  /** ts -> blocks of the messages with buttons this process sent, to take the buttons off later. */
-  private readonly sent = new Lru<string, KnownBlock[]>(10_000);
 
   constructor(
     private readonly deps: {
@@ -39,6 +37,7 @@ export class SlackOutbound implements ChannelOutbound {
       people: PeopleService;
       limiter: SendLimiter;
       log: Logger;
+      inFlight: InFlight;
     },
   ) {}
 
@@ -68,49 +67,58 @@ export class SlackOutbound implements ChannelOutbound {
     if (choices.length > 0) {
       const opened = await keyboards.openKeyboard(channel, choices);
       key = opened.key;
-      await this.retire(channel, opened.superseded);
+      this.retire(channel, opened.superseded);
     } else {
-      await this.retire(channel, await keyboards.closeKeyboard(channel));
+      this.retire(channel, await keyboards.closeKeyboard(channel));
     }
     const out: ResourceResponse[] = [];
-    const withButtons: string[] = [];
+    const withButtons: KeyboardMessage[] = [];
     for (const message of messages) {
       const blocks = withKey(message.blocks, (n) => buttonRef(key, n));
+      const text = message.text || ' ';
       await limiter.acquire(channel);
-      const posted = await client.chat.postMessage({ channel, text: message.text || ' ', blocks });
+      const posted = await client.chat.postMessage({ channel, text, blocks });
       const ts = posted.ts ?? '';
       out.push({ id: ts });
-      if (message.choices.length > 0) {
-        withButtons.push(ts);
-        this.sent.set(ts, blocks);
-      }
+      // Kept with the keyboard, so that any process can take the buttons off later.
+      if (message.choices.length > 0) withButtons.push({ id: ts, shown: JSON.stringify({ text, blocks }) });
     }
     if (withButtons.length > 0) await keyboards.keyboardSent(channel, key, withButtons);
     return out;
   }
 
-  /** Older questions lose their buttons, so that they cannot be answered again. */
-  private async retire(channel: string, stale: string[]): Promise<void> {
-    await Promise.all(stale.map((ts) => this.answered(channel, ts, undefined)));
+  /** Older questions lose their buttons (in the background), so they cannot be answered again. */
+  retire(channel: string, stale: KeyboardMessage[], choice?: { ts: string; title: string }): void {
+    for (const message of stale) {
+      const chosen = message.id === choice?.ts ? choice.title : undefined;
+      const update = this.deps.inFlight.track(() => this.answered(channel, message, chosen));
+      this.updating.add(update);
+      void update.finally(() => this.updating.delete(update));
+    }
+  }
+
+  private readonly updating = new Set<Promise<void>>();
+
+  /** Resolves once the messages being updated in the background are. */
+  async idle(): Promise<void> {
+    while (this.updating.size > 0) await Promise.allSettled([...this.updating]);
   }
 
   /**
-   * Replaces a message's buttons with the choice made (or with nothing, when the question passed
-   * unanswered). `blocks`: the message as Slack showed it, when known.
+   * Sends a message again without its buttons: with the choice made in their place, or with
+   * nothing when the question passed unanswered.
    */
-  async answered(
+  private async answered(
     channel: string,
-    ts: string,
+    message: KeyboardMessage,
     choice: string | undefined,
-    blocks?: KnownBlock[],
   ): Promise<void> {
-    const shown = blocks ?? this.sent.get(ts);
-    this.sent.delete(ts);
-    if (!shown) return;
-    const kept =
-      choice === undefined ? shown.filter((b) => b.type !== 'actions') : answeredBlocks(shown, choice);
+    if (!message.shown) return;
     try {
-      await this.deps.client.chat.update({ channel, ts, blocks: kept, text: ' ' });
+      const { text, blocks } = JSON.parse(message.shown) as { text: string; blocks: KnownBlock[] };
+      const kept =
+        choice === undefined ? blocks.filter((b) => b.type !== 'actions') : answeredBlocks(blocks, choice);
+      await this.deps.client.chat.update({ channel, ts: message.id, text, blocks: kept });
     } catch (err) {
       this.deps.log.debug({ err, channel }, 'slack: could not take the buttons off an old message');
     }

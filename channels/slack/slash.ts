@@ -1,6 +1,7 @@
 import type { Bot } from '../../bot/bot.js';
 import { normalize } from '../../bot/engine/recognize.js';
-import { fieldOf } from '../../dialogs/questions.js';
+import { toLocale } from '../../bot/i18n.js';
+import { fieldOf, MENTOR_PROFILE } from '../../dialogs/questions.js';
 import { describe } from '../../dialogs/summary.js';
 import { escapeMrkdwn } from './format.js';
 import { type Home, mentorState } from './home.js';
@@ -17,48 +18,45 @@ const SUBCOMMANDS: Record<string, 'status' | 'pause' | 'resume' | 'profile' | 'h
   help: 'help',
 };
 
-/** The order the profile is shown in by /tandem profil. */
-const PROFILE = [
-  'firstName',
-  'company',
-  'jobTitle',
-  'mentor_sectors',
-  'goals',
-  'skills',
-  'capacity',
-  'bio',
-  'showCompany',
-];
+export interface SlashAnswer {
+  text: string;
+  /** The status changed: the App Home should be published again (after the answer). */
+  changed: boolean;
+}
 
-/** `/tandem statut|pause|reprendre|profil|aide`: the answer, shown only to the mentor. */
+/**
+ * `/tandem statut|pause|reprendre|profil|aide`: the answer, shown only to the mentor, in their
+ * language. Quick by design (a read and at most one write): Slack wants it within 3 s.
+ */
 export async function slashCommand(
   text: string,
   userId: string,
   deps: { bot: Bot; home: Home },
-): Promise<string> {
-  const t = deps.bot.i18n.getFixedT('fr');
-  const sub = SUBCOMMANDS[normalize(text.trim().split(/\s+/)[0] ?? '')] ?? 'help';
-  if (sub === 'help') return t('slack:command.help');
+): Promise<SlashAnswer> {
   const person = await deps.home.person(userId);
+  const t = deps.bot.i18n.getFixedT(toLocale(person?.locale));
+  const sub = SUBCOMMANDS[normalize(text.trim().split(/\s+/)[0] ?? '')] ?? 'help';
+  const say = (key: string, changed = false): SlashAnswer => ({ text: t(key), changed });
+  if (sub === 'help') return say('slack:command.help');
   const state = mentorState(person);
-  if (!person || state === 'onboarding') return t('slack:command.not_ready');
+  if (!person || state === 'onboarding') return say('slack:command.not_ready');
   const { people } = deps.bot.services;
-  let answer: string;
   switch (sub) {
     case 'status':
-      answer = t('slack:command.status', { state: t(`slack:state.${state}`) });
-      break;
+      return { text: t('slack:command.status', { state: t(`slack:state.${state}`) }), changed: false };
     case 'pause':
-      if (state !== 'paused') await people.setStatus(person._id, 'paused');
-      answer = t('slack:command.paused');
-      break;
+      return say(
+        'slack:command.paused',
+        state !== 'paused' && (await people.setStatus(person._id, 'paused', 'active')),
+      );
     case 'resume':
-      if (state === 'paused') await people.setStatus(person._id, 'active');
-      answer = t('slack:command.resumed');
-      break;
-    default:
-      answer = `${t('slack:command.profile')}\n${PROFILE.map((id) => escapeMrkdwn(describe(id, person.profile[fieldOf(id)], t))).join('\n')}`;
+      return say(
+        'slack:command.resumed',
+        state === 'paused' && (await people.setStatus(person._id, 'active', 'paused')),
+      );
+    default: {
+      const lines = MENTOR_PROFILE.map((id) => escapeMrkdwn(describe(id, person.profile[fieldOf(id)], t)));
+      return { text: `${t('slack:command.profile')}\n${lines.join('\n')}`, changed: false };
+    }
   }
-  if (sub === 'pause' || sub === 'resume') await deps.home.publish(userId);
-  return answer;
 }

@@ -181,7 +181,7 @@ class Receiver {
       return undefined;
     }
     await this.answer(query.id);
-    this.clear(chat, [...outcome.messageIds.map(Number), ...shown]);
+    this.clear(chat, [...outcome.messages.map((m) => Number(m.id)), ...shown]);
     const { title, value } = outcome.button;
     return {
       type: 'message',

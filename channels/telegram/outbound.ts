@@ -62,7 +62,7 @@ export class TelegramOutbound implements ChannelOutbound {
     );
     const keyboard = buttons.length > 0 ? await this.deps.keyboards.openKeyboard(chat, buttons) : undefined;
     const stale = keyboard ? keyboard.superseded : await this.deps.keyboards.closeKeyboard(chat);
-    await Promise.all(stale.map((id) => this.clearButtons(chat, Number(id))));
+    await Promise.all(stale.map((m) => this.clearButtons(chat, Number(m.id))));
 
     const out: ResourceResponse[] = [];
     const withKeyboard: number[] = [];
@@ -89,7 +89,11 @@ export class TelegramOutbound implements ChannelOutbound {
       }
     }
     if (keyboard && withKeyboard.length > 0) {
-      await this.deps.keyboards.keyboardSent(chat, keyboard.key, withKeyboard.map(String));
+      await this.deps.keyboards.keyboardSent(
+        chat,
+        keyboard.key,
+        withKeyboard.map((id) => ({ id: String(id) })),
+      );
     }
     return out;
   }

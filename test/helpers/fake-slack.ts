@@ -115,6 +115,8 @@ export interface FakeSlack {
   dmChannel(userId: string): string;
   /** The next `count` calls of `method` fail with `failure`, after the token check, before any other. */
   failNext(method: string, count: number, failure: SlackFailure): void;
+  /** The next call of `method` is answered only after `ms` (a slow Slack). */
+  delayNext(method: string, ms: number): void;
   callsOf(method: string): RecordedCall[];
   /** Stored messages of a channel (a user id means the DM with them), oldest first. */
   messages(channel: string): StoredMessage[];
@@ -531,6 +533,12 @@ class FakeSlackServer implements FakeSlack {
     this.failures.set(method, { remaining: count, failure });
   }
 
+  private readonly delays = new Map<string, number>();
+
+  delayNext(method: string, ms: number): void {
+    this.delays.set(method, ms);
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -573,6 +581,7 @@ class FakeSlackServer implements FakeSlack {
     this.homes.clear();
     this.openDms.clear();
     this.failures.clear();
+    this.delays.clear();
     this.buckets = new Map();
   }
 
@@ -591,6 +600,11 @@ class FakeSlackServer implements FakeSlack {
       params = decodeParams(raw);
       const handler = this.handlers.get(method);
       if (!handler) throw new ApiError('unknown_method', 404, { req_method: method });
+      const delay = this.delays.get(method);
+      if (delay !== undefined) {
+        this.delays.delete(method);
+        await sleep(delay);
+      }
       this.authenticate(req, raw);
       this.injectedFailure(method);
       body = { ok: true, ...handler(params) };

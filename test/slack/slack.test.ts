@@ -6,7 +6,13 @@ import { personModel } from '../../models/person.js';
 import { startTestApp } from '../helpers/app.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { CLAIRE, CLAIRE_PROFILE, stepIndex } from '../helpers/journey.js';
-import { asEvent, asInteraction, signSlackRequest, slackFixture } from '../helpers/slack-fixtures.js';
+import {
+  asEvent,
+  asInteraction,
+  asSlashCommand,
+  signSlackRequest,
+  slackFixture,
+} from '../helpers/slack-fixtures.js';
 import { postSlack, SIGNING_SECRET, SlackUser, slackEnv } from '../helpers/slack-user.js';
 
 let fake: FakeSlack;
@@ -54,7 +60,10 @@ describe('Slack: the mentor onboarding', () => {
     // Every question answered with a button shows the choice instead of its buttons.
     const messages = fake.messages(user.channel);
     expect(messages.filter((m) => buttonsOf(m.blocks).length > 0)).toEqual([]);
-    expect(messages.some((m) => JSON.stringify(m.blocks).includes("✓ J'accepte"))).toBe(true);
+    // The question stays readable above the choice made.
+    const consent = messages.find((m) => JSON.stringify(m.blocks).includes("✓ J'accepte"));
+    expect(JSON.stringify(consent?.blocks)).toContain('Acceptez-vous');
+    expect(consent?.text).toContain('Acceptez-vous');
     expect(fake.callsOf('chat.postMessage').every((c) => c.ok)).toBe(true);
   });
 
@@ -123,13 +132,35 @@ describe('Slack: requests', () => {
     expect(fake.messages(user.channel).filter((m) => /Bienvenue/.test(m.text))).toHaveLength(1);
   });
 
-  it('acknowledges within 3 seconds', async () => {
+  it('acknowledges within 3 seconds, even when the turn takes longer', async () => {
     const user = newMentor();
+    fake.delayNext('chat.postMessage', 4000);
     const started = Date.now();
     const res = await postSlack(app, asEvent(user.messageEvent('Bonjour')), 'application/json');
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(3000);
     await app.slack?.settled();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    expect(
+      fake
+        .messages(user.channel)
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/Bienvenue/);
+  });
+
+  it('answers /tandem within 3 seconds while the App Home is published after', async () => {
+    const user = newMentor();
+    await playClaire(user);
+    fake.delayNext('views.publish', 4000);
+    const fields = slackFixture('slash_command', { userId: user.userId, text: 'pause' });
+    const started = Date.now();
+    const res = await postSlack(app, asSlashCommand(fields as never), 'application/x-www-form-urlencoded');
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(((await res.json()) as { text: string }).text).toMatch(/en pause/);
+    await app.slack?.settled();
+    expect(fake.callsOf('views.publish').some((c) => c.at >= started)).toBe(true);
+    expect(await user.command('reprendre')).toMatch(/de nouveau/);
   });
 
   it('takes a double click once, and tells the second click privately', async () => {
