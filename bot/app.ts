@@ -9,6 +9,7 @@ import { createHttpServer } from './http/server.js';
 import { InFlight } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { preloadCommunes } from './reference/communes.js';
+import { setProgrammes } from './reference/lists.js';
 
 export interface App {
   config: Config;
@@ -34,6 +35,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const db = opts.db ?? (await Database.open(config, log));
   const server = createHttpServer({ db, inFlight, log });
   preloadCommunes();
+  setProgrammes(config.programmes);
   const bot = createBot({ conn: db.connection, config, log });
   const webchat = startWebchat({ server, conn: db.connection, bot, config, log, inFlight });
   const telegram = startTelegram({ server, conn: db.connection, bot, config, log, inFlight });

@@ -48,6 +48,24 @@ const schema = z.object({
   TOKEN_SIGNING_KEY: secret,
   WEBCHAT_ORIGINS: csv,
   WEBCHAT_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(1800),
+  PROGRAMMES: optionalString.pipe(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((pair) => pair.trim())
+          .filter(Boolean)
+          .map((pair) => {
+            const [code = '', ...label] = pair.split('=');
+            return { code: code.trim(), label: label.join('=').trim() };
+          }),
+      )
+      .refine((list) => list.every((p) => /^[a-z0-9_]{2,40}$/.test(p.code) && p.label.length > 0), {
+        message: 'expected code=Label pairs separated by commas, codes of 2 to 40 of a-z, 0-9 and _',
+      })
+      .optional(),
+  ),
   PRIVACY_NOTICE_URL: z
     .url({ error: 'expected an absolute URL' })
     .default('https://tandem.example.org/confidentialite'),
@@ -89,6 +107,8 @@ export interface Config {
   webchat: { secret: string; origins: string[]; tokenTtlS: number };
   tokenSigningKey: string;
   privacyNoticeUrl: string;
+  /** The partner programmes, when not the default list (bot/reference/lists.ts). */
+  programmes?: Array<{ code: string; label: string }>;
   telegram: {
     token?: string;
     webhookUrl?: string;
@@ -157,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     tokenSigningKey: e.TOKEN_SIGNING_KEY ?? DEV_SECRET,
     privacyNoticeUrl: e.PRIVACY_NOTICE_URL,
+    programmes: e.PROGRAMMES,
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,

@@ -1,5 +1,5 @@
 import type { TFunction } from '../bot/i18n.js';
-import { LISTS, type ListName } from '../bot/reference/lists.js';
+import { configuredLabel, LISTS, type ListName, listValues } from '../bot/reference/lists.js';
 
 /** Marks a literal locale key (so the locale test finds it) without translating it yet. */
 export const tk = (key: string): string => key;
@@ -232,7 +232,8 @@ QUESTIONS.push(
     id: 'programmes',
     kind: 'multi',
     list: 'programmes',
-    max: LISTS.programmes.length,
+    // The list is configurable (PROGRAMMES): no cap in practice.
+    max: 50,
     none: tk('mentor:programmes_none'),
     prompt: tk('mentor:ask.programmes'),
     name: tk('mentor:field.programmes'),
@@ -337,7 +338,7 @@ export function options(list: ListName, t: TFunction, wording = 'label'): Option
   const key = `${list}.${wording}`;
   const cached = byList.get(key);
   if (cached) return cached;
-  const built = LISTS[list].map((value) => {
+  const built = listValues(list).map((value) => {
     const label = labelOf(list, value, t, wording);
     const aliases = t(`lists:${list}.${value}.aliases`, { defaultValue: '' }).split('|').filter(Boolean);
     return { value, label, labels: [label, ...aliases] };
@@ -347,5 +348,5 @@ export function options(list: ListName, t: TFunction, wording = 'label'): Option
 }
 
 export function labelOf(list: ListName, value: string, t: TFunction, wording = 'label'): string {
-  return t(`lists:${list}.${value}.${wording}`);
+  return configuredLabel(list, value) ?? t(`lists:${list}.${value}.${wording}`);
 }

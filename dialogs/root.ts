@@ -96,7 +96,8 @@ export class RootDialog extends ComponentDialog {
           const turn = turnOf(step.context);
           if (step.result === true) {
             // A mentor who paused stays paused: accepting a new charter is not resuming.
-            if (turn.person.status !== 'paused') await turn.services.people.setStatus(turn.person._id, 'active');
+            if (turn.person.status !== 'paused')
+              await turn.services.people.setStatus(turn.person._id, 'active');
             await step.context.sendActivity(text(turn.t('charter:thanks')));
           } else if (step.result === false) {
             await turn.services.people.setStatus(turn.person._id, 'declined_charter');

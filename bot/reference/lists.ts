@@ -50,7 +50,34 @@ export const LISTS = {
 export type ListName = keyof typeof LISTS;
 export type ListValue<L extends ListName> = (typeof LISTS)[L][number];
 
-/** Whether `code` is one of the programmes of the shared list. */
+/** A partner programme from the configuration (PROGRAMMES), with its label. */
+export interface Programme {
+  code: string;
+  label: string;
+}
+
+let configured: Programme[] | undefined;
+
+/**
+ * Replaces the default programme list (the hub's partners change): set once at start-up from
+ * PROGRAMMES. Labels come from the configuration; the default list's labels live in locales.
+ */
+export function setProgrammes(programmes: Programme[] | undefined): void {
+  configured = programmes && programmes.length > 0 ? programmes : undefined;
+}
+
+/** The values of a shared list (the programmes as configured). */
+export function listValues(list: ListName): readonly string[] {
+  if (list === 'programmes' && configured) return configured.map((p) => p.code);
+  return LISTS[list];
+}
+
+/** A configured programme's label, when the list comes from the configuration. */
+export function configuredLabel(list: ListName, value: string): string | undefined {
+  return list === 'programmes' ? configured?.find((p) => p.code === value)?.label : undefined;
+}
+
+/** Whether `code` is one of the programmes. */
 export function isProgramme(code: string): boolean {
-  return (LISTS.programmes as readonly string[]).includes(code);
+  return listValues('programmes').includes(code);
 }

@@ -32,8 +32,27 @@ describe('config', () => {
     [{ NODE_ENV: 'production' }, 'WEBCHAT_SECRET'],
     [{ WEBCHAT_SECRET: 'short' }, 'WEBCHAT_SECRET'],
     [{ TELEGRAM_WEBHOOK_URL: 'https://x.example/t' }, 'TELEGRAM_WEBHOOK_SECRET'],
+    [
+      { TELEGRAM_WEBHOOK_URL: 'https://x.example/t', TELEGRAM_WEBHOOK_SECRET: 'has spaces in it!!' },
+      'TELEGRAM_WEBHOOK_SECRET',
+    ],
+    [{ TELEGRAM_MAX_PER_S: '0' }, 'TELEGRAM_MAX_PER_S'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
+    [{ PROGRAMMES: 'Réseau Entreprendre' }, 'PROGRAMMES'],
+    [{ PROGRAMMES: 're=' }, 'PROGRAMMES'],
   ])('rejects %o naming %s', (env, name) => {
     expect(problems(env)).toContain(`${name}:`);
+  });
+
+  it('reads the partner programmes as code=Label pairs', () => {
+    const c = loadConfig({
+      PROGRAMMES: 'reseau_entreprendre=Réseau Entreprendre Provence, nqt=NQT = Talents',
+    });
+    expect(c.programmes).toEqual([
+      { code: 'reseau_entreprendre', label: 'Réseau Entreprendre Provence' },
+      { code: 'nqt', label: 'NQT = Talents' },
+    ]);
+    expect(loadConfig({}).programmes).toBeUndefined();
   });
 
   it('reads lists and trims empty values', () => {
