@@ -1,4 +1,5 @@
-import { App, type BlockAction, type ButtonAction, LogLevel } from '@slack/bolt';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { App, type BlockAction, type ButtonAction, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Activity } from 'botbuilder';
 import { isDuplicateKey } from '../../bot/errors.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
@@ -58,32 +59,39 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
         inFlight: deps.inFlight,
         record,
       });
-  const app = !receiver
-    ? new App({
-        token: botToken,
-        appToken,
-        socketMode: true,
-        clientOptions,
-        installerOptions: { clientOptions },
-        logLevel: LogLevel.WARN,
-      })
-    : new App({
-        token: botToken,
-        receiver,
-        clientOptions,
-        logLevel: LogLevel.WARN,
-      });
+  // Socket Mode on our own SocketModeReceiver: Bolt's stop() does not wait for the socket to close
+  // (SocketModeReceiver.stop() resolves before client.disconnect() does); stop() below awaits it.
+  const socket = appToken
+    ? new SocketModeReceiver({ appToken, installerOptions: { clientOptions }, logLevel: LogLevel.WARN })
+    : undefined;
+  const app = new App({
+    token: botToken,
+    receiver: receiver ?? socket,
+    ...(socket && { socketMode: true }),
+    clientOptions,
+    logLevel: LogLevel.WARN,
+  });
 
-  if (!receiver) {
-    // In Socket Mode an event can come again (after a reconnection, Bolt having acknowledged it
-    // before this middleware runs): dedupe here, as the HTTP receiver does.
+  /** Socket Mode work, tracked for settled() and the graceful shutdown as RestifyReceiver does. */
+  const running = new Set<Promise<void>>();
+  if (socket) {
     app.use(async ({ body, next }) => {
-      const eventId = (body as { event_id?: unknown }).event_id;
-      if (typeof eventId === 'string' && !(await record(eventId))) {
-        log.info('Slack retried an event already received: dropped');
-        return;
+      const work = deps.inFlight.track(async () => {
+        // In Socket Mode an event can come again (after a reconnection, Bolt having acknowledged it
+        // before this middleware runs): dedupe here, as the HTTP receiver does.
+        const eventId = (body as { event_id?: unknown }).event_id;
+        if (typeof eventId === 'string' && !(await record(eventId))) {
+          log.info('Slack retried an event already received: dropped');
+          return;
+        }
+        await next();
+      });
+      running.add(work);
+      try {
+        await work;
+      } finally {
+        running.delete(work);
       }
-      await next();
     });
   }
   const keyboards = new KeyboardStore(deps.conn, SLACK);
@@ -212,9 +220,18 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     app,
     outbound,
     settled: async () => {
-      await receiver?.settled();
+      if (receiver) await receiver.settled();
+      else await Promise.allSettled([...running]);
       await outbound.idle();
     },
-    stop: async () => void (await app.stop().catch(() => {})),
+    // Socket Mode: the close handshake done (or given up after 2 s) before it resolves, so no event
+    // comes in after; the caller then drains deps.inFlight, where the socket's work is tracked.
+    stop: async () => {
+      if (!socket) return void (await app.stop().catch(() => {}));
+      await Promise.race([
+        socket.client.disconnect().catch(() => {}),
+        sleep(2_000, undefined, { ref: false }),
+      ]);
+    },
   };
 }
