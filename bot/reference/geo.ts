@@ -243,7 +243,10 @@ function resolveAll(): Map<string, CommuneLocation> {
         ),
     ],
     ['epci', (place) => centre((members.get(epciOf.get(place.code) ?? '') ?? []).map(exact))],
-    ['departement', (place) => centre((byDepartement.get(place.departement) ?? []).map((p) => exact(p.code)))],
+    [
+      'departement',
+      (place) => centre((byDepartement.get(place.departement) ?? []).map((p) => exact(p.code))),
+    ],
   ];
   const located = new Map(found);
   for (const place of places) {
