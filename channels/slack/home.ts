@@ -15,7 +15,7 @@ export type MentorState = 'active' | 'paused' | 'full' | 'onboarding';
  * mentor with a finished profile is active or paused.
  */
 export function mentorState(person: PersonDoc | null | undefined, mentees = 0): MentorState {
-  if (!person || person.role !== 'mentor') return 'onboarding';
+  if (person?.role !== 'mentor') return 'onboarding';
   if (person.status !== 'active' && person.status !== 'paused') return 'onboarding';
   if (person.status === 'paused') return 'paused';
   const capacity = Number(person.profile?.capacity ?? 0);
