@@ -3,6 +3,7 @@ import type { i18n } from 'i18next';
 import { toLocale } from '../../bot/i18n.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
+import type { ProposalService } from '../../bot/services/proposals.js';
 import type { PersonDoc } from '../../models/person.js';
 import { escapeMrkdwn, type KnownBlock } from './format.js';
 import { SLACK } from './outbound.js';
@@ -10,10 +11,7 @@ import { SLACK } from './outbound.js';
 /** What a mentor is, as the App Home and /tandem statut show it. */
 export type MentorState = 'active' | 'paused' | 'full' | 'onboarding';
 
-/**
- * A mentor's state. "full" will come from their current pairs once matching exists; until then a
- * mentor with a finished profile is active or paused.
- */
+/** A mentor's state: "full" when their current pairs fill the capacity they chose. */
 export function mentorState(person: PersonDoc | null | undefined, mentees = 0): MentorState {
   if (person?.role !== 'mentor') return 'onboarding';
   if (person.status !== 'active' && person.status !== 'paused') return 'onboarding';
@@ -31,6 +29,7 @@ export class Home {
     private readonly deps: {
       client: WebClient;
       people: PeopleService;
+      proposals: ProposalService;
       i18n: i18n;
       log: Logger;
       /** Starts a turn in the person's direct message (the profile edit). */
@@ -45,10 +44,18 @@ export class Home {
 
   async publish(userId: string): Promise<void> {
     const person = await this.person(userId);
+    const mentees = person ? await this.mentees(person._id) : [];
     await this.deps.client.views.publish({
       user_id: userId,
-      view: { type: 'home', blocks: this.blocks(person) },
+      view: { type: 'home', blocks: this.blocks(person, mentees) },
     });
+  }
+
+  /** The first names of the mentor's current mentees. */
+  async mentees(mentorId: string): Promise<string[]> {
+    const matches = await this.deps.proposals.activeMatches(mentorId);
+    const people = await Promise.all(matches.map((m) => this.deps.people.get(m.menteeId)));
+    return people.map((p) => String(p?.profile.firstName ?? '?'));
   }
 
   /** A button of the Home tab. */
@@ -66,9 +73,13 @@ export class Home {
     await this.publish(userId);
   }
 
-  private blocks(person: PersonDoc | null): KnownBlock[] {
+  private blocks(person: PersonDoc | null, mentees: string[]): KnownBlock[] {
     const t = this.deps.i18n.getFixedT(toLocale(person?.locale));
-    const state = mentorState(person);
+    const state = mentorState(person, mentees.length);
+    const current =
+      mentees.length > 0
+        ? mentees.map((name) => `• ${escapeMrkdwn(name)}`).join('\n')
+        : t('slack:home.no_mentees');
     const header: KnownBlock = { type: 'header', text: { type: 'plain_text', text: t('slack:home.title') } };
     if (!person || state === 'onboarding') {
       return [header, { type: 'section', text: { type: 'mrkdwn', text: t('slack:home.start') } }];
@@ -99,7 +110,7 @@ export class Home {
       { type: 'divider' },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `*${t('slack:home.mentees')}*\n${t('slack:home.no_mentees')}` },
+        text: { type: 'mrkdwn', text: `*${t('slack:home.mentees')}*\n${current}` },
       },
       {
         type: 'actions',

@@ -112,6 +112,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   const home = new Home({
     client: app.client,
     people: bot.services.people,
+    proposals: bot.services.proposals,
     i18n: bot.i18n,
     log,
     // "Modifier mon profil" opens the summary in the direct message, as a turn of its own.

@@ -38,7 +38,7 @@ export async function slashCommand(
   const sub = SUBCOMMANDS[normalize(text.trim().split(/\s+/)[0] ?? '')] ?? 'help';
   const say = (key: string, changed = false): SlashAnswer => ({ text: t(key), changed });
   if (sub === 'help') return say('slack:command.help');
-  const state = mentorState(person);
+  const state = mentorState(person, person ? (await deps.home.mentees(person._id)).length : 0);
   if (!person || state === 'onboarding') return say('slack:command.not_ready');
   const { people } = deps.bot.services;
   switch (sub) {

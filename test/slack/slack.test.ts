@@ -262,4 +262,32 @@ describe('Slack: App Home and /tandem', () => {
     const newcomer = newMentor();
     expect(await newcomer.command('pause')).toMatch(/pas encore complet/);
   });
+
+  it('lists the current mentees and shows the mentor full when they fill the capacity', async () => {
+    const mentor = await personOf(user.userId);
+    const capacity = Number(mentor?.profile.capacity);
+    const { proposals } = app.bot.services;
+    for (let i = 0; i < capacity; i++) {
+      const menteeId = `mentee-of-claire-${i}`;
+      await personModel(conn()).create({
+        _id: menteeId,
+        role: 'mentee',
+        status: 'active',
+        locale: 'fr',
+        profile: { firstName: `Léa${i}` },
+      });
+      const p = await proposals.propose({ menteeId, mentorId: mentor?._id ?? '', score: 1, reasons: [] });
+      await proposals.menteeDecides(p?._id ?? '', 'interested', 3600_000);
+      expect((await proposals.mentorAccepts(p?._id ?? '', capacity)).kind).toBe('matched');
+    }
+    await postSlack(
+      app,
+      asEvent(slackFixture('app_home_opened', { userId: user.userId, eventId: 'EvHOMEFULL01' })),
+      'application/json',
+    );
+    await app.slack?.settled();
+    expect(homeText()).toContain('Complet');
+    for (let i = 0; i < capacity; i++) expect(homeText()).toContain(`Léa${i}`);
+    expect(await user.command('statut')).toMatch(/Complet/);
+  });
 });

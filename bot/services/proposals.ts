@@ -1,0 +1,171 @@
+import type { Connection } from 'mongoose';
+import { claim, claimed, release } from '../../models/claim.js';
+import { type MatchDoc, matchModel } from '../../models/match.js';
+import {
+  type ProposalDoc,
+  type ProposalStatus,
+  proposalId,
+  proposalModel,
+  type StoredReason,
+} from '../../models/proposal.js';
+
+export type MenteeDecision = 'interested' | 'passed';
+
+export type AcceptOutcome =
+  | { kind: 'matched'; match: MatchDoc }
+  /** Every place of the mentor's capacity is taken: the request closes, the mentee goes on. */
+  | { kind: 'full' }
+  /** The mentee has been matched with someone else meanwhile. */
+  | { kind: 'mentee_taken' }
+  /** Already decided (a double click, the deadline): by what. */
+  | { kind: 'decided'; by: string }
+  /** The mentee has not asked for this mentor (yet, or any more). */
+  | { kind: 'not_requested' };
+
+/**
+ * Proposals and matches, with every decision a claim (a unique insert) so that concurrent
+ * decisions cannot both win, on FerretDB as on MongoDB:
+ *  - `decision|mentee|<proposal>`  the mentee's answer ("ça m'intéresse" or "voir un autre profil");
+ *  - `decision|mentor|<proposal>`  the mentor's answer or the deadline, whichever comes first;
+ *  - `seat|<mentor>|<n>`           place n of the mentor's capacity (1 to 3);
+ *  - `paired|<mentee>`             the mentee's one active match.
+ * The proposal's `status` mirrors the claims for reading; the claims decide.
+ */
+export class ProposalService {
+  private readonly proposals;
+  private readonly matches;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.proposals = proposalModel(conn);
+    this.matches = matchModel(conn);
+  }
+
+  /** Proposes `mentorId` to `menteeId`; undefined when this pair was ever proposed before. */
+  async propose(input: {
+    menteeId: string;
+    mentorId: string;
+    score: number;
+    reasons: StoredReason[];
+  }): Promise<ProposalDoc | undefined> {
+    const doc: ProposalDoc = {
+      _id: proposalId(input.menteeId, input.mentorId),
+      ...input,
+      status: 'proposed',
+      createdAt: new Date(this.now()),
+    };
+    return (await claim(this.conn, `proposal|${doc._id}`))
+      ? (await this.proposals.create(doc)).toObject()
+      : undefined;
+  }
+
+  async get(id: string): Promise<ProposalDoc | null> {
+    return this.proposals.findById(id).lean<ProposalDoc>();
+  }
+
+  /**
+   * The mentee's answer. "interested" starts the mentor's deadline (a reminder at two thirds of
+   * it). false: the mentee had already answered.
+   */
+  async menteeDecides(id: string, decision: MenteeDecision, deadlineMs: number): Promise<boolean> {
+    if (!(await claim(this.conn, `decision|mentee|${id}`, decision))) return false;
+    const now = this.now();
+    const $set: Partial<ProposalDoc> =
+      decision === 'passed'
+        ? { status: 'mentee_passed' }
+        : {
+            status: 'mentee_interested',
+            deadline: new Date(now + deadlineMs),
+            remindAt: new Date(now + Math.round((deadlineMs * 2) / 3)),
+          };
+    await this.proposals.updateOne({ _id: id }, { $set });
+    return true;
+  }
+
+  /**
+   * The mentor says yes: a match when a place of their `capacity` is free and the mentee is still
+   * free; a double click, two acceptances at once for one last place, or an acceptance racing the
+   * deadline never produce two matches or exceed the capacity.
+   */
+  async mentorAccepts(id: string, capacity: number): Promise<AcceptOutcome> {
+    const proposal = await this.get(id);
+    const asked = await claimed(this.conn, `decision|mentee|${id}`);
+    if (!proposal || asked?.value !== 'interested') return { kind: 'not_requested' };
+    if (!(await claim(this.conn, `decision|mentor|${id}`, 'accepted'))) {
+      return { kind: 'decided', by: (await claimed(this.conn, `decision|mentor|${id}`))?.value ?? '?' };
+    }
+    const seat = await this.takeSeat(proposal.mentorId, capacity, id);
+    if (seat === undefined) {
+      await this.setStatus(id, 'mentor_full');
+      return { kind: 'full' };
+    }
+    if (!(await claim(this.conn, `paired|${proposal.menteeId}`, id))) {
+      await release(this.conn, `seat|${proposal.mentorId}|${seat}`);
+      await this.setStatus(id, 'expired');
+      return { kind: 'mentee_taken' };
+    }
+    const match: MatchDoc = {
+      _id: id,
+      menteeId: proposal.menteeId,
+      mentorId: proposal.mentorId,
+      seat,
+      status: 'active',
+      createdAt: new Date(this.now()),
+    };
+    await this.matches.create(match);
+    await this.proposals.updateOne({ _id: id }, { $set: { status: 'mentor_accepted', matchId: id } });
+    return { kind: 'matched', match };
+  }
+
+  /** The mentor says no (a reason is optional). false: already decided. */
+  async mentorDeclines(id: string, reason?: string): Promise<boolean> {
+    if (!(await claim(this.conn, `decision|mentor|${id}`, 'declined'))) return false;
+    await this.proposals.updateOne(
+      { _id: id },
+      { $set: { status: 'mentor_declined', ...(reason ? { declineReason: reason.slice(0, 500) } : {}) } },
+    );
+    return true;
+  }
+
+  /** The deadline passed without an answer. false: the mentor answered first. */
+  async expire(id: string): Promise<boolean> {
+    if (!(await claim(this.conn, `decision|mentor|${id}`, 'expired'))) return false;
+    await this.setStatus(id, 'expired');
+    return true;
+  }
+
+  /** Requests whose deadline has passed (a scheduled job's query; not on a turn's path). */
+  async due(): Promise<ProposalDoc[]> {
+    return this.proposals
+      .find({ status: 'mentee_interested', deadline: { $lte: new Date(this.now()) } })
+      .lean<ProposalDoc[]>();
+  }
+
+  /** The mentor's active pairs (App Home, capacity). */
+  async activeMatches(mentorId: string): Promise<MatchDoc[]> {
+    return this.matches.find({ mentorId, status: 'active' }).lean<MatchDoc[]>();
+  }
+
+  /** Ends a pair: its seat and the mentee are free again. */
+  async endMatch(id: string, outcome: NonNullable<MatchDoc['outcome']>): Promise<void> {
+    const match = await this.matches.findById(id).lean<MatchDoc>();
+    if (!match || match.status !== 'active') return;
+    await this.matches.updateOne({ _id: id }, { $set: { status: 'ended', outcome } });
+    await release(this.conn, `seat|${match.mentorId}|${match.seat}`);
+    await release(this.conn, `paired|${match.menteeId}`);
+  }
+
+  /** The first free place of the mentor's capacity, taken for `proposal`. */
+  private async takeSeat(mentorId: string, capacity: number, proposal: string): Promise<number | undefined> {
+    for (let n = 1; n <= capacity; n++) {
+      if (await claim(this.conn, `seat|${mentorId}|${n}`, proposal)) return n;
+    }
+    return undefined;
+  }
+
+  private async setStatus(id: string, status: ProposalStatus): Promise<void> {
+    await this.proposals.updateOne({ _id: id }, { $set: { status } });
+  }
+}
