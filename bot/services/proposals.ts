@@ -151,7 +151,7 @@ export class ProposalService {
   /** Ends a pair: its seat and the mentee are free again. */
   async endMatch(id: string, outcome: NonNullable<MatchDoc['outcome']>): Promise<void> {
     const match = await this.matches.findById(id).lean<MatchDoc>();
-    if (!match || match.status !== 'active') return;
+    if (match?.status !== 'active') return;
     await this.matches.updateOne({ _id: id }, { $set: { status: 'ended', outcome } });
     await release(this.conn, `seat|${match.mentorId}|${match.seat}`);
     await release(this.conn, `paired|${match.menteeId}`);
