@@ -6,6 +6,8 @@ import { type Bot, createBot } from './bot.js';
 import type { Config } from './config.js';
 import { Database } from './db/database.js';
 import { createHttpServer } from './http/server.js';
+import { retentionJob } from './jobs/retention.js';
+import { Scheduler } from './jobs/scheduler.js';
 import { InFlight } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { preloadCommunes } from './reference/communes.js';
@@ -40,6 +42,8 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const webchat = startWebchat({ server, conn: db.connection, bot, config, log, inFlight });
   const telegram = startTelegram({ server, conn: db.connection, bot, config, log, inFlight });
   const slack = startSlack({ server, conn: db.connection, bot, config, log, inFlight });
+  const scheduler = new Scheduler(db.connection, log);
+  scheduler.start([retentionJob(db.connection, log)]);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -56,6 +60,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
       webchat.close();
       await telegram?.stop();
       await slack?.stop();
+      await scheduler.stop();
       server.server.closeIdleConnections();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
