@@ -35,8 +35,12 @@ export class InFlight {
 
   /** Resolves true when nothing is in flight, false when `timeoutMs` passed first. */
   async drain(timeoutMs: number): Promise<boolean> {
-    if (this.count === 0) return true;
-    const idle = new Promise<true>((resolve) => this.idle.push(() => resolve(true)));
-    return Promise.race([idle, sleep(timeoutMs).then(() => false)]);
+    return Promise.race([this.settled().then(() => true), sleep(timeoutMs).then(() => false)]);
+  }
+
+  /** Resolves when nothing is in flight (work started meanwhile included). */
+  async settled(): Promise<void> {
+    if (this.count === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

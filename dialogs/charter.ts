@@ -1,4 +1,4 @@
-import { WaterfallDialog } from 'botbuilder-dialogs';
+import { type DialogTurnResult, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { text } from '../bot/engine/reply.js';
 import { turnOf } from '../bot/engine/turn.js';
 import { ASK } from './ask.js';
@@ -42,4 +42,25 @@ export async function hasCurrentCharter(context: Parameters<typeof turnOf>[0]): 
   const turn = turnOf(context);
   const latest = turn.services.consents.latest(turn.person, 'charter');
   return latest?.decision === 'accepted' && latest.version === turn.t('charter:version');
+}
+
+/**
+ * The last step of an onboarding, after CharterDialog: accepted, the person is active and told
+ * what happens next (`done`, with their first name); refused, the refusal is kept and explained
+ * (`declined`). Ends the onboarding with its outcome.
+ */
+export async function closeOnboarding(
+  step: WaterfallStepContext,
+  texts: { done: string; declined: string },
+  firstName: string,
+): Promise<DialogTurnResult> {
+  const turn = turnOf(step.context);
+  if (step.result !== true) {
+    await turn.services.people.setStatus(turn.person._id, 'declined_charter');
+    await step.context.sendActivity(text(turn.t(texts.declined)));
+    return step.endDialog('declined_charter');
+  }
+  await turn.services.people.setStatus(turn.person._id, 'active');
+  await step.context.sendActivity(text(turn.t(texts.done, { firstName })));
+  return step.endDialog('done');
 }

@@ -3,10 +3,10 @@ import { text } from '../bot/engine/reply.js';
 import { turnOf } from '../bot/engine/turn.js';
 import type { Profile } from '../models/person.js';
 import { ASK, AskDialog } from './ask.js';
-import { CHARTER, CharterDialog } from './charter.js';
+import { CHARTER, CharterDialog, closeOnboarding } from './charter.js';
 import { askDataConsent, MENTEE_CONSENT, settleDataConsent } from './consent.js';
 import { QUESTIONNAIRE, QuestionnaireDialog } from './questionnaire.js';
-import { MENTEE_PROFILE } from './questions.js';
+import { MENTEE_PROFILE, tk } from './questions.js';
 import { SUMMARY, SummaryDialog } from './summary.js';
 
 export const ONBOARDING_MENTEE = 'onboarding-mentee';
@@ -62,23 +62,16 @@ export class MenteeOnboardingDialog extends ComponentDialog {
           const turn = turnOf(step.context);
           const answers = step.result as Profile;
           if (answers.age === 'under_18') return this.minor(step);
+          values(step).answers = answers;
           await turn.services.people.saveProfile(turn.person._id, answers);
           return step.beginDialog(CHARTER);
         },
-        async (step) => {
-          const turn = turnOf(step.context);
-          if (step.result !== true) {
-            await turn.services.people.setStatus(turn.person._id, 'declined_charter');
-            await step.context.sendActivity(text(turn.t('charter:declined')));
-            return step.endDialog('declined_charter' satisfies OnboardingOutcome);
-          }
-          await turn.services.people.setStatus(turn.person._id, 'active');
-          const firstName = String(
-            (await turn.services.people.get(turn.person._id))?.profile.firstName ?? '',
-          );
-          await step.context.sendActivity(text(turn.t('onboarding:done', { firstName })));
-          return step.endDialog('done' satisfies OnboardingOutcome);
-        },
+        async (step) =>
+          closeOnboarding(
+            step,
+            { done: tk('onboarding:done'), declined: tk('charter:declined') },
+            String(values(step).answers.firstName ?? ''),
+          ),
       ]),
     );
     this.initialDialogId = 'steps';

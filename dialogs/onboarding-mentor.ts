@@ -1,13 +1,12 @@
 import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { text } from '../bot/engine/reply.js';
 import { turnOf } from '../bot/engine/turn.js';
 import type { Profile } from '../models/person.js';
 import { AskDialog } from './ask.js';
-import { CHARTER, CharterDialog } from './charter.js';
+import { CHARTER, CharterDialog, closeOnboarding } from './charter.js';
 import { askDataConsent, MENTOR_CONSENT, settleDataConsent } from './consent.js';
 import type { OnboardingOptions, OnboardingOutcome } from './onboarding-mentee.js';
 import { QUESTIONNAIRE, QuestionnaireDialog } from './questionnaire.js';
-import { MENTOR_PROFILE } from './questions.js';
+import { MENTOR_PROFILE, tk } from './questions.js';
 import { SUMMARY, SummaryDialog } from './summary.js';
 
 export const ONBOARDING_MENTOR = 'onboarding-mentor';
@@ -55,23 +54,16 @@ export class MentorOnboardingDialog extends ComponentDialog {
         },
         async (step) => {
           const turn = turnOf(step.context);
-          await turn.services.people.saveProfile(turn.person._id, saved(step.result as Profile));
+          values(step).answers = saved(step.result as Profile);
+          await turn.services.people.saveProfile(turn.person._id, values(step).answers);
           return step.beginDialog(CHARTER);
         },
-        async (step) => {
-          const turn = turnOf(step.context);
-          if (step.result !== true) {
-            await turn.services.people.setStatus(turn.person._id, 'declined_charter');
-            await step.context.sendActivity(text(turn.t('mentor:charter_declined')));
-            return step.endDialog('declined_charter' satisfies OnboardingOutcome);
-          }
-          await turn.services.people.setStatus(turn.person._id, 'active');
-          const firstName = String(
-            (await turn.services.people.get(turn.person._id))?.profile.firstName ?? '',
-          );
-          await step.context.sendActivity(text(turn.t('mentor:done', { firstName })));
-          return step.endDialog('done' satisfies OnboardingOutcome);
-        },
+        async (step) =>
+          closeOnboarding(
+            step,
+            { done: tk('mentor:done'), declined: tk('mentor:charter_declined') },
+            String(values(step).answers.firstName ?? ''),
+          ),
       ]),
     );
     this.initialDialogId = 'steps';

@@ -1,5 +1,5 @@
 import { type Connection, Schema } from 'mongoose';
-import { isDuplicateKey } from '../bot/errors.js';
+import { insertOnce } from '../bot/db/insert-once.js';
 import { modelOn } from './model.js';
 
 /**
@@ -23,14 +23,8 @@ export function claimModel(conn: Connection) {
 }
 
 /** Takes `id` for `value`; false when someone (any process) already has it. */
-export async function claim(conn: Connection, id: string, value?: string): Promise<boolean> {
-  try {
-    await claimModel(conn).collection.insertOne({ _id: id as never, value, at: new Date() });
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
+export function claim(conn: Connection, id: string, value?: string): Promise<boolean> {
+  return insertOnce(claimModel(conn).collection, { _id: id, value, at: new Date() });
 }
 
 /** What the holder of `id` did with it, if it is taken. */

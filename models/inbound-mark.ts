@@ -1,4 +1,5 @@
 import { type Connection, Schema } from 'mongoose';
+import { insertOnce } from '../bot/db/insert-once.js';
 import { modelOn } from './model.js';
 
 /**
@@ -21,4 +22,12 @@ schema.index({ at: 1 });
 
 export function inboundMarkModel(conn: Connection) {
   return modelOn(conn, 'InboundMark', schema);
+}
+
+/**
+ * Records `id` once (`<channel>|<native id>`, or a right to take once that may be forgotten after a
+ * week, such as a button press): false when it was already there.
+ */
+export function mark(conn: Connection, id: string): Promise<boolean> {
+  return insertOnce(inboundMarkModel(conn).collection, { _id: id, at: new Date() });
 }

@@ -1,9 +1,9 @@
 import { type Activity, TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
-import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { mark } from '../../models/inbound-mark.js';
 import type { Config } from '../config.js';
-import { ConflictError, isDuplicateKey, UnreachableError } from '../errors.js';
+import { ConflictError, UnreachableError } from '../errors.js';
 import { type Locale, type TFunction, toLocale } from '../i18n.js';
 import type { Logger } from '../log.js';
 import { isProgramme } from '../reference/lists.js';
@@ -50,11 +50,9 @@ const MAX_ATTEMPTS = 4;
  */
 export class Engine {
   private readonly queue = new KeyedQueue();
-  private readonly marks;
   private readonly steps: Middleware[];
 
   constructor(private readonly deps: EngineDeps) {
-    this.marks = inboundMarkModel(deps.conn);
     this.steps = [this.dedupe, this.serialize, this.identify, this.localize, this.arrive, this.converse];
   }
 
@@ -96,14 +94,9 @@ export class Engine {
 
   private readonly dedupe: Middleware = async (turn, next) => {
     if (!turn.activity?.id || turn.recorded) return next();
-    try {
-      await this.marks.collection.insertOne({ _id: turn.key as never, at: new Date() });
-    } catch (err) {
-      if (isDuplicateKey(err)) {
-        turn.log?.info('redelivered message dropped');
-        throw DUPLICATE;
-      }
-      throw err;
+    if (!(await mark(this.deps.conn, turn.key ?? ''))) {
+      turn.log?.info('redelivered message dropped');
+      throw DUPLICATE;
     }
     return next();
   };

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { claim } from '../../models/claim.js';
+import { InFlight } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 
 export interface Job {
@@ -16,7 +17,7 @@ export interface Job {
 export class Scheduler {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly tried = new Map<string, number>();
-  private running = new Set<Promise<void>>();
+  private readonly running = new InFlight();
 
   constructor(
     private readonly conn: Connection,
@@ -41,9 +42,7 @@ export class Scheduler {
     this.tried.set(job.name, period);
     try {
       if (!(await claim(this.conn, `job|${job.name}|${period}`))) return false;
-      const run = job.run();
-      this.running.add(run);
-      await run.finally(() => this.running.delete(run));
+      await this.running.track(() => job.run());
       return true;
     } catch (err) {
       this.log.error({ err, job: job.name }, 'scheduled job failed');
@@ -53,6 +52,6 @@ export class Scheduler {
 
   async stop(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
-    await Promise.allSettled([...this.running]);
+    await this.running.settled();
   }
 }

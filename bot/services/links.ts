@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { inboundMarkModel, mark } from '../../models/inbound-mark.js';
 import { type LinkCodeDoc, linkCodeModel } from '../../models/link-code.js';
-import { isDuplicateKey } from '../errors.js';
 
 /** How long a code to go on in another channel stays valid. */
 export const LINK_TTL_MS = 15 * 60_000;
@@ -19,7 +18,7 @@ export class LinkService {
   private readonly claims;
 
   constructor(
-    conn: Connection,
+    private readonly conn: Connection,
     private readonly now: () => number = Date.now,
   ) {
     this.codes = linkCodeModel(conn);
@@ -51,12 +50,7 @@ export class LinkService {
     if ((await this.claims.exists({ _id: claim })) !== null)
       return { status: 'used', personId: doc.personId };
     if (!(await allowed(doc.personId))) return { status: 'refused', personId: doc.personId };
-    try {
-      await this.claims.collection.insertOne({ _id: claim as never, at: new Date(this.now()) });
-    } catch (err) {
-      if (isDuplicateKey(err)) return { status: 'used', personId: doc.personId };
-      throw err;
-    }
+    if (!(await mark(this.conn, claim))) return { status: 'used', personId: doc.personId };
     try {
       await use(doc.personId);
     } catch (err) {

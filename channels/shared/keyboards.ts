@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '../../bot/errors.js';
-import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { inboundMarkModel, mark } from '../../models/inbound-mark.js';
 import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
 
 /** A keyboard pressed or passed by keeps its document, its key prefixed with this. */
@@ -34,7 +33,7 @@ export class KeyboardStore {
   private readonly claims;
 
   constructor(
-    conn: Connection,
+    private readonly conn: Connection,
     private readonly channel: string,
   ) {
     this.keyboards = keyboardModel(conn);
@@ -107,19 +106,9 @@ export class KeyboardStore {
     const button = doc?.key === key ? doc.buttons[n] : undefined;
     if (!doc || !button)
       return (await this.claims.exists({ _id: claim })) ? { kind: 'repeated' } : { kind: 'stale' };
-    if (!(await this.claim(claim))) return { kind: 'repeated' };
+    if (!(await mark(this.conn, claim))) return { kind: 'repeated' };
     await this.close(chat, key);
     return { kind: 'fresh', button, messages: messagesOf(doc) };
-  }
-
-  private async claim(_id: string): Promise<boolean> {
-    try {
-      await this.claims.collection.insertOne({ _id: _id as never, at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
   }
 }
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, type BlockAction, type ButtonAction, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Activity } from 'botbuilder';
-import { isDuplicateKey } from '../../bot/errors.js';
-import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { InFlight } from '../../bot/lifecycle.js';
+import { mark } from '../../models/inbound-mark.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { KeyboardStore, parseButtonRef } from '../shared/keyboards.js';
 import { SendLimiter } from '../shared/limiter.js';
@@ -35,16 +35,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     log.info('Slack channel off: SLACK_BOT_TOKEN is not set');
     return undefined;
   }
-  const marks = inboundMarkModel(deps.conn);
-  const record = async (eventId: string) => {
-    try {
-      await marks.collection.insertOne({ _id: `slack|${eventId}` as never, at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
-  };
+  const record = (eventId: string) => mark(deps.conn, `slack|${eventId}`);
   const clientOptions = {
     slackApiUrl: apiUrl,
     // A 429 is waited out (Retry-After), a few times; not the client's default of ~30 minutes.
@@ -73,10 +64,10 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   });
 
   /** Socket Mode work, tracked for settled() and the graceful shutdown as RestifyReceiver does. */
-  const running = new Set<Promise<void>>();
+  const running = new InFlight();
   if (socket) {
     app.use(async ({ body, next }) => {
-      const work = deps.inFlight.track(async () => {
+      const work = async () => {
         // In Socket Mode an event can come again (after a reconnection, Bolt having acknowledged it
         // before this middleware runs): dedupe here, as the HTTP receiver does.
         const eventId = (body as { event_id?: unknown }).event_id;
@@ -85,13 +76,8 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
           return;
         }
         await next();
-      });
-      running.add(work);
-      try {
-        await work;
-      } finally {
-        running.delete(work);
-      }
+      };
+      await deps.inFlight.track(() => running.track(work));
     });
   }
   const keyboards = new KeyboardStore(deps.conn, SLACK);
@@ -221,8 +207,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     app,
     outbound,
     settled: async () => {
-      if (receiver) await receiver.settled();
-      else await Promise.allSettled([...running]);
+      await (receiver ? receiver.settled() : running.settled());
       await outbound.idle();
     },
     // Socket Mode: the close handshake done (or given up after 2 s) before it resolves, so no event

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { UnreachableError } from '../../bot/errors.js';
-import type { InFlight } from '../../bot/lifecycle.js';
+import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
 import { buttonRef, type KeyboardMessage, type KeyboardStore } from '../shared/keyboards.js';
@@ -91,17 +91,15 @@ export class SlackOutbound implements ChannelOutbound {
   retire(channel: string, stale: KeyboardMessage[], choice?: { ts: string; title: string }): void {
     for (const message of stale) {
       const chosen = message.id === choice?.ts ? choice.title : undefined;
-      const update = this.deps.inFlight.track(() => this.answered(channel, message, chosen));
-      this.updating.add(update);
-      void update.finally(() => this.updating.delete(update));
+      void this.deps.inFlight.track(() => this.updating.track(() => this.answered(channel, message, chosen)));
     }
   }
 
-  private readonly updating = new Set<Promise<void>>();
+  private readonly updating = new InFlight();
 
   /** Resolves once the messages being updated in the background are. */
-  async idle(): Promise<void> {
-    while (this.updating.size > 0) await Promise.allSettled([...this.updating]);
+  idle(): Promise<void> {
+    return this.updating.settled();
   }
 
   /**

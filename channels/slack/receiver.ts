@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Request, Response, Server } from 'restify';
 import { readRawBody, sameSecret } from '../../bot/http/body.js';
-import type { InFlight } from '../../bot/lifecycle.js';
+import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 
 export const EVENTS_PATH = '/slack/events';
@@ -29,8 +29,8 @@ export interface SlackReceiverDeps {
  */
 export class RestifyReceiver implements Receiver {
   private app?: App;
-  /** Requests whose listeners are still running. */
-  private readonly running = new Set<Promise<void>>();
+  /** Requests whose listeners are still running (also counted in deps.inFlight, for shutdown). */
+  private readonly running = new InFlight();
 
   constructor(private readonly deps: SlackReceiverDeps) {
     // An empty key would make every signature computable by anyone.
@@ -47,8 +47,8 @@ export class RestifyReceiver implements Receiver {
   async stop(): Promise<void> {}
 
   /** Resolves once every request received so far has been fully processed. */
-  async settled(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  settled(): Promise<void> {
+    return this.running.settled();
   }
 
   private async handle(req: Request, res: Response): Promise<void> {
@@ -107,19 +107,18 @@ export class RestifyReceiver implements Receiver {
       retryReason: req.header('x-slack-retry-reason') || undefined,
       ack: async (response) => answer(response),
     };
-    const work = this.deps.inFlight
-      .track(async () => {
-        try {
-          await this.app?.processEvent(event);
-        } finally {
-          clearTimeout(timer);
-          answer();
-        }
-      })
+    await this.deps.inFlight
+      .track(() =>
+        this.running.track(async () => {
+          try {
+            await this.app?.processEvent(event);
+          } finally {
+            clearTimeout(timer);
+            answer();
+          }
+        }),
+      )
       .catch((err) => this.deps.log.error({ err }, 'Slack request failed'));
-    this.running.add(work);
-    await work;
-    this.running.delete(work);
   }
 
   /** Slack's v0 signature: HMAC-SHA256 of `v0:<timestamp>:<body>`, compared in constant time. */

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '../../bot/errors.js';
-import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { insertOnce } from '../../bot/db/insert-once.js';
+import { mark } from '../../models/inbound-mark.js';
 import { type TelegramUpdateDoc, telegramUpdateModel } from '../../models/telegram.js';
 import { KeyboardStore } from '../shared/keyboards.js';
 
@@ -11,32 +11,24 @@ import { KeyboardStore } from '../shared/keyboards.js';
  */
 export class TelegramStore {
   private readonly updates;
-  private readonly claims;
   /** The live inline keyboard of each chat. */
   readonly keyboards: KeyboardStore;
 
-  constructor(conn: Connection) {
+  constructor(private readonly conn: Connection) {
     this.updates = telegramUpdateModel(conn);
-    this.claims = inboundMarkModel(conn);
     this.keyboards = new KeyboardStore(conn, 'telegram');
   }
 
   /** Records an update before it is acknowledged. false: it was already recorded (a redelivery). */
   async record(updateId: number, chat: string, update: object): Promise<boolean> {
-    try {
-      const doc: TelegramUpdateDoc = {
-        _id: updateId,
-        chat,
-        state: 'pending',
-        raw: JSON.stringify(update),
-        at: new Date(),
-      };
-      await this.updates.collection.insertOne(doc as never);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    const doc: TelegramUpdateDoc = {
+      _id: updateId,
+      chat,
+      state: 'pending',
+      raw: JSON.stringify(update),
+      at: new Date(),
+    };
+    return insertOnce(this.updates.collection, doc);
   }
 
   /** The update is processed: its content (personal data) is dropped, its id kept for dedupe. */
@@ -55,13 +47,7 @@ export class TelegramStore {
   }
 
   /** Takes the right to do something once, across processes (a unique insert). */
-  async claim(id: string): Promise<boolean> {
-    try {
-      await this.claims.collection.insertOne({ _id: `telegram|${id}` as never, at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+  claim(id: string): Promise<boolean> {
+    return mark(this.conn, `telegram|${id}`);
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from './poll.js';
 import { dmChannelOf, type SlackBlock } from './slack-fixtures.js';
 
 /**
@@ -560,17 +561,7 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        if (predicate()) return;
-      } catch (err) {
-        lastError = err; // e.g. reading a message that is not there yet: keep polling
-      }
-      if (Date.now() >= deadline) throw this.timeoutError(timeoutMs, lastError);
-      await sleep(10);
-    }
+    await pollUntil(predicate, timeoutMs, (lastError) => this.timeoutError(timeoutMs, lastError));
   }
 
   reset(): void {

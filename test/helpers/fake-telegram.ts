@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from './poll.js';
 import {
   type TgChat,
   type TgEntity,
@@ -595,17 +595,7 @@ class FakeTelegramServer implements FakeTelegram {
   }
 
   async waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      try {
-        if (predicate()) return;
-      } catch (err) {
-        lastError = err; // e.g. reading a message that is not there yet: keep polling
-      }
-      if (Date.now() >= deadline) throw this.timeoutError(timeoutMs, lastError);
-      await sleep(10);
-    }
+    await pollUntil(predicate, timeoutMs, (lastError) => this.timeoutError(timeoutMs, lastError));
   }
 
   reset(): void {

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { telegramUpdateModel } from '../../models/telegram.js';
 import type { FakeTelegram, StoredMessage } from './fake-telegram.js';
+import { pollUntil } from './poll.js';
 
 export const WEBHOOK_SECRET = 'test-telegram-webhook-secret_0123';
 
@@ -33,13 +34,12 @@ export async function postUpdate(
 /** Waits until the app has processed update `id` (its record is marked done). */
 export async function processed(conn: Connection, id: number, timeoutMs = 10_000): Promise<void> {
   const updates = telegramUpdateModel(conn);
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const doc = await updates.findById(id).lean();
-    if (doc?.state === 'done') return;
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  throw new Error(`update ${id} not processed within ${timeoutMs} ms`);
+  await pollUntil(
+    async () => (await updates.findById(id).lean())?.state === 'done',
+    timeoutMs,
+    () => new Error(`update ${id} not processed within ${timeoutMs} ms`),
+    15,
+  );
 }
 
 /** A person on Telegram, talking to the app through its webhook and the fake Bot API. */
