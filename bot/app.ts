@@ -43,7 +43,11 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const telegram = startTelegram({ server, conn: db.connection, bot, config, log, inFlight });
   const slack = startSlack({ server, conn: db.connection, bot, config, log, inFlight });
   const scheduler = new Scheduler(db.connection, log);
-  scheduler.start([retentionJob(db.connection, log)]);
+  scheduler.start([
+    retentionJob(db.connection, log),
+    bot.services.outbox.job(),
+    bot.services.matchmaker.job(),
+  ]);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -57,10 +61,12 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     stopping ??= (async () => {
       log.info('shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new job, and the messages being sent finish while the channels are still up.
+      await scheduler.stop();
+      await bot.services.outbox.idle();
       webchat.close();
       await telegram?.stop();
       await slack?.stop();
-      await scheduler.stop();
       server.server.closeIdleConnections();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');

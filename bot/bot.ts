@@ -20,11 +20,19 @@ export interface Bot {
 }
 
 /** Everything a channel needs to hand a turn over: the engine, on one connection. */
-export function createBot(deps: { conn: Connection; config: Config; log: Logger }): Bot {
+export function createBot(deps: { conn: Connection; config: Config; log: Logger; now?: () => number }): Bot {
   const adapter = new TandemAdapter();
-  const services = createServices(deps.conn);
-  const conversation = new DialogConversation(new MongoStorage(deps.conn), new RootDialog());
   const i18n = createI18n();
+  const services = createServices({ ...deps, i18n });
+  const conversation = new DialogConversation(new MongoStorage(deps.conn), new RootDialog());
   const engine = new Engine({ ...deps, services, i18n, adapter, conversation });
-  return { engine, i18n, adapter, services, proactive: new Proactive(adapter, services.people) };
+  const proactive = new Proactive(adapter, services.people);
+  // Messages the bot starts go out through the outbox, to the person's channel or a staff channel.
+  services.outbox.setSender({
+    toPerson: (personId, activities) => proactive.send(personId, activities),
+    toConversation: async (channel, ref, activities) => {
+      await adapter.channel(channel).send(ref, activities);
+    },
+  });
+  return { engine, i18n, adapter, services, proactive };
 }

@@ -89,7 +89,31 @@ const schema = z.object({
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   SLACK_MAX_PER_CHANNEL_PER_S: z.coerce.number().positive().max(100).default(1),
+  PROPOSAL_DEADLINE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(72),
+  STAFF_SLACK_CHANNEL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[CGD][A-Z0-9]{2,}$/, { error: 'expected a Slack channel id such as C0123ABCD' })
+      .optional(),
+  ),
+  TIMEZONE: z
+    .string()
+    .default('Europe/Paris')
+    .refine((tz) => isTimeZone(tz), { error: 'expected an IANA time zone such as Europe/Paris' }),
 });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('fr-FR', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Env = z.input<typeof schema>;
 
@@ -125,6 +149,14 @@ export interface Config {
     /** Messages a second in one conversation (Slack: about 1). */
     perChannel: number;
   };
+  matching: {
+    /** How long a mentor has to answer a request; one reminder at two thirds of it. */
+    deadlineMs: number;
+  };
+  /** Where staff are told (a pair stuck, nobody left to propose): a Slack channel, when set. */
+  staff: { slackChannel?: string };
+  /** Dates shown to people (a deadline) are in this time zone. */
+  timeZone: string;
 }
 
 /** Development-only defaults; production refuses to start without real secrets. */
@@ -192,5 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.SLACK_API_URL,
       perChannel: e.SLACK_MAX_PER_CHANNEL_PER_S,
     },
+    matching: { deadlineMs: Math.round(e.PROPOSAL_DEADLINE_HOURS * 3600_000) },
+    staff: { slackChannel: e.STAFF_SLACK_CHANNEL },
+    timeZone: e.TIMEZONE,
   };
 }

@@ -47,6 +47,11 @@ function readInput(activity: Partial<Activity>): Input {
 
 const FIRST_NAME = /^\p{L}[\p{L}\p{M}' ’.-]*$/u;
 const HAS_WORD = /[\p{L}\p{N}]/u;
+/** An e-mail address as people type it; a French number (0X or +33 X) or an international one. */
+const FORMATS = {
+  email: /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:".]{2,}$/u,
+  phone: /^(?:(?:\+33\s?(?:\(0\))?|0)[1-9](?:[\s.-]?\d{2}){4}|\+(?:[\s.-]?\d){8,15})$/,
+};
 const DONE_WORDS = new Set(
   [
     "c'est tout",
@@ -272,6 +277,8 @@ export class AskDialog extends Dialog<AskOptions> {
     if (length < q.min) return { kind: 'retry', message: t('common:ask.too_short') };
     if (q.firstName && !FIRST_NAME.test(value))
       return { kind: 'retry', message: t('onboarding:firstName_invalid') };
+    if (q.format && !FORMATS[q.format].test(value))
+      return { kind: 'retry', message: t(`proposals:contact.${q.format}_invalid`) };
     return { kind: 'answer', value };
   }
 

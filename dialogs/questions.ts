@@ -1,5 +1,7 @@
 import type { TFunction } from '../bot/i18n.js';
-import { configuredLabel, LISTS, type ListName, listValues } from '../bot/reference/lists.js';
+import { LISTS, type ListName, labelOf, listValues } from '../bot/reference/lists.js';
+
+export { labelOf };
 
 /** Marks a literal locale key (so the locale test finds it) without translating it yet. */
 export const tk = (key: string): string => key;
@@ -43,6 +45,8 @@ export type Question =
       firstName?: boolean;
       /** "non", "rien", "c'est tout" (or the button that says so) answer '': nothing to add. */
       optional?: boolean;
+      /** A contact detail, checked for its form (the answer is kept as typed, trimmed). */
+      format?: 'email' | 'phone';
     })
   | (Base & { kind: 'commune' })
   | (Base & { kind: 'confirm'; yes: string; no: string })
@@ -306,6 +310,26 @@ QUESTIONS.push({
   prompt: tk('onboarding:summary.which'),
 });
 
+/** The contact details a person passes on to their new pair (asked at the match, with consent). */
+QUESTIONS.push(
+  {
+    id: 'contact_email',
+    kind: 'text',
+    min: 3,
+    max: 254,
+    format: 'email',
+    prompt: tk('proposals:contact.ask_email'),
+  },
+  {
+    id: 'contact_phone',
+    kind: 'text',
+    min: 6,
+    max: 30,
+    format: 'phone',
+    prompt: tk('proposals:contact.ask_phone'),
+  },
+);
+
 const BY_ID = new Map(QUESTIONS.map((q) => [q.id, q]));
 
 export function question(id: string): Question {
@@ -345,8 +369,4 @@ export function options(list: ListName, t: TFunction, wording = 'label'): Option
   });
   byList.set(key, built);
   return built;
-}
-
-export function labelOf(list: ListName, value: string, t: TFunction, wording = 'label'): string {
-  return configuredLabel(list, value) ?? t(`lists:${list}.${value}.${wording}`);
 }

@@ -4,15 +4,27 @@ import {
   type DialogTurnResult,
   DialogTurnStatus,
   WaterfallDialog,
+  type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { type Command, recognizeCommand } from '../bot/engine/commands.js';
-import { text } from '../bot/engine/reply.js';
+import { isButtonValue, text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
+import {
+  CONTACT_CHOICES,
+  type ContactChoice,
+  MENTEE_VERBS,
+  MENTOR_VERBS,
+  type MenteeVerb,
+  type MentorVerb,
+  parseAction,
+} from '../bot/services/matchmaker.js';
 import type { Profile } from '../models/person.js';
 import { AskDialog } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
+import { CONTACT, ContactDialog } from './contact.js';
 import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
 import { MentorOnboardingDialog, ONBOARDING_MENTOR, saved } from './onboarding-mentor.js';
+import { PROPOSALS, ProposalsDialog } from './proposals.js';
 import { tk } from './questions.js';
 import { SUMMARY, SummaryDialog } from './summary.js';
 
@@ -28,13 +40,11 @@ const wordsFor = (turn: Turn) =>
   isMentor(turn)
     ? {
         help: tk('mentor:help'),
-        idle: tk('mentor:idle'),
         charterDeclined: tk('mentor:charter_declined'),
         edit: 'edit_mentor',
       }
     : {
         help: tk('common:help'),
-        idle: tk('common:idle'),
         charterDeclined: tk('charter:declined'),
         edit: 'edit_mentee',
       };
@@ -55,6 +65,8 @@ export class RootDialog extends ComponentDialog {
     this.addDialog(new AskDialog());
     this.addDialog(new CharterDialog());
     this.addDialog(new SummaryDialog());
+    this.addDialog(new ProposalsDialog());
+    this.addDialog(new ContactDialog());
     this.addDialog(
       new WaterfallDialog(EDIT, [
         async (step) => {
@@ -89,8 +101,7 @@ export class RootDialog extends ComponentDialog {
               await step.context.sendActivity(text(turn.t('charter:new_version')));
             return step.beginDialog(CHARTER);
           }
-          await step.context.sendActivity(text(turn.t(wordsFor(turn).idle)));
-          return step.endDialog();
+          return this.idle(step);
         },
         async (step) => {
           const turn = turnOf(step.context);
@@ -99,6 +110,10 @@ export class RootDialog extends ComponentDialog {
             if (turn.person.status !== 'paused')
               await turn.services.people.setStatus(turn.person._id, 'active');
             await step.context.sendActivity(text(turn.t('charter:thanks')));
+            if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
+          } else if (step.result === 'done' && !isMentor(turn)) {
+            // The end of the mentee's onboarding: the first proposal comes at once.
+            return step.beginDialog(PROPOSALS, { first: true });
           } else if (step.result === false) {
             await turn.services.people.setStatus(turn.person._id, 'declined_charter');
             await step.context.sendActivity(text(turn.t(wordsFor(turn).charterDeclined)));
@@ -108,6 +123,49 @@ export class RootDialog extends ComponentDialog {
       ]),
     );
     this.initialDialogId = 'route';
+  }
+
+  /**
+   * Someone active with nothing pending: a mentee sees where their matching stands (or their next
+   * proposal); a mentor hears what happens next and finds the requests waiting for them.
+   */
+  private async idle(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const turn = turnOf(step.context);
+    if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
+    const pending = await turn.services.matchmaker.pendingRequests(turn.person, turn.t);
+    await step.context.sendActivities(pending.length > 0 ? pending : [text(turn.t('mentor:idle'))]);
+    return step.endDialog();
+  }
+
+  /**
+   * A press on a card's button (a proposal, a request, a reason, contact details), however old the
+   * card: it is answered whatever the person is doing. A mentor's answer takes one turn and the
+   * question they were on is asked again; a mentee's proposal and the contact details go on as
+   * their own conversation.
+   */
+  private async act(dc: DialogContext, kind: string, id: string, v: string): Promise<DialogTurnResult> {
+    const turn = turnOf(dc.context);
+    const active = turn.person.status === 'active' || turn.person.status === 'paused';
+    const { matchmaker } = turn.services;
+    if (active && kind === 'proposal' && (MENTEE_VERBS as readonly string[]).includes(v)) {
+      await dc.cancelAllDialogs();
+      return dc.beginDialog(PROPOSALS, { act: { proposalId: id, verb: v as MenteeVerb } });
+    }
+    if (active && kind === 'contact' && (CONTACT_CHOICES as readonly string[]).includes(v)) {
+      await dc.cancelAllDialogs();
+      return dc.beginDialog(CONTACT, { matchId: id, choice: v as ContactChoice });
+    }
+    let replies = [text(turn.t('common:ask.stale_button'))];
+    if (active && kind === 'request' && (MENTOR_VERBS as readonly string[]).includes(v))
+      replies = await matchmaker.mentorAnswers(turn.person, id, v as MentorVerb, turn.t);
+    else if (active && kind === 'decline')
+      replies = await matchmaker.declineReason(turn.person, id, v, turn.t);
+    await dc.context.sendActivities(replies);
+    if (dc.activeDialog) {
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
+    return { status: DialogTurnStatus.complete };
   }
 
   protected override async onBeginDialog(
@@ -131,6 +189,12 @@ export class RootDialog extends ComponentDialog {
       await dc.cancelAllDialogs();
       return dc.beginDialog(EDIT);
     }
+    const action =
+      activity.type === 'message' && isButtonValue(activity.value)
+        ? parseAction(activity.value.q)
+        : undefined;
+    if (action && isButtonValue(activity.value))
+      return this.act(dc, action.kind, action.id, activity.value.v);
     const command =
       activity.type === 'message' && !activity.value ? recognizeCommand(activity.text) : undefined;
     if (!command) return undefined;

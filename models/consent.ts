@@ -1,7 +1,8 @@
 import { type Connection, Schema } from 'mongoose';
 import { modelOn } from './model.js';
 
-export type ConsentKind = 'data_processing' | 'charter';
+/** `contact_sharing`: which contact details a person agreed to pass on to their new pair. */
+export type ConsentKind = 'data_processing' | 'charter' | 'contact_sharing';
 export type ConsentDecision = 'accepted' | 'refused' | 'withdrawn';
 
 /**
@@ -24,7 +25,7 @@ const schema = new Schema<ConsentDoc>(
   {
     _id: { type: String, required: true },
     personId: { type: String, required: true },
-    kind: { type: String, required: true, enum: ['data_processing', 'charter'] },
+    kind: { type: String, required: true, enum: ['data_processing', 'charter', 'contact_sharing'] },
     decision: { type: String, required: true, enum: ['accepted', 'refused', 'withdrawn'] },
     version: { type: String, required: true },
     locale: { type: String, required: true },

@@ -2,7 +2,8 @@ import { type Connection, Schema } from 'mongoose';
 import { modelOn } from './model.js';
 
 /**
- * The buttons last sent to one chat of one channel (`_id`: `<channel>|<chat>`). Buttons carry only
+ * Buttons sent to one chat of one channel: the chat's last question (`_id`: `<channel>|<chat>`),
+ * or a standalone card, kept on its own (`<channel>|<chat>|<key>`). Buttons carry only
  * `<key>:<n>`; what a press means is read here. See channels/shared/keyboards.ts.
  */
 export interface KeyboardDoc {

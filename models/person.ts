@@ -27,6 +27,17 @@ export interface ConsentSummary {
   at: Date;
 }
 
+/**
+ * A mentee's proposal on screen or waiting for the mentor (`proposalId`) and their active pair
+ * (`matchId`); a mentor's unanswered requests in a row (two: paused). Hints kept on the person for
+ * reading: the proposals' claims decide.
+ */
+export interface MatchingPointers {
+  proposalId?: string;
+  matchId?: string;
+  expiredInARow?: number;
+}
+
 export interface PersonDoc {
   _id: string;
   role: Role;
@@ -40,7 +51,9 @@ export interface PersonDoc {
   lastChannel?: string;
   /** Ids of the person's channel identities, so they are read by `_id` (see services/people). */
   identities?: string[];
-  consents?: { data_processing?: ConsentSummary; charter?: ConsentSummary };
+  consents?: { data_processing?: ConsentSummary; charter?: ConsentSummary; contact_sharing?: ConsentSummary };
+  /** Where the person is in the matching, so a turn finds it by `_id` (see services/matchmaker). */
+  matching?: MatchingPointers;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,6 +71,7 @@ const schema = new Schema<PersonDoc>(
     lastChannel: String,
     identities: { type: [String], default: undefined },
     consents: { type: Schema.Types.Mixed, default: {} },
+    matching: { type: Schema.Types.Mixed, default: undefined },
   },
   { collection: 'people', versionKey: false, timestamps: true, minimize: false },
 );

@@ -32,6 +32,9 @@ export interface ProposalDoc {
   /** When the mentor must have answered by (set when the mentee says "ça m'intéresse"). */
   deadline?: Date;
   remindAt?: Date;
+  /** When the mentee said "ça m'intéresse", and when the mentor answered (their responsiveness). */
+  requestedAt?: Date;
+  answeredAt?: Date;
   declineReason?: string;
   matchId?: string;
 }
@@ -47,6 +50,8 @@ const schema = new Schema<ProposalDoc>(
     createdAt: { type: Date, required: true },
     deadline: Date,
     remindAt: Date,
+    requestedAt: Date,
+    answeredAt: Date,
     declineReason: String,
     matchId: String,
   },

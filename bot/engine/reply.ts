@@ -40,3 +40,43 @@ export function withButtons(body: string, q: string, buttons: Button[]): Partial
 export function typing(): Partial<Activity> {
   return { type: ActivityTypes.Typing };
 }
+
+/** A card: a title, an optional subtitle, a text and its buttons (a hero card on every channel). */
+export interface Card {
+  title: string;
+  subtitle?: string;
+  text: string;
+  buttons: Button[];
+}
+
+const STANDALONE = 'standalone';
+
+/**
+ * A card whose buttons stand on their own (a proposal, a mentor's request): they stay usable
+ * while the conversation goes on, unlike a question's quick replies, which the next message
+ * passes by. Each press carries `{ q, v }` like any button; the first press of a card wins.
+ */
+export function standaloneCard(card: Card, q: string): Partial<Activity> {
+  const buttons: CardAction[] = card.buttons.map((b) => ({
+    type: ActionTypes.MessageBack,
+    title: b.title,
+    text: b.title,
+    displayText: b.title,
+    value: { q, v: b.value } satisfies ButtonValue,
+  }));
+  return {
+    type: ActivityTypes.Message,
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.hero',
+        content: { title: card.title, subtitle: card.subtitle, text: card.text, buttons },
+      },
+    ],
+    channelData: { tandem: STANDALONE },
+  };
+}
+
+/** Whether an outgoing activity's buttons stand on their own (see standaloneCard). */
+export function isStandalone(activity: Partial<Activity>): boolean {
+  return (activity.channelData as { tandem?: unknown } | undefined)?.tandem === STANDALONE;
+}

@@ -77,6 +77,16 @@ export function configuredLabel(list: ListName, value: string): string | undefin
   return list === 'programmes' ? configured?.find((p) => p.code === value)?.label : undefined;
 }
 
+/** The label of a list's value in the language of `t` (`wording`: another label of the item). */
+export function labelOf(
+  list: ListName,
+  value: string,
+  t: (key: string) => string,
+  wording = 'label',
+): string {
+  return configuredLabel(list, value) ?? t(`lists:${list}.${value}.${wording}`);
+}
+
 /** Whether `code` is one of the programmes. */
 export function isProgramme(code: string): boolean {
   return listValues('programmes').includes(code);

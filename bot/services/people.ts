@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { type IdentityDoc, identityId, identityModel } from '../../models/identity.js';
 import {
+  type MatchingPointers,
   type PersonDoc,
   type PersonStatus,
   type Profile,
@@ -207,6 +208,20 @@ export class PeopleService {
     const filter = from ? { _id: personId, status: from } : { _id: personId };
     const r = await this.people.updateOne(filter, { $set: { status } });
     return r.matchedCount > 0;
+  }
+
+  /** Sets some of the person's matching pointers (undefined removes one). */
+  async setMatching(personId: string, patch: Partial<MatchingPointers>): Promise<void> {
+    const $set: Record<string, unknown> = {};
+    const $unset: Record<string, ''> = {};
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) $unset[`matching.${k}`] = '';
+      else $set[`matching.${k}`] = v;
+    }
+    await this.people.updateOne(
+      { _id: personId },
+      { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) },
+    );
   }
 
   async setProactive(personId: string, proactive: boolean): Promise<void> {

@@ -77,6 +77,7 @@ export class ProposalService {
         ? { status: 'mentee_passed' }
         : {
             status: 'mentee_interested',
+            requestedAt: new Date(now),
             deadline: new Date(now + deadlineMs),
             remindAt: new Date(now + Math.round((deadlineMs * 2) / 3)),
           };
@@ -115,17 +116,27 @@ export class ProposalService {
       createdAt: new Date(this.now()),
     };
     await this.matches.create(match);
-    await this.proposals.updateOne({ _id: id }, { $set: { status: 'mentor_accepted', matchId: id } });
+    await this.proposals.updateOne(
+      { _id: id },
+      { $set: { status: 'mentor_accepted', matchId: id, answeredAt: new Date(this.now()) } },
+    );
     return { kind: 'matched', match };
   }
 
-  /** The mentor says no (a reason is optional). false: already decided. */
-  async mentorDeclines(id: string, reason?: string): Promise<boolean> {
+  /** The mentor says no. false: already decided. */
+  async mentorDeclines(id: string): Promise<boolean> {
     if (!(await claim(this.conn, `decision|mentor|${id}`, 'declined'))) return false;
     await this.proposals.updateOne(
       { _id: id },
-      { $set: { status: 'mentor_declined', ...(reason ? { declineReason: reason.slice(0, 500) } : {}) } },
+      { $set: { status: 'mentor_declined', answeredAt: new Date(this.now()) } },
     );
+    return true;
+  }
+
+  /** Why the mentor declined, told after the decline (optional, once). */
+  async declineReason(id: string, reason: string): Promise<boolean> {
+    if (!(await claim(this.conn, `decline-reason|${id}`, reason))) return false;
+    await this.proposals.updateOne({ _id: id }, { $set: { declineReason: reason.slice(0, 500) } });
     return true;
   }
 
@@ -134,6 +145,26 @@ export class ProposalService {
     if (!(await claim(this.conn, `decision|mentor|${id}`, 'expired'))) return false;
     await this.setStatus(id, 'expired');
     return true;
+  }
+
+  /** Requests whose reminder is due and not yet sent (a scheduled job's query). */
+  async remindersDue(): Promise<ProposalDoc[]> {
+    return this.proposals
+      .find({ status: 'mentee_interested', remindAt: { $lte: new Date(this.now()) } })
+      .lean<ProposalDoc[]>();
+  }
+
+  /** The requests waiting for this mentor's answer, oldest first. */
+  async pendingFor(mentorId: string): Promise<ProposalDoc[]> {
+    return this.proposals
+      .find({ mentorId, status: 'mentee_interested' })
+      .sort({ requestedAt: 1 })
+      .lean<ProposalDoc[]>();
+  }
+
+  /** The pair's match, if both said yes. */
+  async match(id: string): Promise<MatchDoc | null> {
+    return this.matches.findById(id).lean<MatchDoc>();
   }
 
   /** Requests whose deadline has passed (a scheduled job's query; not on a turn's path). */

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Activity } from 'botbuilder';
 import type { Connection } from 'mongoose';
+import { isStandalone } from '../../bot/engine/reply.js';
 import { inboundMarkModel, mark } from '../../models/inbound-mark.js';
 import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
 
@@ -22,10 +24,18 @@ export type PressOutcome =
   | { kind: 'repeated' }
   | { kind: 'stale' };
 
+/** The keyboard of one batch of a send, to note its messages once they are sent (keyboardSent). */
+export interface OpenKeyboard {
+  key: string;
+  /** The document that holds it: the chat's question keyboard, or a standalone card's own. */
+  doc: string;
+}
+
 /**
- * The buttons last sent to each chat of a channel, for channels whose buttons carry only a short
- * reference (`<key>:<n>`): what a press means is read here, a key that is no longer the chat's is
- * stale, and the first press of a live keyboard wins (a unique insert), also across processes.
+ * The buttons sent to each chat of a channel, for channels whose buttons carry only a short
+ * reference (`<key>:<n>`): what a press means is read here, and the first press of a live keyboard
+ * wins (a unique insert), also across processes. A chat has one question keyboard at a time (a key
+ * that is no longer the chat's is stale) and any number of standalone cards, each on its own.
  * Every lookup is by `_id` (the embedded FerretDB pushes nothing else down).
  */
 export class KeyboardStore {
@@ -40,44 +50,49 @@ export class KeyboardStore {
     this.claims = inboundMarkModel(conn);
   }
 
-  private id(chat: string): string {
-    return `${this.channel}|${chat}`;
+  /** The chat's question keyboard (`<channel>|<chat>`), or its standalone card `key`'s. */
+  private id(chat: string, card?: string): string {
+    return card ? `${this.channel}|${chat}|${card}` : `${this.channel}|${chat}`;
   }
 
   /**
-   * Makes `buttons` the chat's only live keyboard, under a new short key. Returns the key, and
-   * the messages of the keyboard it replaces, whose buttons should be removed.
+   * The keyboard of one batch of a send (see `batches`): a standalone card gets its own, and
+   * leaves the chat's question keyboard as it is; other buttons become the chat's only question
+   * keyboard, and a batch without any closes it. Returns the keyboard (none without buttons) and
+   * the messages of the one it replaces or closes, whose buttons should be removed.
    */
-  async openKeyboard(
+  async open(
     chat: string,
     buttons: KeyboardButton[],
-  ): Promise<{ key: string; superseded: KeyboardMessage[] }> {
+    standalone: boolean,
+  ): Promise<{ keyboard?: OpenKeyboard; stale: KeyboardMessage[] }> {
+    if (buttons.length === 0) return { stale: standalone ? [] : await this.closeKeyboard(chat) };
     const key = randomBytes(6).toString('base64url');
-    const _id = this.id(chat);
-    const previous = await this.live(chat);
+    const doc = standalone ? this.id(chat, key) : this.id(chat);
+    const previous = standalone ? undefined : await this.live(chat);
     await this.keyboards.replaceOne(
-      { _id },
-      { _id, key, buttons, messageIds: [], at: new Date() } satisfies KeyboardDoc,
+      { _id: doc },
+      { _id: doc, key, buttons, messageIds: [], at: new Date() } satisfies KeyboardDoc,
       { upsert: true },
     );
-    return { key, superseded: previous ? messagesOf(previous) : [] };
+    return { keyboard: { key, doc }, stale: previous ? messagesOf(previous) : [] };
   }
 
-  /** The chat's keyboard if nobody pressed it and no message has passed it by. */
+  /** The chat's question keyboard if nobody pressed it and no message has passed it by. */
   private async live(chat: string): Promise<KeyboardDoc | undefined> {
     const doc = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
     return doc && !doc.key.startsWith(CLOSED) ? doc : undefined;
   }
 
-  /** Closes `key` if it is still the chat's live keyboard. */
-  private async close(chat: string, key: string): Promise<void> {
-    await this.keyboards.updateOne({ _id: this.id(chat), key }, { $set: { key: `${CLOSED}${key}` } });
+  /** Closes `key` if document `doc` still holds it live. */
+  private async close(doc: string, key: string): Promise<void> {
+    await this.keyboards.updateOne({ _id: doc, key }, { $set: { key: `${CLOSED}${key}` } });
   }
 
   /** Notes which messages carry the keyboard, to remove its buttons later. */
-  async keyboardSent(chat: string, key: string, messages: KeyboardMessage[]): Promise<void> {
+  async keyboardSent({ doc, key }: OpenKeyboard, messages: KeyboardMessage[]): Promise<void> {
     await this.keyboards.updateOne(
-      { _id: this.id(chat), key },
+      { _id: doc, key },
       {
         $push: {
           messageIds: { $each: messages.map((m) => m.id) },
@@ -87,29 +102,54 @@ export class KeyboardStore {
     );
   }
 
-  /** Messages sent without buttons close the open keyboard: returns the messages to clear. */
-  async closeKeyboard(chat: string): Promise<KeyboardMessage[]> {
+  /** Messages sent without buttons close the open question keyboard: returns the messages to clear. */
+  private async closeKeyboard(chat: string): Promise<KeyboardMessage[]> {
     const open = await this.live(chat);
     if (!open) return [];
-    await this.close(chat, open.key);
+    await this.close(open._id, open.key);
     return messagesOf(open);
   }
 
   /**
    * A press on `key`'s button `n`: fresh once, repeated after that (a double tap, two processes),
-   * stale when the chat has had another keyboard since, or when the data is not ours.
+   * stale when `key` is neither the chat's question keyboard (it has had another since) nor one
+   * of its standalone cards, or when the data is not ours.
    */
   async press(chat: string, key: string, n: number): Promise<PressOutcome> {
     if (!key) return { kind: 'stale' };
     const claim = `${this.channel}|press|${chat}|${key}`;
-    const doc = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
+    const doc = await this.keyboard(chat, key);
     const button = doc?.key === key ? doc.buttons[n] : undefined;
     if (!doc || !button)
       return (await this.claims.exists({ _id: claim })) ? { kind: 'repeated' } : { kind: 'stale' };
     if (!(await mark(this.conn, claim))) return { kind: 'repeated' };
-    await this.close(chat, key);
+    await this.close(doc._id, key);
     return { kind: 'fresh', button, messages: messagesOf(doc) };
   }
+
+  /** The document of keyboard `key`: the chat's question keyboard (read first), or a card's. */
+  private async keyboard(chat: string, key: string): Promise<KeyboardDoc | undefined> {
+    const question = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
+    if (question?.key === key) return question;
+    return (await this.keyboards.findById(this.id(chat, key)).lean<KeyboardDoc>()) ?? undefined;
+  }
+}
+
+/**
+ * A send cut where standalone cards stand: each card alone, under its own keyboard, and the
+ * activities between them together, as the batch of one question (see KeyboardStore.open).
+ */
+export function batches(
+  activities: Partial<Activity>[],
+): Array<{ standalone: boolean; activities: Partial<Activity>[] }> {
+  const out: Array<{ standalone: boolean; activities: Partial<Activity>[] }> = [];
+  for (const activity of activities) {
+    const standalone = isStandalone(activity);
+    const last = out.at(-1);
+    if (last && !standalone && !last.standalone) last.activities.push(activity);
+    else out.push({ standalone, activities: [activity] });
+  }
+  return out;
 }
 
 function messagesOf(doc: KeyboardDoc): KeyboardMessage[] {

@@ -142,8 +142,8 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     });
   });
 
-  // A button of a question: the first click answers it; another, or one on a past question, is
-  // told so privately and changes nothing.
+  // A button of a question or of a standalone card: the first click answers it; another, or one
+  // on a past question, is told so privately and changes nothing.
   app.action<BlockAction<ButtonAction>>(/^tandem_\d+$/, async ({ ack, body, action, client }) => {
     await ack();
     const channel = body.container?.channel_id ?? body.channel?.id ?? '';

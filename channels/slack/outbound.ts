@@ -5,7 +5,7 @@ import { UnreachableError } from '../../bot/errors.js';
 import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { buttonRef, type KeyboardMessage, type KeyboardStore } from '../shared/keyboards.js';
+import { batches, buttonRef, type KeyboardMessage, type KeyboardStore } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { answeredBlocks, type KnownBlock, render, withKey } from './format.js';
 
@@ -22,9 +22,10 @@ const GONE = new Set([
 
 /**
  * Renders a turn's replies as one Block Kit message (rarely more) in the person's direct message
- * with the app. Buttons carry `<key>:<n>`; the choices stay in the keyboard store. Messages are
- * paced to about one a second per conversation; a 429 is retried by the Web API client after its
- * Retry-After.
+ * with the app; a standalone card as a message of its own, under a keyboard of its own that later
+ * messages leave alone. Buttons carry `<key>:<n>`; the choices stay in the keyboard store. Messages
+ * are paced to about one a second per conversation; a 429 is retried by the Web API client after
+ * its Retry-After.
  */
 export class SlackOutbound implements ChannelOutbound {
   readonly id = SLACK;
@@ -59,22 +60,29 @@ export class SlackOutbound implements ChannelOutbound {
     }
   }
 
+  /** Sends each batch in turn: a standalone card keeps a keyboard of its own (see batches). */
   private async sendAll(channel: string, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const out: ResourceResponse[] = [];
+    for (const batch of batches(activities)) {
+      out.push(...(await this.sendBatch(channel, batch.activities, batch.standalone)));
+    }
+    return out;
+  }
+
+  private async sendBatch(
+    channel: string,
+    activities: Partial<Activity>[],
+    standalone: boolean,
+  ): Promise<ResourceResponse[]> {
     const { keyboards, client, limiter } = this.deps;
     const messages = render(activities);
     const choices = messages.flatMap((m) => m.choices);
-    let key = '';
-    if (choices.length > 0) {
-      const opened = await keyboards.openKeyboard(channel, choices);
-      key = opened.key;
-      this.retire(channel, opened.superseded);
-    } else {
-      this.retire(channel, await keyboards.closeKeyboard(channel));
-    }
+    const { keyboard, stale } = await keyboards.open(channel, choices, standalone);
+    this.retire(channel, stale);
     const out: ResourceResponse[] = [];
     const withButtons: KeyboardMessage[] = [];
     for (const message of messages) {
-      const blocks = withKey(message.blocks, (n) => buttonRef(key, n));
+      const blocks = withKey(message.blocks, (n) => buttonRef(keyboard?.key ?? '', n));
       const text = message.text || ' ';
       await limiter.acquire(channel);
       const posted = await client.chat.postMessage({ channel, text, blocks });
@@ -83,7 +91,7 @@ export class SlackOutbound implements ChannelOutbound {
       // Kept with the keyboard, so that any process can take the buttons off later.
       if (message.choices.length > 0) withButtons.push({ id: ts, shown: JSON.stringify({ text, blocks }) });
     }
-    if (withButtons.length > 0) await keyboards.keyboardSent(channel, key, withButtons);
+    if (keyboard && withButtons.length > 0) await keyboards.keyboardSent(keyboard, withButtons);
     return out;
   }
 

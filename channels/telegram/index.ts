@@ -162,8 +162,9 @@ class Receiver {
 
   /**
    * A button press, answered within the second whatever happens next. The first press of the
-   * chat's live keyboard takes its buttons off and returns the person's answer (for the chat's
-   * queue); a repeated or stale one is answered "déjà pris en compte" and changes nothing.
+   * chat's live keyboard (its question's, or a standalone card's) takes its buttons off and returns
+   * the person's answer (for the chat's queue); a repeated or stale one is answered so and changes
+   * nothing.
    */
   private async press(
     updateId: number,

@@ -4,7 +4,7 @@ import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { buttonRef, type KeyboardStore } from '../shared/keyboards.js';
+import { batches, buttonRef, type KeyboardStore } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { keyboardRows, type RenderedButton, type RenderedMessage, render } from './format.js';
 
@@ -13,9 +13,10 @@ export const TELEGRAM = 'telegram';
 /**
  * Renders Activities as Telegram messages: HTML with everything escaped, split at 4,096
  * characters; quick replies and card buttons as an inline keyboard whose callback_data is a short
- * key (what a button means stays in the store); typing as a chat action. Every send waits for the
- * limiter; a 429 is retried by the client after `retry_after`; a 403 (blocked) marks the person
- * unreachable here and is not retried.
+ * key (what a button means stays in the store; a standalone card's under a key of its own, which
+ * later messages leave alone); typing as a chat action. Every send waits for the limiter; a 429 is
+ * retried by the client after `retry_after`; a 403 (blocked) marks the person unreachable here and
+ * is not retried.
  */
 export class TelegramOutbound implements ChannelOutbound {
   readonly id = TELEGRAM;
@@ -55,13 +56,25 @@ export class TelegramOutbound implements ChannelOutbound {
     }
   }
 
+  /** Sends each batch in turn: a standalone card keeps a keyboard of its own (see batches). */
   private async sendAll(chat: string, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const out: ResourceResponse[] = [];
+    for (const batch of batches(activities)) {
+      out.push(...(await this.sendBatch(chat, batch.activities, batch.standalone)));
+    }
+    return out;
+  }
+
+  private async sendBatch(
+    chat: string,
+    activities: Partial<Activity>[],
+    standalone: boolean,
+  ): Promise<ResourceResponse[]> {
     const rendered = activities.map(render);
     const buttons = rendered.flatMap((r) =>
       r?.kind === 'message' ? r.parts.flatMap((p) => p.buttons.filter(isChoice)) : [],
     );
-    const keyboard = buttons.length > 0 ? await this.deps.keyboards.openKeyboard(chat, buttons) : undefined;
-    const stale = keyboard ? keyboard.superseded : await this.deps.keyboards.closeKeyboard(chat);
+    const { keyboard, stale } = await this.deps.keyboards.open(chat, buttons, standalone);
     await Promise.all(stale.map((m) => this.clearButtons(chat, Number(m.id))));
 
     const out: ResourceResponse[] = [];
@@ -90,8 +103,7 @@ export class TelegramOutbound implements ChannelOutbound {
     }
     if (keyboard && withKeyboard.length > 0) {
       await this.deps.keyboards.keyboardSent(
-        chat,
-        keyboard.key,
+        keyboard,
         withKeyboard.map((id) => ({ id: String(id) })),
       );
     }

@@ -11,7 +11,7 @@ import { KeyboardStore } from '../shared/keyboards.js';
  */
 export class TelegramStore {
   private readonly updates;
-  /** The live inline keyboard of each chat. */
+  /** The live inline keyboards of each chat: its question's, and its standalone cards'. */
   readonly keyboards: KeyboardStore;
 
   constructor(private readonly conn: Connection) {

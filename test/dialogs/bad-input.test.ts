@@ -362,7 +362,7 @@ describe('typing instead of pressing a button', () => {
     expect(await say('pas maintenant')).toBe(fr('charter:declined'));
     expect((await personOf(t, db.connection, u)).status).toBe('declined_charter');
     expect(await say('je veux la relire')).toMatch(/charte d'engagement/);
-    expect(await say('ok')).toBe(fr('charter:thanks'));
+    expect(await say('ok')).toBe(`${fr('charter:thanks')}\n---\n${fr('proposals:mentee.nobody_yet')}`);
 
     const person = await personOf(t, db.connection, u);
     expect(person.status).toBe('active');

@@ -82,7 +82,13 @@ describe('mentee onboarding (transcript)', () => {
     expect(consents[0]?.textHash).toMatch(/^[0-9a-f]{64}$/);
     expect(consents[1]?.textHash).not.toBe(consents[0]?.textHash);
 
-    expect(texts(await t.say(u, 'Et maintenant ?'))).toMatch(/Votre profil est complet/);
+    // No mentor in this database: the mentee is told, and staff are alerted.
+    expect(done).toMatch(/pas encore de mentor à vous proposer/);
+    expect(texts(await t.say(u, 'Et maintenant ?'))).toMatch(/pas encore de mentor à vous proposer/);
+    expect((await t.bot.services.alerts.open()).map((a) => [a.kind, a.personId])).toContainEqual([
+      'no_candidate',
+      person._id,
+    ]);
   });
 
   it('lets the mentee change any single answer from the summary, then shows the summary again', async () => {
@@ -154,6 +160,6 @@ describe('mentee onboarding (transcript)', () => {
     expect(texts(await t.press(u, "J'accepte la charte"))).toMatch(/Merci, c'est noté/);
     const records = await t.bot.services.consents.history(person._id);
     expect(records.filter((r) => r.kind === 'charter' && r.decision === 'accepted')).toHaveLength(2);
-    expect(texts(await t.say(u, 'Bonjour'))).toMatch(/Votre profil est complet/);
+    expect(texts(await t.say(u, 'Bonjour'))).toMatch(/pas encore de mentor à vous proposer/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
+import type { Activity, CardAction, ConversationReference, ResourceResponse } from 'botbuilder';
 import type { Connection } from 'mongoose';
 import { type Bot, createBot } from '../../bot/bot.js';
 import { loadConfig } from '../../bot/config.js';
@@ -37,6 +37,8 @@ export interface Reply {
 
 export interface TestBot {
   bot: Bot;
+  /** The same bot on another channel (its own recorded conversations), e.g. mentors on 'slack'. */
+  on(channelId: string, role: Role): TestBot;
   channel: RecordingChannel;
   /** Sends a message as `user` and returns the bot's replies to it. */
   say(
@@ -52,25 +54,35 @@ export interface TestBot {
 
 let counter = 0;
 
+/** A reply as a person reads it: a hero card counts as its title, subtitle and text, and its buttons. */
 export function toReply(a: Partial<Activity>): Reply {
+  const card = a.attachments?.find((x) => x.contentType === 'application/vnd.microsoft.card.hero')?.content as
+    | { title?: string; subtitle?: string; text?: string; buttons?: CardAction[] }
+    | undefined;
+  const actions = [...(a.suggestedActions?.actions ?? []), ...(card?.buttons ?? [])];
   return {
-    text: a.text ?? '',
-    buttons: (a.suggestedActions?.actions ?? []).map((x) => ({
-      title: x.title ?? '',
-      value: x.value as ButtonValue,
-    })),
+    text: [a.text, card?.title, card?.subtitle, card?.text].filter(Boolean).join('\n'),
+    buttons: actions.map((x) => ({ title: x.title ?? '', value: x.value as ButtonValue })),
   };
 }
 
 export interface TestBotOptions {
   /** Who a stranger on the test channel is (`ChannelOutbound.defaultRole`): 'mentor' as on Slack. */
   role?: Role;
+  /** The services' clock (deadlines), when not Date.now. */
+  now?: () => number;
+  /** Environment variables for the config (NODE_ENV is 'test'). */
+  env?: Record<string, string>;
 }
 
 export function makeTestBot(conn: Connection, channelId = 'test', opts: TestBotOptions = {}): TestBot {
-  const config = loadConfig({ NODE_ENV: 'test' });
-  const bot = createBot({ conn, config, log: silentLog });
-  const channel = new RecordingChannel(channelId, opts.role);
+  const config = loadConfig({ NODE_ENV: 'test', ...opts.env });
+  const bot = createBot({ conn, config, log: silentLog, now: opts.now });
+  return onChannel(bot, channelId, opts.role);
+}
+
+function onChannel(bot: Bot, channelId: string, role: Role | undefined): TestBot {
+  const channel = new RecordingChannel(channelId, role);
   bot.adapter.register(channel);
   const last = new Map<string, Reply['buttons']>();
 
@@ -110,7 +122,7 @@ export function makeTestBot(conn: Connection, channelId = 'test', opts: TestBotO
     return say(user, button.value);
   };
 
-  return { bot, channel, say, lastButtons, press };
+  return { bot, channel, say, lastButtons, press, on: (id, r) => onChannel(bot, id, r) };
 }
 
 export const texts = (replies: Reply[]) => replies.map((r) => r.text).join('\n---\n');

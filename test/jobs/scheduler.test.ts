@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
-import { MARKS_KEPT_MS, retentionJob } from '../../bot/jobs/retention.js';
+import { CARDS_KEPT_MS, DELIVERIES_KEPT_MS, MARKS_KEPT_MS, retentionJob } from '../../bot/jobs/retention.js';
 import { Scheduler } from '../../bot/jobs/scheduler.js';
 import { claimModel } from '../../models/claim.js';
+import { deliveryModel } from '../../models/delivery.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { keyboardModel } from '../../models/keyboard.js';
 import { linkCodeModel } from '../../models/link-code.js';
 import { telegramUpdateModel } from '../../models/telegram.js';
 import { silentLog, useTestDb } from '../helpers/db.js';
@@ -63,5 +65,52 @@ describe('scheduled jobs', () => {
     const claims = (await claimModel(conn).find().lean()).map((d) => d._id);
     expect(claims).toContain('seat|mentor|1');
     expect(claims).not.toContain('job|x|1');
+  });
+
+  it('forget finished deliveries after 30 days, with their claims, and keep pending ones', async () => {
+    const now = Date.now();
+    const old = new Date(now - DELIVERIES_KEPT_MS - 60_000);
+    const recent = new Date(now - DELIVERIES_KEPT_MS + 3600_000);
+    const conn = db.connection;
+    const delivery = (id: string, status: string, createdAt: Date) => ({
+      _id: id as never,
+      to: { personId: 'p' },
+      activities: '[]',
+      status,
+      attempts: 1,
+      nextAt: createdAt,
+      createdAt,
+    });
+    await deliveryModel(conn).collection.insertMany([
+      delivery('old-sent', 'sent', old),
+      delivery('old-failed', 'failed', old),
+      delivery('old-stopped', 'stopped', old),
+      delivery('old-pending', 'pending', old),
+      delivery('recent-sent', 'sent', recent),
+    ]);
+    await claimModel(conn).collection.insertMany([
+      { _id: 'delivery|old-sent|1' as never, at: old },
+      { _id: 'delivery|recent-sent|1' as never, at: recent },
+    ]);
+    await retentionJob(conn, silentLog).run();
+    const kept = (await deliveryModel(conn).find().lean()).map((d) => d._id).sort();
+    expect(kept).toEqual(['old-pending', 'recent-sent']);
+    const claims = (await claimModel(conn).find().lean()).map((d) => d._id);
+    expect(claims).toContain('delivery|recent-sent|1');
+    expect(claims).not.toContain('delivery|old-sent|1');
+  });
+
+  it("forget standalone cards' keyboards after 30 days, and never a chat's question keyboard", async () => {
+    const conn = db.connection;
+    const old = new Date(Date.now() - CARDS_KEPT_MS - 60_000);
+    const keyboard = (_id: string, at: Date) => ({ _id, key: 'k', buttons: [], messageIds: [], at });
+    await keyboardModel(conn).collection.insertMany([
+      keyboard('telegram|42', old),
+      keyboard('telegram|42|oldcard', old),
+      keyboard('slack|D1|newcard', new Date()),
+    ] as never[]);
+    await retentionJob(conn, silentLog).run();
+    const kept = (await keyboardModel(conn).find().lean()).map((d) => d._id).sort();
+    expect(kept).toEqual(['slack|D1|newcard', 'telegram|42']);
   });
 });

@@ -114,8 +114,12 @@ describe('proposals and matches', () => {
     const p = await proposals.propose({ menteeId: mentee, mentorId: mentor, score: 1, reasons: [] });
     expect(await proposals.mentorAccepts(p?._id ?? '', 2)).toEqual({ kind: 'not_requested' });
     await proposals.menteeDecides(p?._id ?? '', 'interested', DAY);
-    expect(await proposals.mentorDeclines(p?._id ?? '', 'Pas disponible ce mois-ci')).toBe(true);
+    expect(await proposals.mentorDeclines(p?._id ?? '')).toBe(true);
     expect(await proposals.mentorDeclines(p?._id ?? '')).toBe(false);
-    expect((await proposals.get(p?._id ?? ''))?.declineReason).toBe('Pas disponible ce mois-ci');
+    expect(await proposals.declineReason(p?._id ?? '', 'not_available')).toBe(true);
+    expect(await proposals.declineReason(p?._id ?? '', 'other')).toBe(false);
+    const declined = await proposals.get(p?._id ?? '');
+    expect(declined?.declineReason).toBe('not_available');
+    expect(declined?.answeredAt).toBeInstanceOf(Date);
   });
 });

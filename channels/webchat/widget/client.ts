@@ -29,7 +29,8 @@ export interface Activity {
   timestamp?: string;
   suggestedActions?: { actions?: CardAction[] };
   attachments?: Attachment[];
-  channelData?: { clientActivityID?: string };
+  /** `tandem: 'standalone'`: a standalone card, whose buttons stay until one is pressed. */
+  channelData?: { clientActivityID?: string; tandem?: string };
 }
 
 interface ActivitySet {

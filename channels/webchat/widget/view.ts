@@ -18,7 +18,12 @@ export interface ViewEvents {
 /** A set of buttons answering one message: disabled once answered. */
 interface Choices {
   buttons: Array<{ el: HTMLButtonElement; value: unknown }>;
+  /** A standalone card's (a proposal, a request): answered only by a press of its own buttons. */
+  standalone: boolean;
 }
+
+/** What the bot marks a standalone card with (bot/engine/reply.ts, standaloneCard). */
+const STANDALONE = 'standalone';
 
 type Attrs = Record<string, string>;
 
@@ -160,8 +165,10 @@ export class ChatView {
   private readonly form: HTMLFormElement;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly handoff: HandoffBar;
-  /** Answerable button sets, oldest first; a message of the user answers them all. */
+  /** Answerable button sets of questions, oldest first; a message of the user answers them all. */
   private pending: Choices[] = [];
+  /** The button sets of standalone cards, oldest first, answered or not. */
+  private cards: Choices[] = [];
 
   constructor(
     container: HTMLElement | null,
@@ -271,6 +278,7 @@ export class ChatView {
     this.log.textContent = '';
     this.log.append(el('p', { class: 'tandem-note' }, this.s.restarted));
     this.pending = [];
+    this.cards = [];
   }
 
   /** Shows "Continuer sur Telegram" when the person can go on there; a link given before goes. */
@@ -310,8 +318,9 @@ export class ChatView {
     const who = el('span', { class: 'tandem-sr' }, `${mine ? this.s.you : this.s.bot} `);
     if (a.text) item.append(el('div', { class: 'tandem-bubble' }, who, ...linkified(a.text, this.s)));
     else item.append(who);
+    const standalone = a.channelData?.tandem === STANDALONE;
     for (const att of a.attachments ?? []) {
-      if (att.contentType === HERO && att.content) item.append(this.card(att));
+      if (att.contentType === HERO && att.content) item.append(this.card(att, standalone));
     }
     const actions = a.suggestedActions?.actions ?? [];
     if (!mine && actions.length > 0) {
@@ -322,7 +331,7 @@ export class ChatView {
     return item;
   }
 
-  private card(att: Attachment): HTMLElement {
+  private card(att: Attachment, standalone: boolean): HTMLElement {
     const c = att.content ?? {};
     const card = el('div', { class: 'tandem-card' });
     for (const img of c.images ?? []) {
@@ -339,6 +348,7 @@ export class ChatView {
       this.choices(
         buttons.filter((b) => b.type !== 'openUrl'),
         group,
+        standalone,
       );
       for (const b of buttons.filter((b) => b.type === 'openUrl')) {
         const href = typeof b.value === 'string' && /^(https?:|mailto:)/.test(b.value) ? b.value : undefined;
@@ -358,9 +368,9 @@ export class ChatView {
   }
 
   /** Real buttons: a press posts the title (and value), then the set is disabled. */
-  private choices(actions: CardAction[], group: HTMLElement): void {
+  private choices(actions: CardAction[], group: HTMLElement, standalone = false): void {
     if (actions.length === 0) return;
-    const set: Choices = { buttons: [] };
+    const set: Choices = { buttons: [], standalone };
     for (const action of actions) {
       const title = action.title ?? action.text ?? String(action.value ?? '');
       const button = el('button', { type: 'button', class: 'tandem-action' }, title);
@@ -372,7 +382,7 @@ export class ChatView {
       set.buttons.push({ el: button, value });
       group.append(button);
     }
-    this.pending.push(set);
+    (standalone ? this.cards : this.pending).push(set);
   }
 
   private async press(set: Choices, button: HTMLButtonElement, text: string, value: unknown): Promise<void> {
@@ -403,19 +413,30 @@ export class ChatView {
     }
   }
 
-  /** A message of the user answers every set shown so far; the button it came from is marked. */
+  /**
+   * A message of the user answers every question's set shown so far, unless it came from a
+   * standalone card's button: then it answers that card alone. The button it came from is marked.
+   */
   private answered(value: unknown): void {
-    if (value !== undefined) {
-      for (const set of [...this.pending].reverse()) {
-        const hit = set.buttons.find((b) => b.value !== undefined && sameValue(b.value, value));
-        if (hit) {
-          this.disable(set, hit.el);
-          break;
-        }
-      }
+    const card = this.pressed(this.cards, value);
+    if (card) {
+      this.disable(card.set, card.el);
+      return;
     }
+    const hit = this.pressed(this.pending, value);
+    if (hit) this.disable(hit.set, hit.el);
     for (const set of this.pending) this.disable(set);
     this.pending = [];
+  }
+
+  /** The latest of `sets` with a button that posts `value`, and that button. */
+  private pressed(sets: Choices[], value: unknown): { set: Choices; el: HTMLButtonElement } | undefined {
+    if (value === undefined) return undefined;
+    for (const set of [...sets].reverse()) {
+      const hit = set.buttons.find((b) => b.value !== undefined && sameValue(b.value, value));
+      if (hit) return { set, el: hit.el };
+    }
+    return undefined;
   }
 
   private disable(set: Choices, chosen?: HTMLButtonElement): void {
@@ -435,7 +456,7 @@ export class ChatView {
       b.el.classList.remove('tandem-chosen');
       b.el.querySelector('.tandem-sr')?.remove();
     }
-    if (!this.pending.includes(set)) this.pending.push(set);
+    if (!set.standalone && !this.pending.includes(set)) this.pending.push(set);
   }
 
   private showTyping(): void {

@@ -1,0 +1,238 @@
+import type { Connection } from 'mongoose';
+import { matchModel } from '../../models/match.js';
+import { type PersonDoc, type PersonStatus, type Profile, personModel } from '../../models/person.js';
+import { type ProposalDoc, type ProposalStatus, proposalModel } from '../../models/proposal.js';
+import type { CohortContext } from '../matching/cohort.js';
+import { pairKey } from '../matching/filters.js';
+import { indexMentors, type MentorIndex } from '../matching/mentors.js';
+import { type Penalties, penaltiesFromPassed } from '../matching/penalties.js';
+import type { MenteeCandidate, MentorCandidate } from '../matching/profile.js';
+import { type RankResult, rank } from '../matching/rank.js';
+
+/** A paused mentor stays in the index: the filters say why they are not proposed. */
+const MENTOR_STATUSES: PersonStatus[] = ['active', 'paused'];
+/** A mentee has one open proposal at a time: while it is open, they are not waiting. */
+const OPEN_STATUSES: ProposalStatus[] = ['proposed', 'mentee_interested'];
+const HOUR_MS = 3_600_000;
+
+/** What the responsiveness reads of a proposal: when the mentee asked and the mentor answered. */
+type AnswerDates = Pick<ProposalDoc, 'mentorId' | 'requestedAt' | 'answeredAt'>;
+
+function median(sorted: readonly number[]): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Per mentor, the median hours from "ça m'intéresse" to their answer, over the answered proposals. */
+function medianAnswerHours(proposals: readonly AnswerDates[]): Map<string, number> {
+  const hours = new Map<string, number[]>();
+  for (const { mentorId, requestedAt, answeredAt } of proposals) {
+    if (!(requestedAt instanceof Date) || !(answeredAt instanceof Date)) continue;
+    const h = (answeredAt.getTime() - requestedAt.getTime()) / HOUR_MS;
+    const own = hours.get(mentorId);
+    if (own === undefined) hours.set(mentorId, [h]);
+    else own.push(h);
+  }
+  return new Map([...hours].map(([id, hs]) => [id, median(hs.sort((a, b) => a - b)) as number] as const));
+}
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * The bridge between the database and the pure matching core (bot/matching/): people, matches and
+ * proposals read into candidates, rankings and cohort contexts. These reads scan collections on the
+ * embedded FerretDB (it pushes down only `_id` filters), so each build reads each collection once,
+ * and the mentor index, shared by every ranking, is kept `ttlMs` in this process.
+ */
+export class CandidateService {
+  private readonly people;
+  private readonly matches;
+  private readonly proposals;
+  private readonly charterVersion: string;
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  private cached?: { at: number; index: Promise<MentorIndex> };
+
+  constructor(conn: Connection, opts: { charterVersion: string; now?: () => number; ttlMs?: number }) {
+    this.people = personModel(conn);
+    this.matches = matchModel(conn);
+    this.proposals = proposalModel(conn);
+    this.charterVersion = opts.charterVersion;
+    this.now = opts.now ?? Date.now;
+    this.ttlMs = opts.ttlMs ?? 30_000;
+  }
+
+  /**
+   * Every mentor (active or paused) as the matching sees them, indexed for ranking. Kept `ttlMs`:
+   * a mentor who filled up or paused meanwhile is re-checked with `mentor()` before a proposal.
+   * Callers at the same moment share one build.
+   */
+  mentorIndex(): Promise<MentorIndex> {
+    const now = this.now();
+    if (this.cached === undefined || now - this.cached.at >= this.ttlMs) {
+      const index = this.buildIndex();
+      this.cached = { at: now, index };
+      index.catch(() => {
+        if (this.cached?.index === index) this.cached = undefined;
+      });
+    }
+    return this.cached.index;
+  }
+
+  /** Forgets the cached index (after a change that must show at once, or in tests). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  /**
+   * One mentor read fresh (status, charter, places taken), to re-check a cached ranking's choice
+   * before proposing it. Their answer times move slowly: those of the index are kept, which spares
+   * reading every proposal.
+   */
+  async mentor(personId: string): Promise<MentorCandidate | undefined> {
+    const [person, active, index] = await Promise.all([
+      this.people.findById(personId).lean<PersonDoc>(),
+      this.matches.countDocuments({ mentorId: personId, status: 'active' }),
+      this.mentorIndex(),
+    ]);
+    if (person?.role !== 'mentor' || !MENTOR_STATUSES.includes(person.status)) return undefined;
+    const j = index.position.get(personId);
+    return this.toMentor(person, active, j === undefined ? undefined : index.mentors[j]?.medianAnswerHours);
+  }
+
+  /** A mentee as the matching sees them; undefined when the person is not a mentee. */
+  async mentee(personId: string): Promise<MenteeCandidate | undefined> {
+    const person = await this.people.findById(personId).lean<PersonDoc>();
+    return person?.role === 'mentee' ? this.toMentee(person) : undefined;
+  }
+
+  /**
+   * The best mentors for one mentee: no pair already proposed to them (whatever became of it),
+   * mentors resembling those they passed a little lower.
+   */
+  async rankFor(menteeId: string, limit?: number): Promise<RankResult | undefined> {
+    const [mentee, index, context] = await Promise.all([
+      this.mentee(menteeId),
+      this.mentorIndex(),
+      this.cohortContext([menteeId]),
+    ]);
+    if (mentee === undefined) return undefined;
+    const penalties = context.penalties?.get(menteeId);
+    return rank(mentee, index, { excluded: context.excluded, penalties, limit });
+  }
+
+  /**
+   * Mentees waiting for a proposal, first signed up first: active, charter current, no active
+   * match and no open proposal.
+   */
+  async waitingMentees(): Promise<MenteeCandidate[]> {
+    const [people, active, open] = await Promise.all([
+      this.people
+        .find({ role: 'mentee', status: 'active' })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<PersonDoc[]>(),
+      this.matches.find({ status: 'active' }, { menteeId: 1 }).lean<Array<{ menteeId: string }>>(),
+      this.proposals
+        .find({ status: { $in: OPEN_STATUSES } }, { menteeId: 1 })
+        .lean<Array<{ menteeId: string }>>(),
+    ]);
+    const busy = new Set([...active, ...open].map((d) => d.menteeId));
+    return people
+      .filter((p) => !busy.has(p._id))
+      .map((p) => this.toMentee(p))
+      .filter((m) => m.charterAccepted);
+  }
+
+  /** What the filters and penalties need of these mentees' past proposals. */
+  async cohortContext(menteeIds: readonly string[]): Promise<CohortContext> {
+    const ids = new Set(menteeIds);
+    // One mentee: an index lookup on MongoDB. A cohort: one read of the collection, filtered here,
+    // rather than a `$in` of thousands of ids that FerretDB would test against every document.
+    const filter = menteeIds.length === 1 ? { menteeId: menteeIds[0] } : {};
+    const history = (
+      await this.proposals
+        .find(filter, { menteeId: 1, mentorId: 1, status: 1 })
+        .lean<Array<Pick<ProposalDoc, 'menteeId' | 'mentorId' | 'status'>>>()
+    ).filter((p) => ids.has(p.menteeId));
+    const passed = history.filter((p) => p.status === 'mentee_passed');
+    const profiles = await this.profilesOf(new Set(passed.map((p) => p.mentorId)));
+    const passedProfiles = new Map<string, Profile[]>();
+    for (const { menteeId, mentorId } of passed) {
+      const profile = profiles.get(mentorId);
+      if (profile === undefined) continue;
+      passedProfiles.set(menteeId, [...(passedProfiles.get(menteeId) ?? []), profile]);
+    }
+    return {
+      excluded: new Set(history.map((p) => pairKey(p.menteeId, p.mentorId))),
+      penalties: new Map<string, Penalties>(
+        [...passedProfiles].map(([id, ps]) => [id, penaltiesFromPassed(ps)] as const),
+      ),
+    };
+  }
+
+  private async buildIndex(): Promise<MentorIndex> {
+    const [people, active, answered] = await Promise.all([
+      this.people
+        .find({ role: 'mentor', status: { $in: MENTOR_STATUSES } })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<PersonDoc[]>(),
+      this.matches.find({ status: 'active' }, { mentorId: 1 }).lean<Array<{ mentorId: string }>>(),
+      this.proposals
+        .find({ answeredAt: { $exists: true } }, { mentorId: 1, requestedAt: 1, answeredAt: 1 })
+        .lean<AnswerDates[]>(),
+    ]);
+    const activeMentees = countBy(active, (m) => m.mentorId);
+    const hours = medianAnswerHours(answered);
+    return indexMentors(people.map((p) => this.toMentor(p, activeMentees.get(p._id) ?? 0, hours.get(p._id))));
+  }
+
+  /** Profiles of these mentors: from the index, else (a mentor who left it) read by `_id`. */
+  private async profilesOf(mentorIds: ReadonlySet<string>): Promise<Map<string, Profile>> {
+    const profiles = new Map<string, Profile>();
+    if (mentorIds.size === 0) return profiles;
+    const index = await this.mentorIndex();
+    const missing: string[] = [];
+    for (const id of mentorIds) {
+      const j = index.position.get(id);
+      if (j === undefined) missing.push(id);
+      else profiles.set(id, (index.mentors[j] as MentorCandidate).profile);
+    }
+    const read = await Promise.all(
+      missing.map((id) =>
+        this.people.findById(id, { profile: 1 }).lean<Pick<PersonDoc, '_id' | 'profile'>>(),
+      ),
+    );
+    for (const p of read) if (p) profiles.set(p._id, p.profile ?? {});
+    return profiles;
+  }
+
+  private charterAccepted(person: PersonDoc): boolean {
+    const charter = person.consents?.charter;
+    return charter?.decision === 'accepted' && charter.version === this.charterVersion;
+  }
+
+  private toMentor(person: PersonDoc, activeMentees: number, medianAnswerHours?: number): MentorCandidate {
+    return {
+      id: person._id,
+      profile: person.profile ?? {},
+      paused: person.status === 'paused',
+      activeMentees,
+      medianAnswerHours,
+      charterAccepted: this.charterAccepted(person),
+    };
+  }
+
+  private toMentee(person: PersonDoc): MenteeCandidate {
+    return {
+      id: person._id,
+      profile: person.profile ?? {},
+      programme: person.programme,
+      charterAccepted: this.charterAccepted(person),
+    };
+  }
+}

@@ -1,0 +1,559 @@
+import type { Activity } from 'botbuilder';
+import type { i18n } from 'i18next';
+import type { Connection } from 'mongoose';
+import { plannedMentor } from '../../models/cohort-plan.js';
+import type { PersonDoc, Profile } from '../../models/person.js';
+import type { ProposalDoc } from '../../models/proposal.js';
+import { type Button, standaloneCard, text } from '../engine/reply.js';
+import { type TFunction, toLocale } from '../i18n.js';
+import type { Job } from '../jobs/scheduler.js';
+import type { Logger } from '../log.js';
+import { mentorFilter } from '../matching/filters.js';
+import { text as answer, capacity, commune, values } from '../matching/profile.js';
+import { renderReasons } from '../matching/reasons.js';
+import { type ListName, labelOf } from '../reference/lists.js';
+import type { AlertService } from './alerts.js';
+import type { CandidateService } from './candidates.js';
+import type { Outbox } from './outbox.js';
+import type { PeopleService } from './people.js';
+import type { ProposalService } from './proposals.js';
+
+type Replies = Partial<Activity>[];
+
+export type MenteeVerb = 'interested' | 'pass' | 'later';
+export type MentorVerb = 'accept' | 'decline' | 'later';
+export const MENTEE_VERBS: readonly MenteeVerb[] = ['interested', 'pass', 'later'];
+export const MENTOR_VERBS: readonly MentorVerb[] = ['accept', 'decline', 'later'];
+export const DECLINE_REASONS = ['not_available', 'not_my_field', 'too_far', 'other'] as const;
+export const CONTACT_CHOICES = ['email', 'phone', 'both', 'none'] as const;
+export type ContactChoice = (typeof CONTACT_CHOICES)[number];
+
+/** The `q` of the buttons of a card: what they answer, and about which proposal or match. */
+export const ACTIONS = ['proposal', 'request', 'decline', 'contact'] as const;
+export type ActionKind = (typeof ACTIONS)[number];
+export const actionQ = (kind: ActionKind, id: string) => `${kind}:${id}`;
+
+/** The action a button's `q` names, if it is one of a card's. */
+export function parseAction(q: string): { kind: ActionKind; id: string } | undefined {
+  const colon = q.indexOf(':');
+  const kind = q.slice(0, colon) as ActionKind;
+  return colon > 0 && ACTIONS.includes(kind) ? { kind, id: q.slice(colon + 1) } : undefined;
+}
+
+/** What a mentee sees when they come back: their pair, their request, a proposal, or nobody yet. */
+export type MenteeView =
+  | { kind: 'matched'; replies: Replies }
+  | { kind: 'waiting'; replies: Replies }
+  | { kind: 'card'; proposalId: string; replies: Replies }
+  | { kind: 'none'; replies: Replies };
+
+export interface MatchmakerDeps {
+  conn: Connection;
+  i18n: i18n;
+  log: Logger;
+  people: PeopleService;
+  proposals: ProposalService;
+  candidates: CandidateService;
+  outbox: Outbox;
+  alerts: AlertService;
+  deadlineMs: number;
+  timeZone: string;
+  now?: () => number;
+}
+
+/** How many ranked mentors are tried, best first, before saying nobody is left. */
+const TRIED = 50;
+
+/**
+ * The matching's conversations, one proposal at a time with mutual opt-in:
+ *  - a mentee gets one mentor as a card with its reasons: "Ça m'intéresse" sends the request to
+ *    the mentor, "Voir un autre profil" never shows that mentor again, "Plus tard" keeps it;
+ *  - the mentor gets the request in their channel (Slack) and accepts, declines (a reason is
+ *    optional) or answers later, before a deadline with one reminder at two thirds of it;
+ *  - at the deadline the request expires, the mentee is told and gets the next proposal; two
+ *    expiries in a row pause the mentor and staff are told;
+ *  - both said yes: a match, introduced to each in their own channel, with the contact details
+ *    each agrees to pass on.
+ * Messages to someone other than the person of the turn go through the outbox, keyed by event,
+ * so each is sent once whatever crashes or runs twice.
+ */
+export class Matchmaker {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: MatchmakerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The mentee's side
+
+  /** The mentee's current state, creating their next proposal when they have none. */
+  async forMentee(mentee: PersonDoc, t: TFunction): Promise<MenteeView> {
+    const { proposals } = this.deps;
+    const pointers = mentee.matching ?? {};
+    if (pointers.matchId) {
+      const match = await proposals.match(pointers.matchId);
+      if (match?.status === 'active') {
+        const mentor = await this.deps.people.get(match.mentorId);
+        return {
+          kind: 'matched',
+          replies: [text(t('proposals:mentee.matched', { name: firstName(mentor) }))],
+        };
+      }
+    }
+    if (pointers.proposalId) {
+      const open = await proposals.get(pointers.proposalId);
+      if (open?.status === 'mentee_interested') {
+        const mentor = await this.deps.people.get(open.mentorId);
+        const deadline = this.date(open.deadline, t);
+        return {
+          kind: 'waiting',
+          replies: [text(t('proposals:mentee.waiting', { name: firstName(mentor), deadline }))],
+        };
+      }
+      if (open?.status === 'proposed') {
+        const card = await this.menteeCard(open, t);
+        if (card) return { kind: 'card', proposalId: open._id, replies: [card] };
+      }
+    }
+    return this.next(mentee, t);
+  }
+
+  /** The mentee answers a proposal. `next`: show them what comes now (the next proposal). */
+  async menteeAnswers(
+    mentee: PersonDoc,
+    proposalId: string,
+    verb: MenteeVerb,
+    t: TFunction,
+  ): Promise<{ replies: Replies; next: boolean }> {
+    const { proposals, people } = this.deps;
+    const proposal = await proposals.get(proposalId);
+    if (!proposal || proposal.menteeId !== mentee._id || proposal.status !== 'proposed')
+      return { replies: [text(t('proposals:mentee.no_longer'))], next: true };
+    const mentor = await people.get(proposal.mentorId);
+    const name = firstName(mentor);
+    if (verb === 'later') return { replies: [text(t('proposals:mentee.later', { name }))], next: false };
+    if (verb === 'pass') {
+      await proposals.menteeDecides(proposalId, 'passed', this.deps.deadlineMs);
+      await people.setMatching(mentee._id, { proposalId: undefined });
+      return { replies: [text(t('proposals:mentee.passed'))], next: true };
+    }
+    if (!(await proposals.menteeDecides(proposalId, 'interested', this.deps.deadlineMs)))
+      return { replies: [text(t('proposals:already'))], next: false };
+    const requested = (await proposals.get(proposalId)) ?? proposal;
+    if (mentor) await this.sendRequest(requested, mentee, mentor, 'request');
+    return {
+      replies: [
+        text(
+          t('proposals:mentee.requested', {
+            name,
+            hours: Math.round(this.deps.deadlineMs / 3600_000),
+            deadline: this.date(requested.deadline, t),
+          }),
+        ),
+      ],
+      next: false,
+    };
+  }
+
+  /**
+   * The mentee's next proposal: the mentor the staff's cohort assignment planned for them if they
+   * can still be proposed, else the best-ranked mentor who can. None: the mentee is told and
+   * staff are alerted.
+   */
+  private async next(mentee: PersonDoc, t: TFunction): Promise<MenteeView> {
+    const { proposal, seen } = await this.propose(mentee._id);
+    if (proposal) {
+      await this.deps.people.setMatching(mentee._id, { proposalId: proposal._id });
+      const card = await this.menteeCard(proposal, t);
+      if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
+    }
+    await this.deps.alerts.raise('no_candidate', mentee._id, { firstName: firstName(mentee) });
+    return {
+      kind: 'none',
+      replies: [text(t(seen > 0 ? 'proposals:mentee.nobody' : 'proposals:mentee.nobody_yet'))],
+    };
+  }
+
+  /** A new proposal for the mentee, if anyone is left; `seen`: mentors already proposed to them. */
+  private async propose(menteeId: string): Promise<{ proposal?: ProposalDoc; seen: number }> {
+    const { candidates, proposals } = this.deps;
+    const ranking = await candidates.rankFor(menteeId, TRIED);
+    const seen = ranking?.filtered.already_paired ?? 0;
+    if (!ranking) return { seen };
+    const planned = await plannedMentor(this.deps.conn, menteeId);
+    const ranked = [...ranking.mentors];
+    const at = planned ? ranked.findIndex((r) => r.mentorId === planned.mentorId) : -1;
+    if (at > 0) ranked.unshift(...ranked.splice(at, 1));
+    for (const candidate of ranked) {
+      // The ranking may be a few seconds old: check the mentor again before proposing them.
+      const mentor = await candidates.mentor(candidate.mentorId);
+      if (!mentor || mentorFilter(mentor) !== undefined) continue;
+      const created = await proposals.propose({
+        menteeId,
+        mentorId: candidate.mentorId,
+        score: candidate.score,
+        reasons: candidate.reasons,
+      });
+      if (created) return { proposal: created, seen };
+    }
+    return { seen };
+  }
+
+  /** The mentor as a card for the mentee: who, what they do, why them; three buttons. */
+  private async menteeCard(proposal: ProposalDoc, t: TFunction): Promise<Partial<Activity> | undefined> {
+    const mentor = await this.deps.people.get(proposal.mentorId);
+    if (!mentor) return undefined;
+    const p = mentor.profile;
+    const reasons = renderReasons(proposal.reasons as Parameters<typeof renderReasons>[0], t, 4);
+    const body = [
+      answer(p, 'bio'),
+      reasons.length > 0 ? `${t('proposals:card.why')}\n${reasons.map((r) => `• ${r}`).join('\n')}` : '',
+    ].filter(Boolean);
+    return standaloneCard(
+      {
+        title: [firstName(mentor), answer(p, 'jobTitle')].filter(Boolean).join(' · '),
+        subtitle: answer(p, 'showCompany') === 'yes' ? answer(p, 'company') || undefined : undefined,
+        text: body.join('\n\n'),
+        buttons: verbButtons(MENTEE_VERBS, 'proposals:card', t),
+      },
+      actionQ('proposal', proposal._id),
+    );
+  }
+
+  /** Sends the mentee their next proposal (after a decline or an expiry), led by `lead`. */
+  private async offerNext(menteeId: string, lead: string, params: Record<string, string>, event: string) {
+    const mentee = await this.deps.people.get(menteeId);
+    if (!mentee) return;
+    const t = this.t(mentee);
+    await this.deps.people.setMatching(menteeId, { proposalId: undefined });
+    const view = await this.forMentee(
+      { ...mentee, matching: { ...mentee.matching, proposalId: undefined } },
+      t,
+    );
+    await this.deps.outbox.enqueue(`${event}|${menteeId}`, { personId: menteeId }, [
+      text(t(lead, params)),
+      ...view.replies,
+    ]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The mentor's side
+
+  /** The request as the mentor sees it: who asks, for what; three buttons. */
+  private requestCard(proposal: ProposalDoc, mentee: PersonDoc, t: TFunction): Partial<Activity> {
+    const p = mentee.profile;
+    const fields: Array<[string, string]> = [
+      ['firstName', firstName(mentee)],
+      ['situation', labels('situation', p, 'situation', t)],
+      ['goal', labels('goal', p, 'goal', t)],
+      ['sectors', labels('sectors', p, 'sectors', t)],
+      ['commune', commune(p)?.name ?? ''],
+      ['expectations', answer(p, 'expectations')],
+    ];
+    const lines = fields
+      .filter(([, value]) => value !== '')
+      .map(([field, value]) => t(`proposals:request.${field}`, { value }));
+    lines.push('', t('proposals:request.deadline', { deadline: this.date(proposal.deadline, t) }));
+    return standaloneCard(
+      {
+        title: t('proposals:request.title'),
+        text: lines.join('\n'),
+        buttons: verbButtons(MENTOR_VERBS, 'proposals:request.button', t),
+      },
+      actionQ('request', proposal._id),
+    );
+  }
+
+  /** The request (or its reminder) to the mentor, once per proposal and kind. */
+  private async sendRequest(
+    proposal: ProposalDoc,
+    mentee: PersonDoc,
+    mentor: PersonDoc,
+    kind: 'request' | 'reminder',
+  ) {
+    const t = this.t(mentor);
+    const lead =
+      kind === 'reminder'
+        ? [
+            text(
+              t('proposals:request.reminder', {
+                name: firstName(mentee),
+                deadline: this.date(proposal.deadline, t),
+              }),
+            ),
+          ]
+        : [];
+    await this.deps.outbox.enqueue(`${kind}|${proposal._id}`, { personId: mentor._id }, [
+      ...lead,
+      this.requestCard(proposal, mentee, t),
+    ]);
+  }
+
+  /** The requests waiting for this mentor, as cards again (when they come back). */
+  async pendingRequests(mentor: PersonDoc, t: TFunction): Promise<Replies> {
+    const pending = await this.deps.proposals.pendingFor(mentor._id);
+    const cards: Replies = [];
+    for (const proposal of pending) {
+      const mentee = await this.deps.people.get(proposal.menteeId);
+      if (mentee) cards.push(this.requestCard(proposal, mentee, t));
+    }
+    return cards.length > 0 ? [text(t('proposals:request.pending', { count: cards.length })), ...cards] : [];
+  }
+
+  /** The mentor answers a request. */
+  async mentorAnswers(
+    mentor: PersonDoc,
+    proposalId: string,
+    verb: MentorVerb,
+    t: TFunction,
+  ): Promise<Replies> {
+    const { proposals, people } = this.deps;
+    const proposal = await proposals.get(proposalId);
+    if (!proposal || proposal.mentorId !== mentor._id) return [text(t('common:ask.stale_button'))];
+    const mentee = await people.get(proposal.menteeId);
+    const name = firstName(mentee);
+    if (verb === 'later') {
+      if (proposal.status !== 'mentee_interested') return [text(t('proposals:already'))];
+      return [text(t('proposals:request.later', { deadline: this.date(proposal.deadline, t) }))];
+    }
+    if (verb === 'decline') {
+      if (!(await proposals.mentorDeclines(proposalId))) return this.decided(proposalId, t);
+      await people.setMatching(mentor._id, { expiredInARow: 0 });
+      await this.offerNext(
+        proposal.menteeId,
+        'proposals:mentee.declined',
+        { name: firstName(mentor) },
+        `declined|${proposalId}`,
+      );
+      return [
+        text(t('proposals:request.declined', { name })),
+        standaloneCard(
+          {
+            title: t('proposals:reason.title'),
+            text: t('proposals:reason.ask'),
+            buttons: DECLINE_REASONS.map((r) => ({ title: t(`proposals:reason.${r}`), value: r })),
+          },
+          actionQ('decline', proposalId),
+        ),
+      ];
+    }
+    const outcome = await proposals.mentorAccepts(proposalId, capacity(mentor.profile));
+    switch (outcome.kind) {
+      case 'matched': {
+        await people.setMatching(mentor._id, { expiredInARow: 0 });
+        await people.setMatching(proposal.menteeId, { matchId: outcome.match._id, proposalId: undefined });
+        this.deps.candidates.invalidate();
+        if (mentee) await this.introduce(mentee, mentor, outcome.match._id, 'mentee');
+        return this.introduction(mentee, outcome.match._id, 'mentor', t);
+      }
+      case 'full':
+        await this.offerNext(
+          proposal.menteeId,
+          'proposals:mentee.mentor_full',
+          { name: firstName(mentor) },
+          `full|${proposalId}`,
+        );
+        return [text(t('proposals:request.full', { name }))];
+      case 'mentee_taken':
+        return [text(t('proposals:request.mentee_taken', { name }))];
+      case 'decided':
+        return this.decided(proposalId, t);
+      case 'not_requested':
+        return [text(t('common:ask.stale_button'))];
+    }
+  }
+
+  private async decided(proposalId: string, t: TFunction): Promise<Replies> {
+    const proposal = await this.deps.proposals.get(proposalId);
+    return [text(t(proposal?.status === 'expired' ? 'proposals:request.too_late' : 'proposals:already'))];
+  }
+
+  /** The mentor's optional reason for declining. */
+  async declineReason(mentor: PersonDoc, proposalId: string, reason: string, t: TFunction): Promise<Replies> {
+    const proposal = await this.deps.proposals.get(proposalId);
+    if (proposal?.mentorId !== mentor._id || !(DECLINE_REASONS as readonly string[]).includes(reason))
+      return [text(t('common:ask.stale_button'))];
+    const recorded = await this.deps.proposals.declineReason(proposalId, reason);
+    return [text(t(recorded ? 'proposals:reason.thanks' : 'proposals:already'))];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The match
+
+  /** The introduction of a new pair to one of them: who, the commitments, a first step, contact. */
+  private introduction(
+    other: PersonDoc | null,
+    matchId: string,
+    role: 'mentee' | 'mentor',
+    t: TFunction,
+  ): Replies {
+    const name = firstName(other);
+    return [
+      text(
+        [
+          t(`proposals:intro.${role}`, { name }),
+          t('proposals:intro.commitments'),
+          t(`proposals:intro.first_step_${role}`, { name }),
+        ].join('\n\n'),
+      ),
+      standaloneCard(
+        {
+          title: t('proposals:contact.title'),
+          text: t('proposals:contact.ask', { name }),
+          buttons: CONTACT_CHOICES.map((c) => ({ title: t(`proposals:contact.${c}`), value: c })),
+        },
+        actionQ('contact', matchId),
+      ),
+    ];
+  }
+
+  private async introduce(me: PersonDoc, other: PersonDoc, matchId: string, role: 'mentee' | 'mentor') {
+    await this.deps.outbox.enqueue(
+      `intro|${matchId}|${me._id}`,
+      { personId: me._id },
+      this.introduction(other, matchId, role, this.t(me)),
+    );
+  }
+
+  /** The other person of `matchId`, if `me` is in this active pair. */
+  async pairOf(me: PersonDoc, matchId: string): Promise<PersonDoc | undefined> {
+    const match = await this.deps.proposals.match(matchId);
+    if (match?.status !== 'active') return undefined;
+    const otherId =
+      match.menteeId === me._id ? match.mentorId : match.mentorId === me._id ? match.menteeId : undefined;
+    return otherId ? ((await this.deps.people.get(otherId)) ?? undefined) : undefined;
+  }
+
+  /** Whether `me` already passed their contact details (or chose the Hub) for this match. */
+  async hasShared(me: PersonDoc, matchId: string): Promise<boolean> {
+    return (await this.deps.outbox.get(`contact|${matchId}|${me._id}`)) !== null;
+  }
+
+  /**
+   * Passes `me`'s contact details on to the other of the pair (or tells them the hub will put them
+   * in touch, and staff), once per match and person.
+   */
+  async shareContact(
+    me: PersonDoc,
+    matchId: string,
+    details: { email?: string; phone?: string },
+  ): Promise<boolean> {
+    const other = await this.pairOf(me, matchId);
+    if (!other) return false;
+    const t = this.t(other);
+    const name = firstName(me);
+    const lines = [
+      details.email ? t('proposals:contact.line_email', { value: details.email }) : '',
+      details.phone ? t('proposals:contact.line_phone', { value: details.phone }) : '',
+    ].filter(Boolean);
+    const body =
+      lines.length > 0
+        ? `${t('proposals:contact.shared', { name })}\n${lines.join('\n')}`
+        : t('proposals:contact.via_hub', { name });
+    if (lines.length === 0) await this.deps.alerts.raise('contact_via_hub', me._id, { matchId });
+    return this.deps.outbox.enqueue(`contact|${matchId}|${me._id}`, { personId: other._id }, [text(body)]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Deadlines
+
+  /** Sends the reminders that are due, once each. Returns how many. */
+  async sendReminders(): Promise<number> {
+    let sent = 0;
+    for (const proposal of await this.deps.proposals.remindersDue()) {
+      const [mentee, mentor] = await Promise.all([
+        this.deps.people.get(proposal.menteeId),
+        this.deps.people.get(proposal.mentorId),
+      ]);
+      if (!mentee || !mentor) continue;
+      // The reminder's delivery key makes it once per proposal, whichever process runs the job.
+      if ((await this.deps.outbox.get(`reminder|${proposal._id}`)) !== null) continue;
+      await this.sendRequest(proposal, mentee, mentor, 'reminder');
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Expires the requests past their deadline: the mentee is told and gets the next proposal; the
+   * mentor is told, and paused after a second expiry in a row (staff are told). Returns how many.
+   */
+  async expireDue(): Promise<number> {
+    const { proposals, people } = this.deps;
+    let expired = 0;
+    for (const proposal of await proposals.due()) {
+      if (!(await proposals.expire(proposal._id))) continue;
+      expired++;
+      const mentor = await people.get(proposal.mentorId);
+      const mentee = await people.get(proposal.menteeId);
+      await this.offerNext(
+        proposal.menteeId,
+        'proposals:mentee.expired',
+        { name: firstName(mentor) },
+        `expired|${proposal._id}`,
+      );
+      if (!mentor) continue;
+      const inARow = (mentor.matching?.expiredInARow ?? 0) + 1;
+      await people.setMatching(mentor._id, { expiredInARow: inARow });
+      const t = this.t(mentor);
+      const paused = inARow >= 2 && (await people.setStatus(mentor._id, 'paused', 'active'));
+      if (paused) {
+        this.deps.candidates.invalidate();
+        await this.deps.alerts.raise('mentor_paused', mentor._id, { firstName: firstName(mentor) });
+      }
+      await this.deps.outbox.enqueue(`expired|${proposal._id}|mentor`, { personId: mentor._id }, [
+        text(t('proposals:request.expired', { name: firstName(mentee) })),
+        ...(paused ? [text(t('proposals:request.paused'))] : []),
+      ]);
+    }
+    return expired;
+  }
+
+  /** The scheduled job of the deadlines: reminders, then expiries, every minute. */
+  job(): Job {
+    return {
+      name: 'proposal-deadlines',
+      everyMs: 60_000,
+      run: async () => {
+        const reminded = await this.sendReminders();
+        const expired = await this.expireDue();
+        if (reminded + expired > 0) this.deps.log.info({ reminded, expired }, 'proposal deadlines');
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private t(person: PersonDoc): TFunction {
+    return this.deps.i18n.getFixedT(toLocale(person.locale)) as TFunction;
+  }
+
+  /** "jeudi 30 novembre à 14:00", in the hub's time zone and the reader's language. */
+  private date(at: Date | undefined, t: TFunction): string {
+    if (!at) return '';
+    return new Intl.DateTimeFormat(t('proposals:date_locale'), {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: this.deps.timeZone,
+    }).format(at);
+  }
+}
+
+function firstName(person: PersonDoc | null | undefined): string {
+  return (person && answer(person.profile, 'firstName')) || '—';
+}
+
+/** The labels of a profile's answers from a shared list, joined. */
+function labels(list: ListName, profile: Profile, key: string, t: TFunction): string {
+  return values(profile, key)
+    .map((id) => labelOf(list, id, t))
+    .join(', ');
+}
+
+function verbButtons(verbs: readonly string[], prefix: string, t: TFunction): Button[] {
+  return verbs.map((v) => ({ title: t(`${prefix}.${v}`), value: v }));
+}

@@ -1,0 +1,310 @@
+import { setImmediate as tick } from 'node:timers/promises';
+import type { Activity, ConversationReference } from 'botbuilder';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../bot/db/database.js';
+import { type DeliverySender, Outbox, type SendOutcome } from '../../bot/services/outbox.js';
+import { claim } from '../../models/claim.js';
+import { deliveryModel } from '../../models/delivery.js';
+import { silentLog, useTestDb } from '../helpers/db.js';
+
+let db: Database;
+let n = 0;
+
+beforeAll(async () => {
+  db = await useTestDb('outbox');
+});
+
+/** A key no other test uses. */
+const key = (what: string) => `${what}|${++n}`;
+
+const hello: Partial<Activity>[] = [{ type: 'message', text: 'Bonjour' }];
+
+interface Call {
+  to: string;
+  activities: Partial<Activity>[];
+}
+
+/** A sender that records what it is asked to send; `answer` decides what each call does. */
+function fakeSender(answer: (call: Call) => SendOutcome | Promise<SendOutcome> = () => 'sent') {
+  const calls: Call[] = [];
+  const sender: DeliverySender = {
+    async toPerson(personId, activities) {
+      const call = { to: personId, activities };
+      calls.push(call);
+      await tick();
+      return answer(call);
+    },
+    async toConversation(channel, conversation, activities) {
+      const call = { to: `${channel}:${conversation.conversation?.id}`, activities };
+      calls.push(call);
+      await tick();
+      await answer(call);
+    },
+  };
+  return { sender, calls };
+}
+
+function clock(start = Date.parse('2026-11-27T09:00:00Z')) {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+describe('the outbox', () => {
+  it('sends a key once, however often it is enqueued', async () => {
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender });
+    const k = key('twice');
+    const created = await Promise.all([
+      outbox.enqueue(k, { personId: 'p1' }, hello),
+      outbox.enqueue(k, { personId: 'p1' }, hello),
+    ]);
+    expect(created.sort()).toEqual([false, true]);
+    await outbox.idle();
+    expect(await outbox.enqueue(k, { personId: 'p1' }, hello)).toBe(false);
+    await outbox.drain();
+    await outbox.idle();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('sends at once, without waiting for the job', async () => {
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender });
+    const k = key('now');
+    await outbox.enqueue(k, { personId: 'p2' }, hello);
+    await outbox.idle();
+    expect(calls).toEqual([{ to: 'p2', activities: hello }]);
+    const doc = await outbox.get(k);
+    expect(doc?.status).toBe('sent');
+    expect(doc?.attempts).toBe(1);
+    expect(doc?.sentAt).toBeInstanceOf(Date);
+    expect(doc?.lockedUntil).toBeUndefined();
+  });
+
+  it('waits for a sender set later, then the drain sends', async () => {
+    const outbox = new Outbox({ conn: db.connection, log: silentLog });
+    const k = key('later');
+    await outbox.enqueue(k, { personId: 'p3' }, hello);
+    await outbox.idle();
+    expect(await outbox.drain()).toBe(0);
+    expect((await outbox.get(k))?.attempts).toBe(0);
+    const { sender, calls } = fakeSender();
+    outbox.setSender(sender);
+    expect(await outbox.drain()).toBeGreaterThanOrEqual(1);
+    expect(calls.map((c) => c.to)).toContain('p3');
+    expect((await outbox.get(k))?.status).toBe('sent');
+  });
+
+  it('sends each delivery once when two processes drain the same ones together', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    const a = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    const b = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    for (let round = 0; round < 4; round++) {
+      const keys = Array.from({ length: 20 }, () => key(`race-${round}`));
+      const notBefore = new Date(time.now() + 1000);
+      await Promise.all(
+        keys.map((k, i) => (i % 2 ? a : b).enqueue(k, { personId: k }, hello, { notBefore })),
+      );
+      time.advance(1000);
+      const [byA, byB] = await Promise.all([a.drain(), b.drain()]);
+      expect(byA + byB).toBe(20);
+      const sent = calls.map((c) => c.to).filter((to) => keys.includes(to));
+      expect(sent.sort()).toEqual([...keys].sort());
+      for (const k of keys) expect((await a.get(k))?.status).toBe('sent');
+      time.advance(60_000);
+      expect(await Promise.all([a.drain(), b.drain()])).toEqual([0, 0]);
+    }
+  });
+
+  it('retries a failed send after each delay, then gives up and says so', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender(() => {
+      throw new Error('503 Service Unavailable');
+    });
+    const outbox = new Outbox({
+      conn: db.connection,
+      log: silentLog,
+      sender,
+      now: time.now,
+      retryDelaysMs: [1000, 5000],
+    });
+    const k = key('flaky');
+    await outbox.enqueue(k, { personId: 'p4' }, hello);
+    await outbox.idle();
+    expect(calls).toHaveLength(1);
+    expect(await outbox.get(k)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: '503 Service Unavailable',
+    });
+    time.advance(999);
+    expect(await outbox.drain()).toBe(0);
+    time.advance(1);
+    expect(await outbox.drain()).toBe(1);
+    expect(calls).toHaveLength(2);
+    time.advance(4999);
+    expect(await outbox.drain()).toBe(0);
+    time.advance(1);
+    expect(await outbox.drain()).toBe(1);
+    expect(calls).toHaveLength(3);
+    expect(await outbox.get(k)).toMatchObject({ status: 'failed', attempts: 3 });
+    time.advance(3_600_000);
+    expect(await outbox.drain()).toBe(0);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('records a person who said stop or cannot be reached, and never retries', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender((call) => (call.to === 'stopper' ? 'stopped' : 'unreachable'));
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    const stopped = key('stopped');
+    const unreachable = key('unreachable');
+    await outbox.enqueue(stopped, { personId: 'stopper' }, hello);
+    await outbox.enqueue(unreachable, { personId: 'gone' }, hello);
+    await outbox.idle();
+    expect((await outbox.get(stopped))?.status).toBe('stopped');
+    expect((await outbox.get(unreachable))?.status).toBe('unreachable');
+    expect((await outbox.get(stopped))?.sentAt).toBeUndefined();
+    time.advance(24 * 3600_000);
+    await outbox.drain();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not send before notBefore', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    const k = key('later');
+    await outbox.enqueue(k, { personId: 'p5' }, hello, { notBefore: new Date(time.now() + 3600_000) });
+    await outbox.idle();
+    await outbox.drain();
+    expect(calls).toHaveLength(0);
+    time.advance(3600_000 - 1);
+    await outbox.drain();
+    expect(calls).toHaveLength(0);
+    time.advance(1);
+    await outbox.drain();
+    expect(calls.map((c) => c.to)).toEqual(['p5']);
+  });
+
+  it('sends again an attempt whose process died, once its lock has passed, but not one still running', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    const past = new Date(time.now() - 1000);
+    const future = new Date(time.now() + 60_000);
+    const base = { activities: JSON.stringify(hello), status: 'pending', nextAt: past, createdAt: past };
+    const died = key('died');
+    const diedBeforeRecording = key('died-early');
+    const running = key('running');
+    await deliveryModel(db.connection).collection.insertMany([
+      { _id: died as never, to: { personId: died }, ...base, attempts: 1, lockedUntil: past },
+      { _id: diedBeforeRecording as never, to: { personId: diedBeforeRecording }, ...base, attempts: 0 },
+      { _id: running as never, to: { personId: running }, ...base, attempts: 1, lockedUntil: future },
+    ]);
+    await claim(db.connection, `delivery|${died}|1`, String(past.getTime()));
+    await claim(db.connection, `delivery|${diedBeforeRecording}|1`, String(past.getTime()));
+    await claim(db.connection, `delivery|${running}|1`, String(future.getTime()));
+
+    await outbox.drain();
+    expect(calls.map((c) => c.to).sort()).toEqual([died, diedBeforeRecording].sort());
+    expect(await outbox.get(died)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await outbox.get(diedBeforeRecording)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await outbox.get(running)).toMatchObject({ status: 'pending', attempts: 1 });
+  });
+
+  it('fails a delivery whose every attempt was abandoned, without sending it again', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({
+      conn: db.connection,
+      log: silentLog,
+      sender,
+      now: time.now,
+      retryDelaysMs: [1000],
+    });
+    const past = new Date(time.now() - 1000);
+    const k = key('crashing');
+    await deliveryModel(db.connection).collection.insertOne({
+      _id: k as never,
+      to: { personId: k },
+      activities: JSON.stringify(hello),
+      status: 'pending',
+      attempts: 2,
+      nextAt: past,
+      lockedUntil: past,
+      createdAt: past,
+    });
+    expect(await outbox.drain()).toBe(1);
+    expect(calls).toHaveLength(0);
+    expect(await outbox.get(k)).toMatchObject({ status: 'failed', attempts: 2 });
+  });
+
+  it('gives the activities back as they were written, cards and quick replies included', async () => {
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender });
+    const buttons = [
+      { type: 'imBack', title: 'Ça m’intéresse', value: 'interested' },
+      { type: 'imBack', title: 'Voir un autre profil', value: 'pass' },
+    ];
+    const activities: Partial<Activity>[] = [
+      {
+        type: 'message',
+        text: 'Voici un mentor pour vous : « Camille », 12 ans dans la logistique.',
+        suggestedActions: { to: [], actions: buttons },
+      },
+      {
+        type: 'message',
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.card.hero',
+            content: {
+              title: 'Camille',
+              subtitle: 'Logistique · Marseille 13e',
+              images: [{ url: 'https://example.org/c.png' }],
+              buttons,
+            },
+          },
+        ],
+        channelData: { grid: [[1, 2], [3]] },
+      },
+    ];
+    const k = key('cards');
+    await outbox.enqueue(k, { personId: 'p6' }, activities);
+    await outbox.idle();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.activities).toStrictEqual(activities);
+  });
+
+  it('sends to a fixed conversation through toConversation', async () => {
+    const received: unknown[] = [];
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({
+      conn: db.connection,
+      log: silentLog,
+      sender: {
+        ...sender,
+        toPerson: () => Promise.reject(new Error('not a person')),
+        async toConversation(channel, conversation, activities) {
+          received.push({ channel, conversation });
+          await sender.toConversation(channel, conversation, activities);
+        },
+      },
+    });
+    const conversation: Partial<ConversationReference> = {
+      channelId: 'slack',
+      conversation: { id: 'C0STAFF', isGroup: true, conversationType: 'channel', name: '' },
+    };
+    const k = key('staff');
+    await outbox.enqueue(k, { channel: 'slack', conversation }, hello);
+    await outbox.idle();
+    expect(received).toEqual([{ channel: 'slack', conversation }]);
+    expect(calls).toEqual([{ to: 'slack:C0STAFF', activities: hello }]);
+    expect((await outbox.get(k))?.status).toBe('sent');
+  });
+});

@@ -1,0 +1,332 @@
+import type { Activity } from 'botbuilder';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../bot/db/database.js';
+import type { ButtonValue } from '../../bot/engine/reply.js';
+import { createI18n } from '../../bot/i18n.js';
+import { personModel } from '../../models/person.js';
+import { makeTestBot, type Reply, type TestBot, texts, toReply } from '../helpers/bot.js';
+import { useTestDb } from '../helpers/db.js';
+import { CLAIRE, LEA, personOf, play } from '../helpers/journey.js';
+
+/**
+ * The matching's conversations end to end in one bot: mentees on the 'test' channel, mentors on
+ * 'mentors' (whose strangers are mentors, as on Slack). Messages the bot starts go through the
+ * outbox; `inbox` reads what reached a person since last read.
+ */
+
+const HOUR = 3600_000;
+const fr = createI18n().getFixedT('fr');
+
+let db: Database;
+let mentees: TestBot;
+let mentors: TestBot;
+let clock = Date.now();
+
+beforeAll(async () => {
+  db = await useTestDb('proposals_flow');
+  mentees = makeTestBot(db.connection, 'test', { now: () => clock });
+  mentors = mentees.on('mentors', 'mentor');
+});
+
+const read = new Map<string, number>();
+
+/** What reached `user` on `t`'s channel since the last call (the turns' replies and the outbox's). */
+async function inbox(t: TestBot, user: string): Promise<Reply[]> {
+  await t.bot.services.outbox.idle();
+  const key = `${t.channel.id}|${user}`;
+  const all = t.channel.sent.get(`conv-${user}`) ?? [];
+  const from = read.get(key) ?? 0;
+  read.set(key, all.length);
+  return all.slice(from).map((a: Partial<Activity>) => toReply(a));
+}
+
+/** Presses the button titled `title` of the last card or question that reached `user`. */
+async function pressIn(t: TestBot, user: string, replies: Reply[], title: string): Promise<Reply[]> {
+  const button = [...replies]
+    .reverse()
+    .flatMap((r) => r.buttons)
+    .find((b) => b.title === title);
+  if (!button) throw new Error(`no button ${title} in ${JSON.stringify(replies.map((r) => r.buttons))}`);
+  const replied = await t.say(user, button.value as ButtonValue);
+  await inbox(t, user);
+  return replied;
+}
+
+let n = 0;
+
+/** A mentor onboarded through the whole conversation, then renamed and resized in the database. */
+async function mentor(firstName: string, more: Record<string, unknown> = {}): Promise<string> {
+  const user = `mentor-${firstName.toLowerCase()}-${n++}`;
+  await play(mentors, user, CLAIRE);
+  const person = await personOf(mentors, db.connection, user);
+  await personModel(db.connection).updateOne(
+    { _id: person._id },
+    { $set: { 'profile.firstName': firstName, ...more } },
+  );
+  mentees.bot.services.candidates.invalidate();
+  await inbox(mentors, user);
+  return user;
+}
+
+/** A mentee onboarded through the whole conversation; returns the replies to the charter. */
+async function mentee(firstName = 'Léa'): Promise<{ user: string; replies: Reply[] }> {
+  const user = `mentee-${firstName.toLowerCase()}-${n++}`;
+  const journey = LEA.map(([step, input]) =>
+    step === 'firstName' ? ([step, firstName] as [string, string]) : [step, input],
+  ) as typeof LEA;
+  const replies = await play(mentees, user, journey);
+  await inbox(mentees, user);
+  return { user, replies };
+}
+
+describe('a proposal from the card to the match', () => {
+  it('goes card → request → acceptance → introductions → contact details, each in their channel', async () => {
+    const claire = await mentor('Claire');
+    const { user: lea, replies } = await mentee('Léa');
+
+    // The end of the onboarding: the first proposal, as a card with its reasons and three buttons.
+    expect(texts(replies)).toMatch(/Voici un premier profil de mentor pour vous/);
+    const card = replies.at(-1) as Reply;
+    expect(card.text).toMatch(/^Claire · Directrice des ressources humaines/);
+    expect(card.text).toMatch(/Acme Provence/); // Claire lets her company show
+    expect(card.text).toMatch(/Pourquoi ce profil :\n• /);
+    expect(card.text).toMatch(/• Disponible en soirée comme vous/);
+    expect(card.buttons.map((b) => b.title)).toEqual(["Ça m'intéresse", 'Voir un autre profil', 'Plus tard']);
+
+    const requested = texts(await pressIn(mentees, lea, replies, "Ça m'intéresse"));
+    expect(requested).toMatch(
+      /C'est envoyé ! Claire a 72 heures pour vous répondre, jusqu'au \w+ \d+ \w+ à \d\d:\d\d/,
+    );
+
+    // Claire's request: who asks and for what, never contact details; three buttons.
+    const request = await inbox(mentors, claire);
+    expect(request).toHaveLength(1);
+    const asked = request[0] as Reply;
+    expect(asked.text).toMatch(/^Une personne souhaite être accompagnée par vous/);
+    for (const line of [
+      'Prénom : Léa',
+      "Situation : Demandeur·se d'emploi",
+      'Secteurs : Numérique',
+      'Commune : Aubagne',
+      'Ses attentes : « Relire mon CV. »',
+    ])
+      expect(asked.text).toContain(line);
+    expect(asked.text).not.toMatch(/@|\+33|06/);
+    expect(asked.buttons.map((b) => b.title)).toEqual(["J'accepte", 'Je décline', 'Plus tard']);
+
+    // While she waits, Léa is told where her request stands.
+    expect(texts(await mentees.say(lea, 'Alors ?'))).toMatch(/Votre demande est chez Claire/);
+    await inbox(mentees, lea);
+
+    const accepted = texts(await pressIn(mentors, claire, request, "J'accepte"));
+    expect(accepted).toMatch(/C'est parti : vous accompagnez désormais Léa/);
+    expect(accepted).toMatch(/Vos engagements, en bref :\n• Respect.*\n• Confidentialité.*\n• Engagement/);
+    expect(accepted).toMatch(/Premier pas conseillé/);
+    expect(accepted).toMatch(/quelles coordonnées acceptez-vous de transmettre à Léa/);
+
+    const intro = await inbox(mentees, lea);
+    expect(texts(intro)).toMatch(/Bonne nouvelle : Claire accepte de vous accompagner/);
+    expect(texts(intro)).toMatch(/Vos engagements, en bref/);
+
+    // Léa shares her e-mail: checked, then passed on to Claire, with a consent record.
+    expect(texts(await pressIn(mentees, lea, intro, 'Mon e-mail'))).toBe(fr('proposals:contact.ask_email'));
+    expect(texts(await mentees.say(lea, 'lea@exemple'))).toMatch(/ne semble pas valide/);
+    expect(texts(await mentees.say(lea, 'lea@exemple.fr'))).toBe(
+      fr('proposals:contact.done', { name: 'Claire' }),
+    );
+    expect(texts(await inbox(mentors, claire))).toBe(
+      'Voici les coordonnées que Léa vous transmet :\n• E-mail : lea@exemple.fr',
+    );
+    const leaPerson = await personOf(mentees, db.connection, lea);
+    const records = await mentees.bot.services.consents.history(leaPerson._id);
+    expect(records.filter((r) => r.kind === 'contact_sharing').map((r) => r.decision)).toEqual(['accepted']);
+
+    // Claire prefers the Hub: Léa is told, staff are alerted.
+    const viaHub = await pressIn(mentors, claire, [lastCard(mentors, claire)], 'Passer par le Hub');
+    expect(texts(viaHub)).toBe(fr('proposals:contact.done_none', { name: 'Léa' }));
+    expect(texts(await inbox(mentees, lea))).toMatch(/Claire préfère que l'équipe du Hub organise/);
+    expect((await mentees.bot.services.alerts.open()).map((a) => a.kind)).toContain('contact_via_hub');
+
+    // A pair: the match holds a place of Claire's capacity, and Léa is told she has a mentor.
+    const claireId = (await personOf(mentors, db.connection, claire))._id;
+    expect(await mentees.bot.services.proposals.activeMatches(claireId)).toHaveLength(1);
+    expect(texts(await mentees.say(lea, 'Bonjour'))).toMatch(/Vous êtes accompagné·e par Claire/);
+    // Another press on the contact card changes nothing.
+    const again = await pressIn(mentees, lea, [lastCard(mentees, lea)], 'Mon téléphone');
+    expect(texts(again)).toBe(fr('proposals:contact.already'));
+  });
+});
+
+/** The last card (with buttons) that reached `user` on `t`'s channel, whether read or not. */
+function lastCard(t: TestBot, user: string): Reply {
+  const all = (t.channel.sent.get(`conv-${user}`) ?? []).map((a: Partial<Activity>) => toReply(a));
+  const last = [...all].reverse().find((r) => r.buttons.length > 0);
+  if (!last) throw new Error(`no card for ${user}`);
+  return last;
+}
+
+describe("the mentee's answers", () => {
+  it('"Voir un autre profil" never shows that mentor again; with nobody left, says so and tells staff', async () => {
+    await mentor('Malik');
+    await mentor('Nora');
+    const { user, replies } = await mentee('Inès');
+    const seen: string[] = [];
+    let card = replies.at(-1) as Reply;
+    // Every mentor of this database except those already paired, one at a time.
+    for (let i = 0; i < 10 && card.buttons.length > 0; i++) {
+      const name = card.text.split(' · ')[0] as string;
+      expect(seen).not.toContain(name);
+      seen.push(name);
+      const next = await pressIn(mentees, user, [card], 'Voir un autre profil');
+      expect(texts(next)).toMatch(/^C'est noté, je ne vous proposerai plus ce profil/);
+      card = next.at(-1) as Reply;
+    }
+    expect(seen).toEqual(expect.arrayContaining(['Malik', 'Nora']));
+    expect(card.text).toBe(fr('proposals:mentee.nobody'));
+    const ines = await personOf(mentees, db.connection, user);
+    expect((await mentees.bot.services.alerts.open()).map((a) => [a.kind, a.personId])).toContainEqual([
+      'no_candidate',
+      ines._id,
+    ]);
+    // An old card's button, pressed again: that profile is no longer offered.
+    const old = await mentees.say(user, { q: `proposal:${ines._id}|x`, v: 'interested' });
+    expect(texts(old)).toMatch(/^Ce profil n'est plus proposé/);
+  });
+
+  it('"Plus tard" keeps the card for the next message, and a typed answer is understood', async () => {
+    await mentor('Paul');
+    const { user, replies } = await mentee('Sami');
+    const card = replies.at(-1) as Reply;
+    expect(texts(await pressIn(mentees, user, [card], 'Plus tard'))).toMatch(
+      /je garde le profil de \S+ de côté/,
+    );
+    const again = await mentees.say(user, 'Bonjour');
+    expect((again.at(-1) as Reply).text).toBe(card.text);
+    expect(texts(await mentees.say(user, 'euh'))).toBe(fr('proposals:mentee.hint'));
+    expect(texts(await mentees.say(user, "ça m'intéresse !"))).toMatch(/^C'est envoyé !/);
+  });
+});
+
+describe("the mentor's answers", () => {
+  it('a decline: the mentee gets the next proposal at once, and the mentor may say why', async () => {
+    const ana = await mentor('Ana');
+    const { user, replies } = await mentee('Yanis');
+    // Yanis passes until Ana comes up, then asks for her.
+    let card = replies.at(-1) as Reply;
+    for (let i = 0; i < 10 && !card.text.startsWith('Ana'); i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    expect(card.text).toMatch(/^Ana/);
+    await pressIn(mentees, user, [card], "Ça m'intéresse");
+    const request = await inbox(mentors, ana);
+    const declined = await pressIn(mentors, ana, request, 'Je décline');
+    expect(texts(declined)).toMatch(/C'est noté, merci d'avoir répondu. Yanis recevra une autre proposition/);
+    expect((declined.at(-1) as Reply).buttons.map((b) => b.title)).toEqual([
+      'Pas disponible en ce moment',
+      'Loin de mon expérience',
+      'Trop loin de chez moi',
+      'Autre raison',
+    ]);
+    expect(texts(await pressIn(mentors, ana, declined, 'Pas disponible en ce moment'))).toBe(
+      fr('proposals:reason.thanks'),
+    );
+    const told = await inbox(mentees, user);
+    expect(texts(told)).toMatch(/Ana ne peut pas vous accompagner en ce moment/);
+    // The next proposal, or the word that nobody is left: either way, never Ana again.
+    expect((told.at(-1) as Reply).text).not.toMatch(/^Ana/);
+    // A second press on the request: already answered.
+    expect(texts(await pressIn(mentors, ana, request, "J'accepte"))).toBe(fr('proposals:already'));
+    const proposal = (
+      await mentees.bot.services.proposals.pendingFor((await personOf(mentors, db.connection, ana))._id)
+    ).length;
+    expect(proposal).toBe(0);
+  });
+});
+
+describe('deadlines', () => {
+  /** Mentee `who` asks for mentor `mentorUser` (passing everyone else first). */
+  async function requestFrom(mentorName: string, who: string): Promise<string> {
+    const { user, replies } = await mentee(who);
+    let card = replies.at(-1) as Reply;
+    for (let i = 0; i < 20 && !card.text.startsWith(`${mentorName} ·`); i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    expect(card.text).toMatch(new RegExp(`^${mentorName} ·`));
+    await pressIn(mentees, user, [card], "Ça m'intéresse");
+    return user;
+  }
+
+  const deadlines = () => mentees.bot.services.matchmaker;
+
+  it('reminds the mentor at two thirds, then expires: the mentee goes on; two in a row pause the mentor', async () => {
+    const bruno = await mentor('Bruno', { 'profile.capacity': '3' });
+    const first = await requestFrom('Bruno', 'Alix');
+    await inbox(mentors, bruno);
+
+    // Other tests' requests are due too: what matters is what reached Bruno.
+    clock += 47 * HOUR;
+    await deadlines().sendReminders();
+    expect(await inbox(mentors, bruno)).toEqual([]);
+    clock += 1 * HOUR + 60_000;
+    expect(await deadlines().sendReminders()).toBeGreaterThanOrEqual(1);
+    const reminder = await inbox(mentors, bruno);
+    expect(texts(reminder)).toMatch(/^Petit rappel : Alix attend votre réponse jusqu'au/);
+    expect((reminder.at(-1) as Reply).buttons.map((b) => b.title)).toEqual([
+      "J'accepte",
+      'Je décline',
+      'Plus tard',
+    ]);
+    // Once only, whichever process runs the job next.
+    expect(await deadlines().sendReminders()).toBe(0);
+    expect(await deadlines().expireDue()).toBe(0);
+    expect(await inbox(mentors, bruno)).toEqual([]);
+
+    clock += 24 * HOUR;
+    expect(await deadlines().expireDue()).toBeGreaterThanOrEqual(1);
+    expect(texts(await inbox(mentees, first))).toMatch(
+      /Bruno n'a pas pu répondre à temps. Voici un autre profil/,
+    );
+    expect(texts(await inbox(mentors, bruno))).toBe(fr('proposals:request.expired', { name: 'Alix' }));
+    // Too late: the reminder's buttons no longer accept.
+    expect(texts(await pressIn(mentors, bruno, reminder, "J'accepte"))).toBe(
+      fr('proposals:request.too_late'),
+    );
+    const brunoId = (await personOf(mentors, db.connection, bruno))._id;
+    expect((await mentees.bot.services.people.get(brunoId))?.status).toBe('active');
+
+    await requestFrom('Bruno', 'Hugo');
+    clock += 73 * HOUR;
+    await deadlines().sendReminders();
+    expect(await deadlines().expireDue()).toBe(1);
+    expect((await mentees.bot.services.people.get(brunoId))?.status).toBe('paused');
+    expect(texts(await inbox(mentors, bruno))).toMatch(/votre profil est mis en pause/);
+    expect((await mentees.bot.services.alerts.open()).map((a) => [a.kind, a.personId])).toContainEqual([
+      'mentor_paused',
+      brunoId,
+    ]);
+    // Paused, Bruno is proposed to nobody.
+    const { replies } = await mentee('Eva');
+    expect(texts(replies)).not.toMatch(/Bruno ·/);
+  });
+
+  it('a mentor with no place left: the request closes kindly and the mentee goes on', async () => {
+    const chloe = await mentor('Chloé', { 'profile.capacity': '1' });
+    const a = await requestFrom('Chloé', 'Lina');
+    const b = await requestFrom('Chloé', 'Omar');
+    const requests = await inbox(mentors, chloe);
+    expect(requests).toHaveLength(2);
+    // "Plus tard" on the first, then yes to both.
+    expect(texts(await pressIn(mentors, chloe, [requests[0] as Reply], 'Plus tard'))).toMatch(
+      /^Entendu. Vous avez jusqu'au/,
+    );
+    // Coming back, Chloé finds the requests waiting for her.
+    const pending = await mentors.say(chloe, 'Bonjour');
+    expect(texts(pending)).toMatch(/^2 demandes attendent votre réponse/);
+    expect(texts(await pressIn(mentors, chloe, [pending[1] as Reply], "J'accepte"))).toMatch(
+      /vous accompagnez désormais Lina/,
+    );
+    expect(texts(await pressIn(mentors, chloe, [pending[2] as Reply], "J'accepte"))).toBe(
+      fr('proposals:request.full', { name: 'Omar' }),
+    );
+    expect(texts(await inbox(mentees, a))).toMatch(/Chloé accepte de vous accompagner/);
+    expect(texts(await inbox(mentees, b))).toMatch(/Chloé n'a plus de place pour accompagner quelqu'un/);
+  });
+});

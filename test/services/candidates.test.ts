@@ -1,0 +1,228 @@
+import type { Connection } from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../bot/db/database.js';
+import { pairKey } from '../../bot/matching/filters.js';
+import type { MentorCandidate } from '../../bot/matching/profile.js';
+import { CandidateService } from '../../bot/services/candidates.js';
+import { ConsentService } from '../../bot/services/consents.js';
+import { ProposalService } from '../../bot/services/proposals.js';
+import { type PersonStatus, type Profile, personModel, type Role } from '../../models/person.js';
+import { proposalId } from '../../models/proposal.js';
+import { useTestDb } from '../helpers/db.js';
+import { CLAIRE_PROFILE, LEA_PROFILE } from '../helpers/journey.js';
+
+const CHARTER = '2026-11';
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-11-02T09:00:00Z');
+
+let db: Database;
+let conn: Connection;
+let proposals: ProposalService;
+let candidates: CandidateService;
+
+/** A person as the onboardings leave them, with their charter decision recorded (or not). */
+async function person(
+  id: string,
+  role: Role,
+  opts: { status?: PersonStatus; profile?: Profile; charter?: string; at?: number; programme?: string } = {},
+) {
+  await personModel(conn).create({
+    _id: id,
+    role,
+    status: opts.status ?? 'active',
+    locale: 'fr',
+    profile: opts.profile ?? (role === 'mentor' ? CLAIRE_PROFILE : LEA_PROFILE),
+    proactive: true,
+    programme: opts.programme,
+    createdAt: new Date(opts.at ?? T0),
+  });
+  if (opts.charter === 'none') return;
+  await new ConsentService(conn).record({
+    personId: id,
+    kind: 'charter',
+    decision: 'accepted',
+    version: opts.charter ?? CHARTER,
+    locale: 'fr',
+    text: 'La charte',
+    channel: 'test',
+    turnKey: 'turn-1',
+  });
+}
+
+const mentor = (id: string, profile: Profile = {}, opts: Parameters<typeof person>[2] = {}) =>
+  person(id, 'mentor', { ...opts, profile: { ...CLAIRE_PROFILE, ...profile } });
+const mentee = (id: string, opts: Parameters<typeof person>[2] = {}) => person(id, 'mentee', opts);
+
+/** The proposals' clock: requests are made at T0, answers some hours later. */
+let clock = T0;
+
+/** A proposal the mentee asked for ("ça m'intéresse"), at T0. */
+async function requested(menteeId: string, mentorId: string) {
+  clock = T0;
+  await proposals.propose({ menteeId, mentorId, score: 500, reasons: [] });
+  const id = proposalId(menteeId, mentorId);
+  await proposals.menteeDecides(id, 'interested', 72 * HOUR);
+  return id;
+}
+
+async function declined(menteeId: string, mentorId: string, afterHours = 1) {
+  const id = await requested(menteeId, mentorId);
+  clock = T0 + afterHours * HOUR;
+  await proposals.mentorDeclines(id);
+}
+
+async function matched(menteeId: string, mentorId: string, capacity: number, afterHours = 1) {
+  const id = await requested(menteeId, mentorId);
+  clock = T0 + afterHours * HOUR;
+  const outcome = await proposals.mentorAccepts(id, capacity);
+  if (outcome.kind !== 'matched') throw new Error(`not matched: ${outcome.kind}`);
+  return outcome.match;
+}
+
+const byId = (list: readonly MentorCandidate[], id: string) => list.find((m) => m.id === id);
+
+beforeAll(async () => {
+  db = await useTestDb('candidates');
+  conn = db.connection;
+  proposals = new ProposalService(conn, () => clock);
+  candidates = new CandidateService(conn, { charterVersion: CHARTER });
+
+  // Mentors: capacity 2 with one mentee, full, paused, an old charter, still onboarding, a match ended.
+  await mentor('m-two', { company: 'Bleu' });
+  await mentor('m-full', { capacity: '1' });
+  await mentor('m-paused', {}, { status: 'paused' });
+  await mentor('m-old-charter', {}, { charter: '2025-01' });
+  await mentor('m-onboarding', {}, { status: 'onboarding' });
+  await mentor('m-ended', { capacity: '1' });
+  await mentee('busy-matched');
+  await matched('busy-matched', 'm-two', 2, 10);
+  await mentee('busy-full');
+  await matched('busy-full', 'm-full', 1, 50);
+  await mentee('ended', { at: T0 + 4 * 60_000 });
+  await proposals.endMatch((await matched('ended', 'm-ended', 1))._id, 'job');
+  // m-two answered four requests in 10 (the match above), 2, 30 and 14 hours: median 12. One is open.
+  for (const [i, hours] of [2, 30, 14].entries()) await declined(`past-${i}`, 'm-two', hours);
+  await requested('past-open', 'm-two');
+
+  // Léa passed m-x (industry, at Acme Provence like the mentors by default) and m-gone (who left
+  // since), and m-y declined her.
+  await mentor('m-x', { sectors: ['industry'] });
+  await mentor('m-y', { company: 'Yellow' });
+  await mentor('m-gone', { company: 'Gone SA', sectors: ['health'] }, { status: 'onboarding' });
+  await mentor('m-same-company', { company: 'Acme Provence' });
+  await mentor('m-other-company', { company: 'Zenith' });
+  await mentee('lea', { at: T0 + 3 * 60_000, programme: 'reseau_entreprendre' });
+  for (const m of ['m-x', 'm-gone']) {
+    await proposals.propose({ menteeId: 'lea', mentorId: m, score: 500, reasons: [] });
+    await proposals.menteeDecides(proposalId('lea', m), 'passed', 72 * HOUR);
+  }
+  await declined('lea', 'm-y');
+
+  // Mentees: three waiting (created out of order), two with an open proposal, three not ready.
+  await mentee('w-third', { at: T0 + 2 * 60_000 });
+  await mentee('w-first', { at: T0 });
+  await mentee('w-second', { at: T0 + 60_000 });
+  await mentee('busy-proposed');
+  await proposals.propose({ menteeId: 'busy-proposed', mentorId: 'm-x', score: 500, reasons: [] });
+  await mentee('busy-interested');
+  await requested('busy-interested', 'm-x');
+  await mentee('old-charter', { charter: '2025-01' });
+  await mentee('no-charter', { charter: 'none' });
+  await mentee('onboarding', { status: 'onboarding' });
+});
+
+describe('CandidateService', () => {
+  it('reads every active or paused mentor: places taken, pause, charter, answer times', async () => {
+    const { mentors, filter } = await candidates.mentorIndex();
+    const ids = mentors.map((m) => m.id);
+    expect(ids).toContain('m-two');
+    expect(ids).not.toContain('m-onboarding');
+    expect(ids).not.toContain('busy-matched');
+    expect(byId(mentors, 'm-two')).toMatchObject({ activeMentees: 1, paused: false, medianAnswerHours: 12 });
+    expect(byId(mentors, 'm-full')).toMatchObject({ activeMentees: 1, medianAnswerHours: 50 });
+    expect(byId(mentors, 'm-paused')?.medianAnswerHours).toBeUndefined();
+    expect(byId(mentors, 'm-ended')?.activeMentees).toBe(0);
+    expect(byId(mentors, 'm-paused')?.paused).toBe(true);
+    expect(byId(mentors, 'm-old-charter')?.charterAccepted).toBe(false);
+    expect(byId(mentors, 'm-two')?.charterAccepted).toBe(true);
+    const reasonOf = (id: string) => filter[mentors.findIndex((m) => m.id === id)];
+    expect(reasonOf('m-two')).toBe(0);
+    expect(reasonOf('m-full')).not.toBe(0);
+    expect(reasonOf('m-paused')).not.toBe(0);
+  });
+
+  it('reads one mentor fresh, and one mentee with their programme', async () => {
+    expect(await candidates.mentor('m-two')).toEqual(byId((await candidates.mentorIndex()).mentors, 'm-two'));
+    expect(await candidates.mentor('m-onboarding')).toBeUndefined();
+    expect(await candidates.mentor('lea')).toBeUndefined();
+    expect(await candidates.mentee('lea')).toMatchObject({
+      id: 'lea',
+      programme: 'reseau_entreprendre',
+      charterAccepted: true,
+      profile: LEA_PROFILE,
+    });
+    expect(await candidates.mentee('old-charter')).toMatchObject({ charterAccepted: false });
+    expect(await candidates.mentee('m-two')).toBeUndefined();
+    expect(await candidates.mentee('nobody')).toBeUndefined();
+  });
+
+  it('ranks without any pair proposed before, lowering mentors like those passed', async () => {
+    const result = await candidates.rankFor('lea', 20);
+    if (result === undefined) throw new Error('no ranking');
+    const ids = result.mentors.map((m) => m.mentorId);
+    expect(ids).not.toContain('m-x');
+    expect(ids).not.toContain('m-y');
+    expect(result.filtered.already_paired).toBe(2);
+    const same = result.mentors.find((m) => m.mentorId === 'm-same-company');
+    const other = result.mentors.find((m) => m.mentorId === 'm-other-company');
+    expect(other?.penalty).toBeGreaterThan(0);
+    expect(same?.penalty).toBeGreaterThan(other?.penalty ?? Infinity);
+    expect(ids.indexOf('m-other-company')).toBeLessThan(ids.indexOf('m-same-company'));
+    expect((await candidates.rankFor('lea', 1))?.mentors).toHaveLength(1);
+    expect(await candidates.rankFor('nobody')).toBeUndefined();
+  });
+
+  it('gives a cohort its excluded pairs and penalties, passed mentors who left included', async () => {
+    const context = await candidates.cohortContext(['lea', 'busy-proposed', 'w-first']);
+    expect(context.excluded).toEqual(
+      new Set([
+        pairKey('lea', 'm-x'),
+        pairKey('lea', 'm-gone'),
+        pairKey('lea', 'm-y'),
+        pairKey('busy-proposed', 'm-x'),
+      ]),
+    );
+    expect([...(context.penalties?.keys() ?? [])]).toEqual(['lea']);
+    expect(context.penalties?.get('lea')?.companies.sort()).toEqual(['acme provence', 'gone sa']);
+  });
+
+  it('lists the waiting mentees in sign-up order', async () => {
+    expect((await candidates.waitingMentees()).map((m) => m.id)).toEqual([
+      'w-first',
+      'w-second',
+      'w-third',
+      'lea',
+      'ended',
+    ]);
+  });
+
+  it('keeps the mentor index for its time to live, shared by callers at once, until invalidated', async () => {
+    let now = T0;
+    const cached = new CandidateService(conn, { charterVersion: CHARTER, now: () => now, ttlMs: 1000 });
+    const [first, again] = await Promise.all([cached.mentorIndex(), cached.mentorIndex()]);
+    expect(again).toBe(first);
+    await mentor('m-late');
+    now += 999;
+    expect(await cached.mentorIndex()).toBe(first);
+    expect(first.position.has('m-late')).toBe(false);
+    expect((await cached.mentor('m-late'))?.id).toBe('m-late');
+    now += 1;
+    const rebuilt = await cached.mentorIndex();
+    expect(rebuilt).not.toBe(first);
+    expect(rebuilt.position.has('m-late')).toBe(true);
+    cached.invalidate();
+    const fresh = await cached.mentorIndex();
+    expect(fresh).not.toBe(rebuilt);
+    expect(fresh.size).toBe(rebuilt.size);
+  });
+});
