@@ -6,6 +6,7 @@ import { type Bot, createBot } from './bot.js';
 import type { Config } from './config.js';
 import { Database } from './db/database.js';
 import { createHttpServer } from './http/server.js';
+import { matchingRoundJob } from './jobs/matching-round.js';
 import { retentionJob } from './jobs/retention.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { InFlight } from './lifecycle.js';
@@ -47,6 +48,12 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     retentionJob(db.connection, log),
     bot.services.outbox.job(),
     bot.services.matchmaker.job(),
+    matchingRoundJob({
+      conn: db.connection,
+      matchmaker: bot.services.matchmaker,
+      charterVersion: bot.i18n.getFixedT('fr')('charter:version'),
+      log,
+    }),
   ]);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -67,8 +67,8 @@ export class ProposalsDialog extends Dialog<ProposalsOptions> {
     );
     await dc.context.sendActivities(replies);
     if (!next) return dc.endDialog();
-    // The person read at the start of the turn still points at the proposal just answered.
-    turn.person = { ...turn.person, matching: { ...turn.person.matching, proposalId: undefined } };
+    // What comes now depends on where the person stands after this answer (and any job's).
+    turn.person = (await turn.services.people.get(turn.person._id)) ?? turn.person;
     return this.show(dc);
   }
 

@@ -8,7 +8,9 @@ export type ProposalStatus =
   | 'mentor_accepted'
   | 'mentor_declined'
   | 'mentor_full'
-  | 'expired';
+  | 'expired'
+  /** Taken back before the mentee answered: its mentor could no longer be asked. */
+  | 'withdrawn';
 
 /** A reason as stored: a locale key of the 'matching' namespace and its parameters. */
 export interface StoredReason {

@@ -3,7 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { type Logger, safeUri } from '../log.js';
-import { type EmbeddedDb, ensureFerretBinary, startFerret } from './ferretdb.js';
+import { type EmbeddedDb, ensureFerretBinary, runningFerret, startFerret } from './ferretdb.js';
 
 export interface Readiness {
   ready: boolean;
@@ -31,10 +31,14 @@ export class Database {
     });
   }
 
-  /** Uses MONGODB_URI, or builds (once) and starts the embedded FerretDB. */
-  static async open(config: Config, log: Logger): Promise<Database> {
+  /**
+   * Uses MONGODB_URI, or builds (once) and starts the embedded FerretDB. `attach`: a short-lived
+   * process (the staff command) uses the embedded FerretDB the app already runs on this data
+   * directory, if any; it lives as long as the app's.
+   */
+  static async open(config: Config, log: Logger, opts: { attach?: boolean } = {}): Promise<Database> {
     let embedded: EmbeddedDb | undefined;
-    let uri = config.mongoUri;
+    let uri = config.mongoUri ?? (opts.attach ? await runningFerret(config.dataDir) : undefined);
     if (!uri) {
       const binary = await ensureFerretBinary(config.cacheDir, log);
       embedded = await startFerret({ binary, dataDir: config.dataDir, log });

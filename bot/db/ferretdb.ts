@@ -209,6 +209,7 @@ export async function startFerret(opts: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const uri = `mongodb://127.0.0.1:${port}/tandem`;
   const stop = async () => {
+    if (readUri(dir) === uri) rmSync(join(dir, URI_FILE), { force: true });
     if (child.exitCode === null) {
       child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -222,6 +223,36 @@ export async function startFerret(opts: {
     await stop();
     throw new DatabaseError(`${errorMessage(err)}\n${stderr.trim()}`, 'ferretdb.start', err);
   }
+  // Other processes of this data directory (the staff command) use this server rather than start
+  // their own: two FerretDBs on one directory each cache which collections exist.
+  writeFileSync(join(dir, URI_FILE), uri);
   opts.log.info({ port, dir }, 'embedded FerretDB ready');
   return { uri, port, stop };
+}
+
+/** Where a running embedded FerretDB writes its URI, in its directory. */
+const URI_FILE = 'uri';
+
+function readUri(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, URI_FILE), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URI of the embedded FerretDB another process runs on `dataDir`, if it answers. */
+export async function runningFerret(dataDir: string): Promise<string | undefined> {
+  const uri = readUri(join(dataDir, 'ferretdb'));
+  if (!uri) return undefined;
+  const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 1000 });
+  try {
+    await conn.asPromise();
+    await conn.db?.admin().ping();
+    return uri;
+  } catch {
+    return undefined;
+  } finally {
+    await conn.close().catch(() => {});
+  }
 }

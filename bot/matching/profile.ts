@@ -26,7 +26,10 @@ export interface MentorCandidate {
   profile: Profile;
   /** Paused by themselves or by staff (e.g. after two expired proposals). */
   paused: boolean;
-  /** Mentees they follow now (open matches); their capacity minus this is what is left. */
+  /**
+   * Places taken: mentees they follow now (open matches) and requests waiting for their answer;
+   * their capacity minus this is what is left.
+   */
   activeMentees: number;
   /** Median hours they took to answer a proposal; undefined while there is none to go by. */
   medianAnswerHours?: number;

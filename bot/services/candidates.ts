@@ -95,14 +95,19 @@ export class CandidateService {
    * reading every proposal.
    */
   async mentor(personId: string): Promise<MentorCandidate | undefined> {
-    const [person, active, index] = await Promise.all([
+    const [person, active, requested, index] = await Promise.all([
       this.people.findById(personId).lean<PersonDoc>(),
       this.matches.countDocuments({ mentorId: personId, status: 'active' }),
+      this.proposals.countDocuments({ mentorId: personId, status: 'mentee_interested' }),
       this.mentorIndex(),
     ]);
     if (person?.role !== 'mentor' || !MENTOR_STATUSES.includes(person.status)) return undefined;
     const j = index.position.get(personId);
-    return this.toMentor(person, active, j === undefined ? undefined : index.mentors[j]?.medianAnswerHours);
+    return this.toMentor(
+      person,
+      active + requested,
+      j === undefined ? undefined : index.mentors[j]?.medianAnswerHours,
+    );
   }
 
   /** A mentee as the matching sees them; undefined when the person is not a mentee. */
@@ -142,8 +147,9 @@ export class CandidateService {
         .lean<Array<{ menteeId: string }>>(),
     ]);
     const busy = new Set([...active, ...open].map((d) => d.menteeId));
+    // Someone who said "stop" gets no proposal until they come back.
     return people
-      .filter((p) => !busy.has(p._id))
+      .filter((p) => !busy.has(p._id) && p.proactive !== false)
       .map((p) => this.toMentee(p))
       .filter((m) => m.charterAccepted);
   }
@@ -176,17 +182,22 @@ export class CandidateService {
   }
 
   private async buildIndex(): Promise<MentorIndex> {
-    const [people, active, answered] = await Promise.all([
+    const [people, active, requested, answered] = await Promise.all([
       this.people
         .find({ role: 'mentor', status: { $in: MENTOR_STATUSES } })
         .sort({ createdAt: 1, _id: 1 })
         .lean<PersonDoc[]>(),
       this.matches.find({ status: 'active' }, { mentorId: 1 }).lean<Array<{ mentorId: string }>>(),
       this.proposals
+        .find({ status: 'mentee_interested' }, { mentorId: 1 })
+        .lean<Array<{ mentorId: string }>>(),
+      this.proposals
         .find({ answeredAt: { $exists: true } }, { mentorId: 1, requestedAt: 1, answeredAt: 1 })
         .lean<AnswerDates[]>(),
     ]);
-    const activeMentees = countBy(active, (m) => m.mentorId);
+    // A request waiting for the mentor's answer holds a place: a mentor with one place left gets
+    // one request at a time, and nobody waits 72 hours for a "no place left".
+    const activeMentees = countBy([...active, ...requested], (m) => m.mentorId);
     const hours = medianAnswerHours(answered);
     return indexMentors(people.map((p) => this.toMentor(p, activeMentees.get(p._id) ?? 0, hours.get(p._id))));
   }
@@ -220,7 +231,8 @@ export class CandidateService {
     return {
       id: person._id,
       profile: person.profile ?? {},
-      paused: person.status === 'paused',
+      // A mentor who said "stop" gets no message: no request could reach them.
+      paused: person.status === 'paused' || person.proactive === false,
       activeMentees,
       medianAnswerHours,
       charterAccepted: this.charterAccepted(person),

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
 import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
+import { claim, claimed, release } from '../../models/claim.js';
 import { plannedMentor } from '../../models/cohort-plan.js';
 import type { PersonDoc, Profile } from '../../models/person.js';
 import type { ProposalDoc } from '../../models/proposal.js';
@@ -16,7 +18,7 @@ import type { AlertService } from './alerts.js';
 import type { CandidateService } from './candidates.js';
 import type { Outbox } from './outbox.js';
 import type { PeopleService } from './people.js';
-import type { ProposalService } from './proposals.js';
+import type { MentorDecision, ProposalService } from './proposals.js';
 
 type Replies = Partial<Activity>[];
 
@@ -61,6 +63,13 @@ export interface MatchmakerDeps {
   now?: () => number;
 }
 
+/** What the mentee is told when their request ends without a match. */
+const MENTEE_TOLD: Record<MentorDecision, string> = {
+  declined: 'proposals:mentee.declined',
+  expired: 'proposals:mentee.expired',
+  full: 'proposals:mentee.mentor_full',
+};
+
 /** How many ranked mentors are tried, best first, before saying nobody is left. */
 const TRIED = 50;
 
@@ -101,25 +110,34 @@ export class Matchmaker {
         };
       }
     }
-    if (pointers.proposalId) {
-      const open = await proposals.get(pointers.proposalId);
-      if (open?.status === 'mentee_interested') {
-        const mentor = await this.deps.people.get(open.mentorId);
-        const deadline = this.date(open.deadline, t);
-        return {
-          kind: 'waiting',
-          replies: [text(t('proposals:mentee.waiting', { name: firstName(mentor), deadline }))],
-        };
-      }
-      if (open?.status === 'proposed') {
-        const card = await this.menteeCard(open, t);
-        if (card) return { kind: 'card', proposalId: open._id, replies: [card] };
-      }
+    const last = pointers.proposalId ? await proposals.get(pointers.proposalId) : null;
+    if (last?.status === 'mentee_interested') {
+      const mentor = await this.deps.people.get(last.mentorId);
+      const deadline = this.date(last.deadline, t);
+      return {
+        kind: 'waiting',
+        replies: [text(t('proposals:mentee.waiting', { name: firstName(mentor), deadline }))],
+      };
     }
-    return this.next(mentee, t);
+    if (last?.status === 'proposed') {
+      // Kept with "Plus tard": its mentor may have paused or filled up since.
+      const card = (await this.available(last.mentorId)) ? await this.menteeCard(last, t) : undefined;
+      if (card) return { kind: 'card', proposalId: last._id, replies: [card] };
+      await proposals.withdraw(last._id);
+    }
+    return this.next(mentee, last?._id ?? 'none', t);
   }
 
-  /** The mentee answers a proposal. `next`: show them what comes now (the next proposal). */
+  /** Whether a mentor can be asked now (not paused, a place left, the charter accepted). */
+  private async available(mentorId: string): Promise<boolean> {
+    const mentor = await this.deps.candidates.mentor(mentorId);
+    return mentor !== undefined && mentorFilter(mentor) === undefined;
+  }
+
+  /**
+   * The mentee answers a proposal. `next`: show them what comes now (read the person again: their
+   * next proposal, or where their request stands).
+   */
   async menteeAnswers(
     mentee: PersonDoc,
     proposalId: string,
@@ -134,14 +152,17 @@ export class Matchmaker {
     const name = firstName(mentor);
     if (verb === 'later') return { replies: [text(t('proposals:mentee.later', { name }))], next: false };
     if (verb === 'pass') {
-      await proposals.menteeDecides(proposalId, 'passed', this.deps.deadlineMs);
-      await people.setMatching(mentee._id, { proposalId: undefined });
-      return { replies: [text(t('proposals:mentee.passed'))], next: true };
+      const passed = await proposals.menteeDecides(proposalId, 'passed', this.deps.deadlineMs);
+      return { replies: passed ? [text(t('proposals:mentee.passed'))] : [], next: true };
+    }
+    if (!mentor || !(await this.available(mentor._id))) {
+      await proposals.withdraw(proposalId);
+      return { replies: [text(t('proposals:mentee.unavailable', { name }))], next: true };
     }
     if (!(await proposals.menteeDecides(proposalId, 'interested', this.deps.deadlineMs)))
-      return { replies: [text(t('proposals:already'))], next: false };
+      return { replies: [], next: true };
     const requested = (await proposals.get(proposalId)) ?? proposal;
-    if (mentor) await this.sendRequest(requested, mentee, mentor, 'request');
+    await this.sendRequest(requested, mentee, mentor, 'request');
     return {
       replies: [
         text(
@@ -157,22 +178,39 @@ export class Matchmaker {
   }
 
   /**
-   * The mentee's next proposal: the mentor the staff's cohort assignment planned for them if they
-   * can still be proposed, else the best-ranked mentor who can. None: the mentee is told and
-   * staff are alerted.
+   * The mentee's next proposal after `previous` (their last proposal's id, or 'none'): the mentor
+   * the last cohort assignment planned for them if they can still be proposed, else the
+   * best-ranked mentor who can. A turn of the mentee and a job (an expiry, a round) may both get
+   * here at once: only the first to claim `next|<mentee>|<previous>` proposes, the other shows
+   * what it proposed. Nobody left: the mentee is told and staff are alerted.
    */
-  private async next(mentee: PersonDoc, t: TFunction): Promise<MenteeView> {
+  private async next(mentee: PersonDoc, previous: string, t: TFunction): Promise<MenteeView> {
+    const key = `next|${mentee._id}|${previous}`;
+    if (!(await claim(this.deps.conn, key))) return this.afterOther(mentee, previous, t);
     const { proposal, seen } = await this.propose(mentee._id);
     if (proposal) {
       await this.deps.people.setMatching(mentee._id, { proposalId: proposal._id });
       const card = await this.menteeCard(proposal, t);
       if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
     }
+    // Nobody now: the next look (a message, a matching round) tries again.
+    await release(this.deps.conn, key);
     await this.deps.alerts.raise('no_candidate', mentee._id, { firstName: firstName(mentee) });
     return {
       kind: 'none',
       replies: [text(t(seen > 0 ? 'proposals:mentee.nobody' : 'proposals:mentee.nobody_yet'))],
     };
+  }
+
+  /** Another turn or job is proposing to this mentee: what it proposed, once it is there. */
+  private async afterOther(mentee: PersonDoc, previous: string, t: TFunction): Promise<MenteeView> {
+    for (let i = 0; i < 20; i++) {
+      const fresh = await this.deps.people.get(mentee._id);
+      const now = fresh?.matching?.proposalId ?? 'none';
+      if (fresh && now !== previous) return this.forMentee(fresh, t);
+      await sleep(100);
+    }
+    return { kind: 'none', replies: [text(t('proposals:mentee.nobody_yet'))] };
   }
 
   /** A new proposal for the mentee, if anyone is left; `seen`: mentors already proposed to them. */
@@ -221,18 +259,41 @@ export class Matchmaker {
     );
   }
 
-  /** Sends the mentee their next proposal (after a decline or an expiry), led by `lead`. */
-  private async offerNext(menteeId: string, lead: string, params: Record<string, string>, event: string) {
-    const mentee = await this.deps.people.get(menteeId);
+  /**
+   * Sends the mentee their next proposal after their request `ended` (declined, expired, no place
+   * left; its status may not say so yet), led by `lead`.
+   */
+  private async offerNext(ended: ProposalDoc, lead: string, params: Record<string, string>, event: string) {
+    const mentee = await this.deps.people.get(ended.menteeId);
     if (!mentee) return;
     const t = this.t(mentee);
-    await this.deps.people.setMatching(menteeId, { proposalId: undefined });
-    const view = await this.forMentee(
-      { ...mentee, matching: { ...mentee.matching, proposalId: undefined } },
-      t,
-    );
-    await this.deps.outbox.enqueue(`${event}|${menteeId}`, { personId: menteeId }, [
-      text(t(lead, params)),
+    const view =
+      mentee.matching?.proposalId === ended._id
+        ? await this.next(mentee, ended._id, t)
+        : await this.forMentee(mentee, t);
+    const another = view.kind === 'card' ? ` ${t('proposals:mentee.another')}` : '';
+    await this.deps.outbox.enqueue(`${event}|${mentee._id}`, { personId: mentee._id }, [
+      text(`${t(lead, params)}${another}`),
+      ...view.replies,
+    ]);
+  }
+
+  /**
+   * Offers a waiting mentee (told nobody was left, or whose last request ended) a proposal now: a
+   * matching round planned a mentor for them. Once per round; nothing when they have one open.
+   */
+  async offerWaiting(menteeId: string, round: string): Promise<boolean> {
+    const mentee = await this.deps.people.get(menteeId);
+    if (mentee?.status !== 'active' || mentee.proactive === false) return false;
+    const last = mentee.matching?.proposalId
+      ? await this.deps.proposals.get(mentee.matching.proposalId)
+      : null;
+    if (last?.status === 'proposed' || last?.status === 'mentee_interested') return false;
+    const t = this.t(mentee);
+    const view = await this.forMentee(mentee, t);
+    if (view.kind !== 'card') return false;
+    return this.deps.outbox.enqueue(`round|${round}|${menteeId}`, { personId: menteeId }, [
+      text(t('proposals:mentee.new_profile')),
       ...view.replies,
     ]);
   }
@@ -249,7 +310,8 @@ export class Matchmaker {
       ['goal', labels('goal', p, 'goal', t)],
       ['sectors', labels('sectors', p, 'sectors', t)],
       ['commune', commune(p)?.name ?? ''],
-      ['expectations', answer(p, 'expectations')],
+      // Free text: contact details typed there are not passed on before the match.
+      ['expectations', masked(answer(p, 'expectations'), t('proposals:request.masked'))],
     ];
     const lines = fields
       .filter(([, value]) => value !== '')
@@ -318,14 +380,9 @@ export class Matchmaker {
       return [text(t('proposals:request.later', { deadline: this.date(proposal.deadline, t) }))];
     }
     if (verb === 'decline') {
-      if (!(await proposals.mentorDeclines(proposalId))) return this.decided(proposalId, t);
-      await people.setMatching(mentor._id, { expiredInARow: 0 });
-      await this.offerNext(
-        proposal.menteeId,
-        'proposals:mentee.declined',
-        { name: firstName(mentor) },
-        `declined|${proposalId}`,
-      );
+      if ((await proposals.mentorDecides(proposalId, 'declined')) === 'lost')
+        return this.decided(proposalId, t);
+      await this.finish(proposal, 'declined');
       return [
         text(t('proposals:request.declined', { name })),
         standaloneCard(
@@ -342,14 +399,15 @@ export class Matchmaker {
     switch (outcome.kind) {
       case 'matched': {
         await people.setMatching(mentor._id, { expiredInARow: 0 });
-        await people.setMatching(proposal.menteeId, { matchId: outcome.match._id, proposalId: undefined });
+        await people.setMatching(proposal.menteeId, { matchId: outcome.match._id });
         this.deps.candidates.invalidate();
         if (mentee) await this.introduce(mentee, mentor, outcome.match._id, 'mentee');
+        await this.closeIfFull(mentor);
         return this.introduction(mentee, outcome.match._id, 'mentor', t);
       }
       case 'full':
         await this.offerNext(
-          proposal.menteeId,
+          proposal,
           'proposals:mentee.mentor_full',
           { name: firstName(mentor) },
           `full|${proposalId}`,
@@ -365,8 +423,14 @@ export class Matchmaker {
   }
 
   private async decided(proposalId: string, t: TFunction): Promise<Replies> {
-    const proposal = await this.deps.proposals.get(proposalId);
-    return [text(t(proposal?.status === 'expired' ? 'proposals:request.too_late' : 'proposals:already'))];
+    const status = (await this.deps.proposals.get(proposalId))?.status;
+    const key =
+      status === 'expired'
+        ? 'proposals:request.too_late'
+        : status === 'mentor_full'
+          ? 'proposals:request.no_place'
+          : 'proposals:already';
+    return [text(t(key))];
   }
 
   /** The mentor's optional reason for declining. */
@@ -393,7 +457,7 @@ export class Matchmaker {
       text(
         [
           t(`proposals:intro.${role}`, { name }),
-          t('proposals:intro.commitments'),
+          t('charter:commitments'),
           t(`proposals:intro.first_step_${role}`, { name }),
         ].join('\n\n'),
       ),
@@ -427,7 +491,7 @@ export class Matchmaker {
 
   /** Whether `me` already passed their contact details (or chose the Hub) for this match. */
   async hasShared(me: PersonDoc, matchId: string): Promise<boolean> {
-    return (await this.deps.outbox.get(`contact|${matchId}|${me._id}`)) !== null;
+    return (await claimed(this.deps.conn, `contact|${matchId}|${me._id}`)) !== null;
   }
 
   /**
@@ -451,6 +515,8 @@ export class Matchmaker {
       lines.length > 0
         ? `${t('proposals:contact.shared', { name })}\n${lines.join('\n')}`
         : t('proposals:contact.via_hub', { name });
+    // Once per match and person, also after the outbox has forgotten the message (a month).
+    if (!(await claim(this.deps.conn, `contact|${matchId}|${me._id}`))) return false;
     if (lines.length === 0) await this.deps.alerts.raise('contact_via_hub', me._id, { matchId });
     return this.deps.outbox.enqueue(`contact|${matchId}|${me._id}`, { personId: other._id }, [text(body)]);
   }
@@ -476,38 +542,67 @@ export class Matchmaker {
   }
 
   /**
-   * Expires the requests past their deadline: the mentee is told and gets the next proposal; the
-   * mentor is told, and paused after a second expiry in a row (staff are told). Returns how many.
+   * Expires the requests past their deadline (see `finish`), and finishes a decline or a "no
+   * place left" whose follow-ups a crash interrupted. Returns how many expired.
    */
   async expireDue(): Promise<number> {
-    const { proposals, people } = this.deps;
+    const { proposals } = this.deps;
     let expired = 0;
     for (const proposal of await proposals.due()) {
-      if (!(await proposals.expire(proposal._id))) continue;
-      expired++;
-      const mentor = await people.get(proposal.mentorId);
-      const mentee = await people.get(proposal.menteeId);
-      await this.offerNext(
-        proposal.menteeId,
-        'proposals:mentee.expired',
-        { name: firstName(mentor) },
-        `expired|${proposal._id}`,
-      );
-      if (!mentor) continue;
+      if ((await proposals.mentorDecides(proposal._id, 'expired')) !== 'lost') {
+        await this.finish(proposal, 'expired');
+        expired++;
+        continue;
+      }
+      const decided = await proposals.mentorDecision(proposal._id);
+      if (decided === 'declined' || decided === 'full') await this.finish(proposal, decided);
+    }
+    return expired;
+  }
+
+  /**
+   * What follows a request that ends without a match: the mentee is told and gets their next
+   * proposal; after an expiry the mentor is told, and paused after a second expiry in a row (staff
+   * are told). Every message is keyed by the proposal in the outbox, so running this again after
+   * a crash sends nothing twice; the proposal's status changes last.
+   */
+  private async finish(proposal: ProposalDoc, decision: MentorDecision): Promise<void> {
+    const { people, proposals } = this.deps;
+    const [mentor, mentee] = await Promise.all([
+      people.get(proposal.mentorId),
+      people.get(proposal.menteeId),
+    ]);
+    await this.offerNext(
+      proposal,
+      MENTEE_TOLD[decision],
+      { name: firstName(mentor) },
+      `${decision}|${proposal._id}`,
+    );
+    if (mentor && decision === 'declined') await people.setMatching(mentor._id, { expiredInARow: 0 });
+    if (mentor && decision === 'expired') {
       const inARow = (mentor.matching?.expiredInARow ?? 0) + 1;
-      await people.setMatching(mentor._id, { expiredInARow: inARow });
-      const t = this.t(mentor);
       const paused = inARow >= 2 && (await people.setStatus(mentor._id, 'paused', 'active'));
+      // Counted afresh once paused: a mentor who resumes starts with a clean slate.
+      await people.setMatching(mentor._id, { expiredInARow: paused ? 0 : inARow });
       if (paused) {
         this.deps.candidates.invalidate();
         await this.deps.alerts.raise('mentor_paused', mentor._id, { firstName: firstName(mentor) });
       }
+      const t = this.t(mentor);
       await this.deps.outbox.enqueue(`expired|${proposal._id}|mentor`, { personId: mentor._id }, [
         text(t('proposals:request.expired', { name: firstName(mentee) })),
         ...(paused ? [text(t('proposals:request.paused'))] : []),
       ]);
     }
-    return expired;
+    await proposals.settle(proposal._id, decision);
+  }
+
+  /** A mentor whose places are all taken: the requests still waiting for them close kindly. */
+  private async closeIfFull(mentor: PersonDoc): Promise<void> {
+    const { proposals } = this.deps;
+    if ((await proposals.activeMatches(mentor._id)).length < capacity(mentor.profile)) return;
+    for (const waiting of await proposals.pendingFor(mentor._id))
+      if ((await proposals.mentorDecides(waiting._id, 'full')) !== 'lost') await this.finish(waiting, 'full');
   }
 
   /** The scheduled job of the deadlines: reminders, then expiries, every minute. */
@@ -541,6 +636,16 @@ export class Matchmaker {
       timeZone: this.deps.timeZone,
     }).format(at);
   }
+}
+
+/** E-mail addresses and phone numbers in a free text, to hide them. */
+const CONTACTS = [
+  /[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[a-z]{2,}/giu,
+  /(?:\+\d{1,3}[\s.-]?)?(?:\(0\))?\d(?:[\s.-]?\d){7,13}/g,
+];
+
+function masked(input: string, mask: string): string {
+  return CONTACTS.reduce((out, pattern) => out.replace(pattern, mask), input);
 }
 
 function firstName(person: PersonDoc | null | undefined): string {

@@ -10,6 +10,14 @@ import {
 } from '../../models/proposal.js';
 
 export type MenteeDecision = 'interested' | 'passed';
+/** What ends a request without a match: the mentor's no, the deadline, their last place taken. */
+export type MentorDecision = 'declined' | 'expired' | 'full';
+
+const SETTLED: Record<MentorDecision, ProposalStatus> = {
+  declined: 'mentor_declined',
+  expired: 'expired',
+  full: 'mentor_full',
+};
 
 export type AcceptOutcome =
   | { kind: 'matched'; match: MatchDoc }
@@ -123,14 +131,31 @@ export class ProposalService {
     return { kind: 'matched', match };
   }
 
-  /** The mentor says no. false: already decided. */
-  async mentorDeclines(id: string): Promise<boolean> {
-    if (!(await claim(this.conn, `decision|mentor|${id}`, 'declined'))) return false;
-    await this.proposals.updateOne(
-      { _id: id },
-      { $set: { status: 'mentor_declined', answeredAt: new Date(this.now()) } },
-    );
-    return true;
+  /**
+   * The mentor's "no", the deadline, or their last place taken by another request, whichever
+   * comes first: 'won' for the first, 'lost' after another decision. 'unfinished': this same
+   * decision was taken but its follow-ups (telling the mentee, the next proposal) did not finish
+   * (a crash): the caller runs them again, then `settle`s. The status changes only at `settle`.
+   */
+  async mentorDecides(id: string, decision: MentorDecision): Promise<'won' | 'unfinished' | 'lost'> {
+    if (await claim(this.conn, `decision|mentor|${id}`, decision)) return 'won';
+    const [taken, proposal] = await Promise.all([claimed(this.conn, `decision|mentor|${id}`), this.get(id)]);
+    return taken?.value === decision && proposal?.status === 'mentee_interested' ? 'unfinished' : 'lost';
+  }
+
+  /** The mentor decision taken on a proposal, if any ('accepted' or a MentorDecision). */
+  async mentorDecision(id: string): Promise<string | undefined> {
+    return (await claimed(this.conn, `decision|mentor|${id}`))?.value;
+  }
+
+  /** Records what a mentor decision made of the proposal, once its follow-ups are done. */
+  async settle(id: string, decision: MentorDecision): Promise<void> {
+    const proposal = await this.get(id);
+    const $set: Partial<ProposalDoc> = { status: SETTLED[decision] };
+    // An expiry counts as an answer at the deadline: a mentor who never answers is not "unknown".
+    if (decision === 'declined') $set.answeredAt = new Date(this.now());
+    if (decision === 'expired') $set.answeredAt = proposal?.deadline ?? new Date(this.now());
+    await this.proposals.updateOne({ _id: id }, { $set });
   }
 
   /** Why the mentor declined, told after the decline (optional, once). */
@@ -140,10 +165,13 @@ export class ProposalService {
     return true;
   }
 
-  /** The deadline passed without an answer. false: the mentor answered first. */
-  async expire(id: string): Promise<boolean> {
-    if (!(await claim(this.conn, `decision|mentor|${id}`, 'expired'))) return false;
-    await this.setStatus(id, 'expired');
+  /**
+   * Takes back a proposal the mentee has not answered, because its mentor can no longer be asked
+   * (paused, full). false: the mentee answered first.
+   */
+  async withdraw(id: string): Promise<boolean> {
+    if (!(await claim(this.conn, `decision|mentee|${id}`, 'withdrawn'))) return false;
+    await this.setStatus(id, 'withdrawn');
     return true;
   }
 

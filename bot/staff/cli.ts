@@ -1,12 +1,12 @@
 /**
  * The staff's command line: `npm run staff -- <command>` (see `help`). It opens the database as
- * `npm start` does (MONGODB_URI, or the embedded FerretDB under DATA_DIR), prints for people in
+ * `npm start` does (MONGODB_URI, or the embedded FerretDB under DATA_DIR: the running app's when
+ * there is one), prints for people in
  * French, then one JSON object on the last line for scripts. Exit codes: 0 done, 1 failed, 2 bad
  * usage.
  */
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import mongoose from 'mongoose';
 import { type Config, loadConfig } from '../config.js';
 import { Database } from '../db/database.js';
 import { ConfigError, errorMessage } from '../errors.js';
@@ -40,13 +40,6 @@ try {
   process.exit(1);
 }
 
-// Against the embedded database this process runs a second FerretDB on the app's files, and each
-// FerretDB caches which collections and indexes exist: one this process created would be
-// invisible to the running app, and the app's own creation of it would then fail. So create none
-// (only the plan's collection, on its first write).
-mongoose.set('autoCreate', false);
-mongoose.set('autoIndex', false);
-
 // Logs go to stderr, below the warnings unless LOG_LEVEL asks: stdout is the report.
 const log = createLogger({
   level: process.env.LOG_LEVEL ? config.logLevel : 'warn',
@@ -56,7 +49,8 @@ const log = createLogger({
 let db: Database | undefined;
 let exitCode = 0;
 try {
-  db = await Database.open(config, log);
+  // With the embedded database, the app's own server if it runs (see Database.open).
+  db = await Database.open(config, log, { attach: true });
   const connected = await Promise.race([
     db.whenConnected().then(() => true),
     sleep(CONNECT_TIMEOUT_MS, false, { ref: false }),

@@ -3,10 +3,12 @@ import type { App } from '../../bot/app.js';
 import { identityModel } from '../../models/identity.js';
 import { startTestApp } from '../helpers/app.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
+import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { CLAIRE, LEA } from '../helpers/journey.js';
 import { pollUntil } from '../helpers/poll.js';
 import { asInteraction } from '../helpers/slack-fixtures.js';
 import { SlackUser, slackEnv } from '../helpers/slack-user.js';
+import { TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
 import { WebUser } from '../helpers/web-user.js';
 
 /**
@@ -18,15 +20,33 @@ import { WebUser } from '../helpers/web-user.js';
 const FORM = 'application/x-www-form-urlencoded';
 
 let fake: FakeSlack;
+let telegram: FakeTelegram;
 let app: App;
 
 beforeAll(async () => {
   fake = await startFakeSlack({ perChannelRate: 50, perChannelBurst: 5 });
-  app = await startTestApp({ ...slackEnv(fake), STAFF_SLACK_CHANNEL: 'C0STAFF01' });
+  telegram = await startFakeTelegram({ perChatRate: 50 });
+  app = await startTestApp({
+    ...slackEnv(fake),
+    ...telegramEnv(telegram),
+    TELEGRAM_MAX_PER_CHAT_PER_S: '50',
+    STAFF_SLACK_CHANNEL: 'C0STAFF01',
+  });
 });
 afterAll(async () => {
   await fake.close();
+  await telegram.close();
 });
+
+/** A mentor who went through the whole onboarding in Slack. */
+async function slackMentor(userId: string, firstName: string): Promise<SlackUser> {
+  const user = new SlackUser(fake, app, userId);
+  for (const [step, input] of CLAIRE) {
+    const said = step === 'firstName' ? firstName : input;
+    typeof said === 'string' ? await user.say(said) : await user.click(said.press);
+  }
+  return user;
+}
 
 /** Waits for a new message in `user`'s direct message with the app whose text matches. */
 async function slackGets(user: SlackUser, pattern: RegExp, after: number) {
@@ -45,9 +65,7 @@ async function slackGets(user: SlackUser, pattern: RegExp, after: number) {
 
 describe('a match across two channels', () => {
   it('the mentee on the web chat, the mentor on Slack: card, request, acceptance, introductions, contact', async () => {
-    const claire = new SlackUser(fake, app, 'U0CLAIRE01');
-    for (const [, input] of CLAIRE)
-      typeof input === 'string' ? await claire.say(input) : await claire.click(input.press);
+    const claire = await slackMentor('U0CLAIRE01', 'Claire');
 
     const lea = await WebUser.start(app);
     let seen = await lea.say('Bonjour');
@@ -113,4 +131,48 @@ describe('a match across two channels', () => {
       25,
     );
   }, 60_000);
+
+  it('the mentee on Telegram: a decline in Slack brings the next card to Telegram, with its keyboard', async () => {
+    const marc = await slackMentor('U0MARC0001', 'Marc');
+    const tom = new TelegramUser(telegram, app.url, app.db.connection, 880_001, { first_name: 'Tom' });
+    for (const [step, input] of LEA) {
+      const said = step === 'firstName' ? 'Tom' : input;
+      typeof said === 'string' ? await tom.say(said) : await tom.press(said.press);
+    }
+    // Claire has one place left, Marc two: either may come first; Tom asks for the first.
+    const first = telegram.messages(tom.chatId).at(-1);
+    const name = /^(Claire|Marc) · /.exec(first?.text ?? '')?.[1];
+    expect(name, tom.transcript()).toBeDefined();
+    expect(keys(first)).toEqual(["Ça m'intéresse", 'Voir un autre profil', 'Plus tard']);
+    const mentor = name === 'Marc' ? marc : new SlackUser(fake, app, 'U0CLAIRE01');
+    const before = fake.messages(mentor.channel).length;
+    await tom.press("Ça m'intéresse");
+    // The card's buttons go once pressed.
+    expect(
+      telegram.messages(tom.chatId).find((m) => m.message_id === first?.message_id)?.reply_markup,
+    ).toBeFalsy();
+    await slackGets(mentor, /Une personne souhaite être accompagnée par vous/, before);
+    const seen = telegram.messages(tom.chatId).length;
+    await mentor.click('Je décline');
+    await pollUntil(
+      () => telegram.messages(tom.chatId).length >= seen + 2,
+      10_000,
+      () => new Error(tom.transcript()),
+      25,
+    );
+    const [told, next] = telegram.messages(tom.chatId).slice(seen);
+    expect(told?.text).toBe(
+      `${name} ne peut pas vous accompagner en ce moment. Ce n'est pas lié à vous. Voici un autre profil.`,
+    );
+    const other = name === 'Marc' ? 'Claire' : 'Marc';
+    expect(next?.text).toMatch(new RegExp(`^${other} · `));
+    expect(keys(next)).toEqual(["Ça m'intéresse", 'Voir un autre profil', 'Plus tard']);
+    const later = await tom.press('Plus tard');
+    expect(later.map((m) => m.text).join('\n')).toMatch(new RegExp(`je garde le profil de ${other} de côté`));
+  }, 60_000);
 });
+
+/** The titles of a Telegram message's inline keyboard. */
+function keys(message: { reply_markup?: { inline_keyboard?: Array<Array<{ text: string }>> } } | undefined) {
+  return (message?.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text);
+}

@@ -3,9 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import type { ButtonValue } from '../../bot/engine/reply.js';
 import { createI18n } from '../../bot/i18n.js';
+import { matchingRoundJob } from '../../bot/jobs/matching-round.js';
 import { personModel } from '../../models/person.js';
+import { proposalModel } from '../../models/proposal.js';
 import { makeTestBot, type Reply, type TestBot, texts, toReply } from '../helpers/bot.js';
-import { useTestDb } from '../helpers/db.js';
+import { silentLog, useTestDb } from '../helpers/db.js';
 import { CLAIRE, LEA, personOf, play } from '../helpers/journey.js';
 
 /**
@@ -111,7 +113,7 @@ describe('a proposal from the card to the match', () => {
       'Ses attentes : « Relire mon CV. »',
     ])
       expect(asked.text).toContain(line);
-    expect(asked.text).not.toMatch(/@|\+33|06/);
+    expect(asked.text).not.toMatch(/@|\+33|0\d( ?\d\d){4}/);
     expect(asked.buttons.map((b) => b.title)).toEqual(["J'accepte", 'Je décline', 'Plus tard']);
 
     // While she waits, Léa is told where her request stands.
@@ -190,7 +192,34 @@ describe("the mentee's answers", () => {
     ]);
     // An old card's button, pressed again: that profile is no longer offered.
     const old = await mentees.say(user, { q: `proposal:${ines._id}|x`, v: 'interested' });
-    expect(texts(old)).toMatch(/^Ce profil n'est plus proposé/);
+    expect(texts(old)).toMatch(/^Ce profil n'est plus disponible/);
+  });
+
+  it('a mentee told that nobody is left is offered the next mentor who joins, by the matching round', async () => {
+    const { user, replies } = await mentee('Jade');
+    let card = replies.at(-1) as Reply;
+    for (let i = 0; i < 20 && card.buttons.length > 0; i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    expect(card.text).toBe(fr('proposals:mentee.nobody'));
+    const round = matchingRoundJob({
+      conn: db.connection,
+      matchmaker: mentees.bot.services.matchmaker,
+      charterVersion: fr('charter:version'),
+      log: silentLog,
+      now: () => clock,
+    });
+    await round.run();
+    expect(await inbox(mentees, user)).toEqual([]);
+
+    await mentor('Zoé');
+    await round.run();
+    const offered = await inbox(mentees, user);
+    expect(offered[0]?.text).toBe(fr('proposals:mentee.new_profile'));
+    expect(offered[1]?.text).toMatch(/^Zoé · /);
+    // Once: the next round finds her with a proposal open.
+    await round.run();
+    expect(await inbox(mentees, user)).toEqual([]);
+    expect(texts(await pressIn(mentees, user, offered, "Ça m'intéresse"))).toMatch(/^C'est envoyé ! Zoé/);
   });
 
   it('"Plus tard" keeps the card for the next message, and a typed answer is understood', async () => {
@@ -204,6 +233,48 @@ describe("the mentee's answers", () => {
     expect((again.at(-1) as Reply).text).toBe(card.text);
     expect(texts(await mentees.say(user, 'euh'))).toBe(fr('proposals:mentee.hint'));
     expect(texts(await mentees.say(user, "ça m'intéresse !"))).toMatch(/^C'est envoyé !/);
+  });
+});
+
+describe('old cards and changes meanwhile', () => {
+  it('a press on an old card while a request waits opens nothing new', async () => {
+    await mentor('Iris');
+    await mentor('Jules');
+    const { user, replies } = await mentee('Noé');
+    const first = replies.at(-1) as Reply;
+    const second = (await pressIn(mentees, user, [first], 'Voir un autre profil')).at(-1) as Reply;
+    expect(texts(await pressIn(mentees, user, [second], "Ça m'intéresse"))).toMatch(/^C'est envoyé !/);
+    const noe = await personOf(mentees, db.connection, user);
+    const before = await proposalModel(db.connection).countDocuments({ menteeId: noe._id });
+    // The first card's buttons again, and a double click on the second.
+    const old = texts(await pressIn(mentees, user, [first], "Ça m'intéresse"));
+    expect(old).toMatch(/^Ce profil n'est plus disponible/);
+    expect(old).toMatch(/Votre demande est chez/);
+    expect(texts(await pressIn(mentees, user, [second], "Ça m'intéresse"))).toMatch(/Votre demande est chez/);
+    expect(await proposalModel(db.connection).countDocuments({ menteeId: noe._id })).toBe(before);
+  });
+
+  it('a card kept for later whose mentor paused meanwhile gives way to another', async () => {
+    const { user, replies } = await mentee('Maël');
+    const card = replies.at(-1) as Reply;
+    const name = card.text.split(' · ')[0] as string;
+    await pressIn(mentees, user, [card], 'Plus tard');
+    await personModel(db.connection).updateOne(
+      { 'profile.firstName': name, role: 'mentor' },
+      { $set: { status: 'paused' } },
+    );
+    mentees.bot.services.candidates.invalidate();
+    const next = await mentees.say(user, 'Je reviens');
+    expect((next.at(-1) as Reply).text).not.toMatch(new RegExp(`^${name} ·`));
+    // Pressed anyway, the old card asks nothing of the paused mentor.
+    expect(texts(await pressIn(mentees, user, [card], "Ça m'intéresse"))).toMatch(
+      /^Ce profil n'est plus disponible/,
+    );
+    await personModel(db.connection).updateMany(
+      { 'profile.firstName': name, role: 'mentor' },
+      { $set: { status: 'active' } },
+    );
+    mentees.bot.services.candidates.invalidate();
   });
 });
 
@@ -222,7 +293,7 @@ describe("the mentor's answers", () => {
     expect(texts(declined)).toMatch(/C'est noté, merci d'avoir répondu. Yanis recevra une autre proposition/);
     expect((declined.at(-1) as Reply).buttons.map((b) => b.title)).toEqual([
       'Pas disponible en ce moment',
-      'Loin de mon expérience',
+      'Hors de mon domaine',
       'Trop loin de chez moi',
       'Autre raison',
     ]);
@@ -297,7 +368,7 @@ describe('deadlines', () => {
     await deadlines().sendReminders();
     expect(await deadlines().expireDue()).toBe(1);
     expect((await mentees.bot.services.people.get(brunoId))?.status).toBe('paused');
-    expect(texts(await inbox(mentors, bruno))).toMatch(/votre profil est mis en pause/);
+    expect(texts(await inbox(mentors, bruno))).toMatch(/j'ai mis votre profil en pause/);
     expect((await mentees.bot.services.alerts.open()).map((a) => [a.kind, a.personId])).toContainEqual([
       'mentor_paused',
       brunoId,
@@ -307,26 +378,62 @@ describe('deadlines', () => {
     expect(texts(replies)).not.toMatch(/Bruno ·/);
   });
 
-  it('a mentor with no place left: the request closes kindly and the mentee goes on', async () => {
-    const chloe = await mentor('Chloé', { 'profile.capacity': '1' });
+  it('a request holds a place; when the last place goes, the other requests close kindly', async () => {
+    const chloe = await mentor('Chloé', { 'profile.capacity': '2' });
     const a = await requestFrom('Chloé', 'Lina');
     const b = await requestFrom('Chloé', 'Omar');
     const requests = await inbox(mentors, chloe);
     expect(requests).toHaveLength(2);
-    // "Plus tard" on the first, then yes to both.
+    // Two requests wait for her answer, two places: nobody else is offered Chloé meanwhile.
+    const rayan = await mentee('Rayan');
+    let card = rayan.replies.at(-1) as Reply;
+    for (let i = 0; i < 20 && card.buttons.length > 0; i++) {
+      expect(card.text).not.toMatch(/^Chloé ·/);
+      card = (await pressIn(mentees, `mentee-rayan-${n - 1}`, [card], 'Voir un autre profil')).at(
+        -1,
+      ) as Reply;
+    }
+    // "Plus tard" on the first; then she lowers her capacity to one, and says yes to Lina.
     expect(texts(await pressIn(mentors, chloe, [requests[0] as Reply], 'Plus tard'))).toMatch(
       /^Entendu. Vous avez jusqu'au/,
     );
+    const chloeId = (await personOf(mentors, db.connection, chloe))._id;
+    await personModel(db.connection).updateOne({ _id: chloeId }, { $set: { 'profile.capacity': '1' } });
     // Coming back, Chloé finds the requests waiting for her.
     const pending = await mentors.say(chloe, 'Bonjour');
     expect(texts(pending)).toMatch(/^2 demandes attendent votre réponse/);
     expect(texts(await pressIn(mentors, chloe, [pending[1] as Reply], "J'accepte"))).toMatch(
       /vous accompagnez désormais Lina/,
     );
+    // Omar's request closed at once, rather than waiting for its deadline.
     expect(texts(await pressIn(mentors, chloe, [pending[2] as Reply], "J'accepte"))).toBe(
-      fr('proposals:request.full', { name: 'Omar' }),
+      fr('proposals:request.no_place'),
     );
     expect(texts(await inbox(mentees, a))).toMatch(/Chloé accepte de vous accompagner/);
     expect(texts(await inbox(mentees, b))).toMatch(/Chloé n'a plus de place pour accompagner quelqu'un/);
+  });
+});
+
+describe('privacy before the match', () => {
+  it("hides contact details typed in the mentee's expectations from the mentor's request", async () => {
+    const rose = await mentor('Rose', { 'profile.capacity': '3' });
+    const user = `mentee-kenza-${n++}`;
+    const journey = LEA.map(([step, input]) =>
+      step === 'expectations'
+        ? ([step, 'Un conseil sur mon CV. Appelez-moi au 06 11 22 33 44 ou kenza.b@exemple.fr'] as [
+            string,
+            string,
+          ])
+        : [step, input],
+    ) as typeof LEA;
+    let card = (await play(mentees, user, journey)).at(-1) as Reply;
+    for (let i = 0; i < 20 && !card.text.startsWith('Rose ·'); i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    await pressIn(mentees, user, [card], "Ça m'intéresse");
+    const request = texts(await inbox(mentors, rose));
+    expect(request).toContain(
+      'Ses attentes : « Un conseil sur mon CV. Appelez-moi au [coordonnées masquées] ou [coordonnées masquées] »',
+    );
+    expect(request).not.toMatch(/06 11|exemple\.fr/);
   });
 });

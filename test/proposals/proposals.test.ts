@@ -56,7 +56,10 @@ describe('proposals and matches', () => {
     expect((await clocked.due()).map((d) => d._id)).not.toContain(p?._id);
     now += 72 * 3600_000;
     expect((await clocked.due()).map((d) => d._id)).toContain(p?._id);
-    expect(await clocked.expire(p?._id ?? '')).toBe(true);
+    expect(await clocked.mentorDecides(p?._id ?? '', 'expired')).toBe('won');
+    await clocked.settle(p?._id ?? '', 'expired');
+    // An expiry counts as an answer at the deadline (the mentor's responsiveness).
+    expect((await clocked.get(p?._id ?? ''))?.answeredAt?.toISOString()).toBe('2026-11-30T09:00:00.000Z');
     expect(await clocked.mentorAccepts(p?._id ?? '', 2)).toEqual({ kind: 'decided', by: 'expired' });
   });
 
@@ -91,9 +94,9 @@ describe('proposals and matches', () => {
       const p = await requested(mentee, mentor);
       const [accepted, expired] = await Promise.all([
         proposals.mentorAccepts(p._id, 3),
-        proposals.expire(p._id),
+        proposals.mentorDecides(p._id, 'expired'),
       ]);
-      expect(accepted.kind === 'matched').toBe(!expired);
+      expect(accepted.kind === 'matched').toBe(expired !== 'won');
     }
   });
 
@@ -109,13 +112,19 @@ describe('proposals and matches', () => {
     expect((await proposals.mentorAccepts(c._id, 1)).kind).toBe('matched');
   });
 
-  it('refuses an answer to a request the mentee never made, and a decline after a decision', async () => {
+  it('refuses an answer to a request the mentee never made, and any decision after a decision', async () => {
     const { mentee, mentor } = ids();
     const p = await proposals.propose({ menteeId: mentee, mentorId: mentor, score: 1, reasons: [] });
     expect(await proposals.mentorAccepts(p?._id ?? '', 2)).toEqual({ kind: 'not_requested' });
     await proposals.menteeDecides(p?._id ?? '', 'interested', DAY);
-    expect(await proposals.mentorDeclines(p?._id ?? '')).toBe(true);
-    expect(await proposals.mentorDeclines(p?._id ?? '')).toBe(false);
+    const id = p?._id ?? '';
+    expect(await proposals.mentorDecides(id, 'declined')).toBe('won');
+    // Decided, its follow-ups not done yet (as after a crash): the same decision may finish them.
+    expect(await proposals.mentorDecides(id, 'declined')).toBe('unfinished');
+    expect(await proposals.mentorDecides(id, 'expired')).toBe('lost');
+    await proposals.settle(id, 'declined');
+    expect(await proposals.mentorDecides(id, 'declined')).toBe('lost');
+    expect(await proposals.mentorAccepts(id, 2)).toEqual({ kind: 'decided', by: 'declined' });
     expect(await proposals.declineReason(p?._id ?? '', 'not_available')).toBe(true);
     expect(await proposals.declineReason(p?._id ?? '', 'other')).toBe(false);
     const declined = await proposals.get(p?._id ?? '');

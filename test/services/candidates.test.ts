@@ -68,7 +68,8 @@ async function requested(menteeId: string, mentorId: string) {
 async function declined(menteeId: string, mentorId: string, afterHours = 1) {
   const id = await requested(menteeId, mentorId);
   clock = T0 + afterHours * HOUR;
-  await proposals.mentorDeclines(id);
+  await proposals.mentorDecides(id, 'declined');
+  await proposals.settle(id, 'declined');
 }
 
 async function matched(menteeId: string, mentorId: string, capacity: number, afterHours = 1) {
@@ -87,8 +88,8 @@ beforeAll(async () => {
   proposals = new ProposalService(conn, () => clock);
   candidates = new CandidateService(conn, { charterVersion: CHARTER });
 
-  // Mentors: capacity 2 with one mentee, full, paused, an old charter, still onboarding, a match ended.
-  await mentor('m-two', { company: 'Bleu' });
+  // Mentors: capacity 3 with one mentee and one request, full, paused, an old charter, still onboarding, a match ended.
+  await mentor('m-two', { company: 'Bleu', capacity: '3' });
   await mentor('m-full', { capacity: '1' });
   await mentor('m-paused', {}, { status: 'paused' });
   await mentor('m-old-charter', {}, { charter: '2025-01' });
@@ -138,7 +139,8 @@ describe('CandidateService', () => {
     expect(ids).toContain('m-two');
     expect(ids).not.toContain('m-onboarding');
     expect(ids).not.toContain('busy-matched');
-    expect(byId(mentors, 'm-two')).toMatchObject({ activeMentees: 1, paused: false, medianAnswerHours: 12 });
+    // One pair and one request waiting for her answer: two places of her capacity taken.
+    expect(byId(mentors, 'm-two')).toMatchObject({ activeMentees: 2, paused: false, medianAnswerHours: 12 });
     expect(byId(mentors, 'm-full')).toMatchObject({ activeMentees: 1, medianAnswerHours: 50 });
     expect(byId(mentors, 'm-paused')?.medianAnswerHours).toBeUndefined();
     expect(byId(mentors, 'm-ended')?.activeMentees).toBe(0);

@@ -20,6 +20,9 @@ describe('config', () => {
     expect(c.publicUrl).toBe('http://localhost:3978');
     expect(c.webchat.origins).toEqual(['http://localhost:3978']);
     expect(c.telegram.token).toBeUndefined();
+    expect(c.matching.deadlineMs).toBe(72 * 3600_000);
+    expect(c.staff.slackChannel).toBeUndefined();
+    expect(c.timeZone).toBe('Europe/Paris');
   });
 
   it.each([
@@ -40,6 +43,10 @@ describe('config', () => {
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
     [{ PROGRAMMES: 'Réseau Entreprendre' }, 'PROGRAMMES'],
     [{ PROGRAMMES: 're=' }, 'PROGRAMMES'],
+    [{ PROPOSAL_DEADLINE_HOURS: '0' }, 'PROPOSAL_DEADLINE_HOURS'],
+    [{ PROPOSAL_DEADLINE_HOURS: 'trois jours' }, 'PROPOSAL_DEADLINE_HOURS'],
+    [{ STAFF_SLACK_CHANNEL: '#equipe' }, 'STAFF_SLACK_CHANNEL'],
+    [{ TIMEZONE: 'Europe/Marseille' }, 'TIMEZONE'],
   ])('rejects %o naming %s', (env, name) => {
     expect(problems(env)).toContain(`${name}:`);
   });
