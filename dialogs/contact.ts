@@ -1,7 +1,7 @@
 import { WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { text } from '../bot/engine/reply.js';
 import { turnOf } from '../bot/engine/turn.js';
-import type { ContactChoice } from '../bot/services/matchmaker.js';
+import { type ContactChoice, firstName } from '../bot/services/matching-cards.js';
 import { ASK } from './ask.js';
 
 export const CONTACT = 'contact';
@@ -33,7 +33,7 @@ export class ContactDialog extends WaterfallDialog {
         Object.assign(values(step), { matchId, choice });
         const other = await turn.services.matchmaker.pairOf(turn.person, matchId);
         if (!other) return this.say(step, 'proposals:contact.no_pair');
-        values(step).name = String(other.profile.firstName ?? '');
+        values(step).name = firstName(other);
         if (await turn.services.matchmaker.hasShared(turn.person, matchId))
           return this.say(step, 'proposals:contact.already');
         if (choice === 'none') return this.share(step);

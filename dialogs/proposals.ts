@@ -3,7 +3,7 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import { recognizeChoice } from '../bot/engine/recognize.js';
 import { text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
-import { MENTEE_VERBS, type MenteeVerb } from '../bot/services/matchmaker.js';
+import { MENTEE_VERBS, type MenteeVerb } from '../bot/services/matching-cards.js';
 import { activeInstance } from './instance.js';
 
 export const PROPOSALS = 'proposals';

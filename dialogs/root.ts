@@ -11,13 +11,11 @@ import { isButtonValue, text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
 import {
   CONTACT_CHOICES,
-  type ContactChoice,
+  isOneOf,
   MENTEE_VERBS,
   MENTOR_VERBS,
-  type MenteeVerb,
-  type MentorVerb,
   parseAction,
-} from '../bot/services/matchmaker.js';
+} from '../bot/services/matching-cards.js';
 import type { Profile } from '../models/person.js';
 import { AskDialog } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
@@ -147,17 +145,17 @@ export class RootDialog extends ComponentDialog {
     const turn = turnOf(dc.context);
     const active = turn.person.status === 'active' || turn.person.status === 'paused';
     const { matchmaker } = turn.services;
-    if (active && kind === 'proposal' && (MENTEE_VERBS as readonly string[]).includes(v)) {
+    if (active && kind === 'proposal' && isOneOf(MENTEE_VERBS, v)) {
       await dc.cancelAllDialogs();
-      return dc.beginDialog(PROPOSALS, { act: { proposalId: id, verb: v as MenteeVerb } });
+      return dc.beginDialog(PROPOSALS, { act: { proposalId: id, verb: v } });
     }
-    if (active && kind === 'contact' && (CONTACT_CHOICES as readonly string[]).includes(v)) {
+    if (active && kind === 'contact' && isOneOf(CONTACT_CHOICES, v)) {
       await dc.cancelAllDialogs();
-      return dc.beginDialog(CONTACT, { matchId: id, choice: v as ContactChoice });
+      return dc.beginDialog(CONTACT, { matchId: id, choice: v });
     }
     let replies = [text(turn.t('common:ask.stale_button'))];
-    if (active && kind === 'request' && (MENTOR_VERBS as readonly string[]).includes(v))
-      replies = await matchmaker.mentorAnswers(turn.person, id, v as MentorVerb, turn.t);
+    if (active && kind === 'request' && isOneOf(MENTOR_VERBS, v))
+      replies = await matchmaker.mentorAnswers(turn.person, id, v, turn.t);
     else if (active && kind === 'decline')
       replies = await matchmaker.declineReason(turn.person, id, v, turn.t);
     await dc.context.sendActivities(replies);

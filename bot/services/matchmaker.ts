@@ -4,43 +4,32 @@ import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
 import { claim, claimed, release } from '../../models/claim.js';
 import { plannedMentor } from '../../models/cohort-plan.js';
-import type { PersonDoc, Profile } from '../../models/person.js';
+import type { PersonDoc } from '../../models/person.js';
 import type { ProposalDoc } from '../../models/proposal.js';
-import { type Button, standaloneCard, text } from '../engine/reply.js';
+import { text } from '../engine/reply.js';
 import { type TFunction, toLocale } from '../i18n.js';
 import type { Job } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
 import { mentorFilter } from '../matching/filters.js';
-import { text as answer, capacity, commune, values } from '../matching/profile.js';
-import { renderReasons } from '../matching/reasons.js';
-import { type ListName, labelOf } from '../reference/lists.js';
+import { capacity } from '../matching/profile.js';
 import type { AlertService } from './alerts.js';
 import type { CandidateService } from './candidates.js';
+import {
+  DECLINE_REASONS,
+  declineReasonsCard,
+  firstName,
+  formatDate,
+  introduction,
+  isOneOf,
+  type MenteeVerb,
+  type MentorVerb,
+  menteeCard,
+  type Replies,
+  requestCard,
+} from './matching-cards.js';
 import type { Outbox } from './outbox.js';
 import type { PeopleService } from './people.js';
 import type { MentorDecision, ProposalService } from './proposals.js';
-
-type Replies = Partial<Activity>[];
-
-export type MenteeVerb = 'interested' | 'pass' | 'later';
-export type MentorVerb = 'accept' | 'decline' | 'later';
-export const MENTEE_VERBS: readonly MenteeVerb[] = ['interested', 'pass', 'later'];
-export const MENTOR_VERBS: readonly MentorVerb[] = ['accept', 'decline', 'later'];
-export const DECLINE_REASONS = ['not_available', 'not_my_field', 'too_far', 'other'] as const;
-export const CONTACT_CHOICES = ['email', 'phone', 'both', 'none'] as const;
-export type ContactChoice = (typeof CONTACT_CHOICES)[number];
-
-/** The `q` of the buttons of a card: what they answer, and about which proposal or match. */
-export const ACTIONS = ['proposal', 'request', 'decline', 'contact'] as const;
-export type ActionKind = (typeof ACTIONS)[number];
-export const actionQ = (kind: ActionKind, id: string) => `${kind}:${id}`;
-
-/** The action a button's `q` names, if it is one of a card's. */
-export function parseAction(q: string): { kind: ActionKind; id: string } | undefined {
-  const colon = q.indexOf(':');
-  const kind = q.slice(0, colon) as ActionKind;
-  return colon > 0 && ACTIONS.includes(kind) ? { kind, id: q.slice(colon + 1) } : undefined;
-}
 
 /** What a mentee sees when they come back: their pair, their request, a proposal, or nobody yet. */
 export type MenteeView =
@@ -121,11 +110,17 @@ export class Matchmaker {
     }
     if (last?.status === 'proposed') {
       // Kept with "Plus tard": its mentor may have paused or filled up since.
-      const card = (await this.available(last.mentorId)) ? await this.menteeCard(last, t) : undefined;
+      const card = (await this.available(last.mentorId)) ? await this.cardOf(last, t) : undefined;
       if (card) return { kind: 'card', proposalId: last._id, replies: [card] };
       await proposals.withdraw(last._id);
     }
     return this.next(mentee, last?._id ?? 'none', t);
+  }
+
+  /** The proposal's card, if its mentor is still there. */
+  private async cardOf(proposal: ProposalDoc, t: TFunction): Promise<Partial<Activity> | undefined> {
+    const mentor = await this.deps.people.get(proposal.mentorId);
+    return mentor ? menteeCard(proposal, mentor, t) : undefined;
   }
 
   /** Whether a mentor can be asked now (not paused, a place left, the charter accepted). */
@@ -190,7 +185,7 @@ export class Matchmaker {
     const { proposal, seen } = await this.propose(mentee._id);
     if (proposal) {
       await this.deps.people.setMatching(mentee._id, { proposalId: proposal._id });
-      const card = await this.menteeCard(proposal, t);
+      const card = await this.cardOf(proposal, t);
       if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
     }
     // Nobody now: the next look (a message, a matching round) tries again.
@@ -238,27 +233,6 @@ export class Matchmaker {
     return { seen };
   }
 
-  /** The mentor as a card for the mentee: who, what they do, why them; three buttons. */
-  private async menteeCard(proposal: ProposalDoc, t: TFunction): Promise<Partial<Activity> | undefined> {
-    const mentor = await this.deps.people.get(proposal.mentorId);
-    if (!mentor) return undefined;
-    const p = mentor.profile;
-    const reasons = renderReasons(proposal.reasons as Parameters<typeof renderReasons>[0], t, 4);
-    const body = [
-      answer(p, 'bio'),
-      reasons.length > 0 ? `${t('proposals:card.why')}\n${reasons.map((r) => `• ${r}`).join('\n')}` : '',
-    ].filter(Boolean);
-    return standaloneCard(
-      {
-        title: [firstName(mentor), answer(p, 'jobTitle')].filter(Boolean).join(' · '),
-        subtitle: answer(p, 'showCompany') === 'yes' ? answer(p, 'company') || undefined : undefined,
-        text: body.join('\n\n'),
-        buttons: verbButtons(MENTEE_VERBS, 'proposals:card', t),
-      },
-      actionQ('proposal', proposal._id),
-    );
-  }
-
   /**
    * Sends the mentee their next proposal after their request `ended` (declined, expired, no place
    * left; its status may not say so yet), led by `lead`.
@@ -301,32 +275,6 @@ export class Matchmaker {
   // ---------------------------------------------------------------------------------------------
   // The mentor's side
 
-  /** The request as the mentor sees it: who asks, for what; three buttons. */
-  private requestCard(proposal: ProposalDoc, mentee: PersonDoc, t: TFunction): Partial<Activity> {
-    const p = mentee.profile;
-    const fields: Array<[string, string]> = [
-      ['firstName', firstName(mentee)],
-      ['situation', labels('situation', p, 'situation', t)],
-      ['goal', labels('goal', p, 'goal', t)],
-      ['sectors', labels('sectors', p, 'sectors', t)],
-      ['commune', commune(p)?.name ?? ''],
-      // Free text: contact details typed there are not passed on before the match.
-      ['expectations', masked(answer(p, 'expectations'), t('proposals:request.masked'))],
-    ];
-    const lines = fields
-      .filter(([, value]) => value !== '')
-      .map(([field, value]) => t(`proposals:request.${field}`, { value }));
-    lines.push('', t('proposals:request.deadline', { deadline: this.date(proposal.deadline, t) }));
-    return standaloneCard(
-      {
-        title: t('proposals:request.title'),
-        text: lines.join('\n'),
-        buttons: verbButtons(MENTOR_VERBS, 'proposals:request.button', t),
-      },
-      actionQ('request', proposal._id),
-    );
-  }
-
   /** The request (or its reminder) to the mentor, once per proposal and kind. */
   private async sendRequest(
     proposal: ProposalDoc,
@@ -348,7 +296,7 @@ export class Matchmaker {
         : [];
     await this.deps.outbox.enqueue(`${kind}|${proposal._id}`, { personId: mentor._id }, [
       ...lead,
-      this.requestCard(proposal, mentee, t),
+      requestCard(proposal, mentee, t, this.deps.timeZone),
     ]);
   }
 
@@ -358,7 +306,7 @@ export class Matchmaker {
     const cards: Replies = [];
     for (const proposal of pending) {
       const mentee = await this.deps.people.get(proposal.menteeId);
-      if (mentee) cards.push(this.requestCard(proposal, mentee, t));
+      if (mentee) cards.push(requestCard(proposal, mentee, t, this.deps.timeZone));
     }
     return cards.length > 0 ? [text(t('proposals:request.pending', { count: cards.length })), ...cards] : [];
   }
@@ -383,17 +331,7 @@ export class Matchmaker {
       if ((await proposals.mentorDecides(proposalId, 'declined')) === 'lost')
         return this.decided(proposalId, t);
       await this.finish(proposal, 'declined');
-      return [
-        text(t('proposals:request.declined', { name })),
-        standaloneCard(
-          {
-            title: t('proposals:reason.title'),
-            text: t('proposals:reason.ask'),
-            buttons: DECLINE_REASONS.map((r) => ({ title: t(`proposals:reason.${r}`), value: r })),
-          },
-          actionQ('decline', proposalId),
-        ),
-      ];
+      return [text(t('proposals:request.declined', { name })), declineReasonsCard(proposalId, t)];
     }
     const outcome = await proposals.mentorAccepts(proposalId, capacity(mentor.profile));
     switch (outcome.kind) {
@@ -403,7 +341,7 @@ export class Matchmaker {
         this.deps.candidates.invalidate();
         if (mentee) await this.introduce(mentee, mentor, outcome.match._id, 'mentee');
         await this.closeIfFull(mentor);
-        return this.introduction(mentee, outcome.match._id, 'mentor', t);
+        return introduction(mentee, outcome.match._id, 'mentor', t);
       }
       case 'full':
         await this.offerNext(
@@ -436,7 +374,7 @@ export class Matchmaker {
   /** The mentor's optional reason for declining. */
   async declineReason(mentor: PersonDoc, proposalId: string, reason: string, t: TFunction): Promise<Replies> {
     const proposal = await this.deps.proposals.get(proposalId);
-    if (proposal?.mentorId !== mentor._id || !(DECLINE_REASONS as readonly string[]).includes(reason))
+    if (proposal?.mentorId !== mentor._id || !isOneOf(DECLINE_REASONS, reason))
       return [text(t('common:ask.stale_button'))];
     const recorded = await this.deps.proposals.declineReason(proposalId, reason);
     return [text(t(recorded ? 'proposals:reason.thanks' : 'proposals:already'))];
@@ -445,38 +383,11 @@ export class Matchmaker {
   // ---------------------------------------------------------------------------------------------
   // The match
 
-  /** The introduction of a new pair to one of them: who, the commitments, a first step, contact. */
-  private introduction(
-    other: PersonDoc | null,
-    matchId: string,
-    role: 'mentee' | 'mentor',
-    t: TFunction,
-  ): Replies {
-    const name = firstName(other);
-    return [
-      text(
-        [
-          t(`proposals:intro.${role}`, { name }),
-          t('charter:commitments'),
-          t(`proposals:intro.first_step_${role}`, { name }),
-        ].join('\n\n'),
-      ),
-      standaloneCard(
-        {
-          title: t('proposals:contact.title'),
-          text: t('proposals:contact.ask', { name }),
-          buttons: CONTACT_CHOICES.map((c) => ({ title: t(`proposals:contact.${c}`), value: c })),
-        },
-        actionQ('contact', matchId),
-      ),
-    ];
-  }
-
   private async introduce(me: PersonDoc, other: PersonDoc, matchId: string, role: 'mentee' | 'mentor') {
     await this.deps.outbox.enqueue(
       `intro|${matchId}|${me._id}`,
       { personId: me._id },
-      this.introduction(other, matchId, role, this.t(me)),
+      introduction(other, matchId, role, this.t(me)),
     );
   }
 
@@ -624,41 +535,7 @@ export class Matchmaker {
     return this.deps.i18n.getFixedT(toLocale(person.locale)) as TFunction;
   }
 
-  /** "jeudi 30 novembre à 14:00", in the hub's time zone and the reader's language. */
   private date(at: Date | undefined, t: TFunction): string {
-    if (!at) return '';
-    return new Intl.DateTimeFormat(t('proposals:date_locale'), {
-      weekday: 'long',
-      day: 'numeric',
-      month: 'long',
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZone: this.deps.timeZone,
-    }).format(at);
+    return formatDate(at, t, this.deps.timeZone);
   }
-}
-
-/** E-mail addresses and phone numbers in a free text, to hide them. */
-const CONTACTS = [
-  /[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[a-z]{2,}/giu,
-  /(?:\+\d{1,3}[\s.-]?)?(?:\(0\))?\d(?:[\s.-]?\d){7,13}/g,
-];
-
-function masked(input: string, mask: string): string {
-  return CONTACTS.reduce((out, pattern) => out.replace(pattern, mask), input);
-}
-
-function firstName(person: PersonDoc | null | undefined): string {
-  return (person && answer(person.profile, 'firstName')) || '—';
-}
-
-/** The labels of a profile's answers from a shared list, joined. */
-function labels(list: ListName, profile: Profile, key: string, t: TFunction): string {
-  return values(profile, key)
-    .map((id) => labelOf(list, id, t))
-    .join(', ');
-}
-
-function verbButtons(verbs: readonly string[], prefix: string, t: TFunction): Button[] {
-  return verbs.map((v) => ({ title: t(`${prefix}.${v}`), value: v }));
 }
