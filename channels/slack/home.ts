@@ -44,11 +44,20 @@ export class Home {
 
   async publish(userId: string): Promise<void> {
     const person = await this.person(userId);
-    const mentees = person ? await this.mentees(person._id) : [];
+    const [mentees, waiting] = person
+      ? await Promise.all([this.mentees(person._id), this.waiting(person._id)])
+      : [[], []];
     await this.deps.client.views.publish({
       user_id: userId,
-      view: { type: 'home', blocks: this.blocks(person, mentees) },
+      view: { type: 'home', blocks: this.blocks(person, mentees, waiting) },
     });
+  }
+
+  /** The first names of the mentees whose request waits for the mentor's answer. */
+  private async waiting(mentorId: string): Promise<string[]> {
+    const pending = await this.deps.proposals.pendingFor(mentorId);
+    const people = await Promise.all(pending.map((p) => this.deps.people.get(p.menteeId)));
+    return people.map((p) => String(p?.profile.firstName ?? '?'));
   }
 
   /** The first names of the mentor's current mentees. */
@@ -73,7 +82,7 @@ export class Home {
     await this.publish(userId);
   }
 
-  private blocks(person: PersonDoc | null, mentees: string[]): KnownBlock[] {
+  private blocks(person: PersonDoc | null, mentees: string[], waiting: string[] = []): KnownBlock[] {
     const t = this.deps.i18n.getFixedT(toLocale(person?.locale));
     const state = mentorState(person, mentees.length);
     const current =
@@ -108,6 +117,17 @@ export class Home {
       },
       { type: 'section', text: { type: 'mrkdwn', text: profile.join('\n') } },
       { type: 'divider' },
+      ...(waiting.length > 0
+        ? [
+            {
+              type: 'section' as const,
+              text: {
+                type: 'mrkdwn' as const,
+                text: `*${t('slack:home.waiting')}*\n${waiting.map((name) => `• ${escapeMrkdwn(name)}`).join('\n')}\n_${t('slack:home.waiting_hint')}_`,
+              },
+            },
+          ]
+        : []),
       {
         type: 'section',
         text: { type: 'mrkdwn', text: `*${t('slack:home.mentees')}*\n${current}` },

@@ -6,7 +6,7 @@ import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { CLAIRE, LEA } from '../helpers/journey.js';
 import { pollUntil } from '../helpers/poll.js';
-import { asInteraction } from '../helpers/slack-fixtures.js';
+import { asEvent, asInteraction, slackFixture } from '../helpers/slack-fixtures.js';
 import { SlackUser, slackEnv } from '../helpers/slack-user.js';
 import { TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
 import { WebUser } from '../helpers/web-user.js';
@@ -90,6 +90,15 @@ describe('a match across two channels', () => {
       .filter((b) => b.type === 'actions')
       .flatMap((b) => (b.elements as Array<{ text: { text: string } }>).map((e) => e.text.text));
     expect(buttons).toEqual(["J'accepte", 'Je décline', 'Plus tard']);
+    // Claire's App Home lists the request waiting for her answer.
+    await claire.deliver(
+      asEvent(slackFixture('app_home_opened', { userId: claire.userId, eventId: 'EvHOMECLAIRE1' })),
+      'application/json',
+    );
+    expect(JSON.stringify(fake.home(claire.userId)?.blocks)).toContain(
+      'Demandes en attente de votre réponse',
+    );
+    expect(JSON.stringify(fake.home(claire.userId)?.blocks)).toContain('• Léa');
 
     const click = asInteraction(claire.clickPayload("J'accepte"));
     const accepted = await claire.deliver(click, FORM);
