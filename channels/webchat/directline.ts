@@ -22,6 +22,8 @@ export interface DirectLineDeps {
 
 const PREFIX = '/v3/directline';
 const MAX_TEXT = 20_000;
+/** A turn that takes longer than this shows "typing…" (as on Telegram). */
+const TYPING_AFTER_MS = 1000;
 const USER_ID = /^[\w.:@-]{1,64}$/;
 
 type Auth = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims };
@@ -161,7 +163,9 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     ]);
     res.json(200, { id: activity.id });
     if (body.type !== 'message' && body.type !== 'event') return;
-    // Processed after the answer, as Direct Line does; shutdown waits for it.
+    // Processed after the answer, as Direct Line does; shutdown waits for it. A turn that takes
+    // a while shows "typing…" on the open sockets.
+    const typing = setTimeout(() => store.events.emit('typing', conv._id), TYPING_AFTER_MS);
     void deps.inFlight
       .track(() =>
         deps.engine.process({
@@ -175,6 +179,7 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
           recipient: { id: 'tandem', name: 'Tandem' },
         }),
       )
-      .catch((err) => deps.log.error({ err }, 'web chat turn failed'));
+      .catch((err) => deps.log.error({ err }, 'web chat turn failed'))
+      .finally(() => clearTimeout(typing));
   });
 }

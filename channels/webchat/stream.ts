@@ -4,6 +4,7 @@ import type { Activity } from 'botbuilder';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../bot/log.js';
 import { originAllowed } from './http.js';
+import { BOT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
 
@@ -46,6 +47,14 @@ export class DirectLineStream {
     private readonly deps: StreamDeps,
   ) {
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    // "Typing…" is a hint, not part of the transcript: sent to this process's sockets, not stored.
+    deps.store.events.on('typing', (conversationId: string) => {
+      for (const sub of this.subs) {
+        if (sub.conversationId !== conversationId || sub.socket.readyState !== sub.socket.OPEN) continue;
+        const typing = { type: 'typing', from: BOT, conversation: { id: conversationId } };
+        sub.socket.send(JSON.stringify({ activities: [typing], watermark: String(sub.watermark) }));
+      }
+    });
     deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
       for (const sub of this.subs) {
         if (sub.conversationId !== conversationId) continue;

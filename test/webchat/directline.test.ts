@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { App } from '../../bot/app.js';
 import { startTestApp, TEST_SECRET } from '../helpers/app.js';
+import { pollUntil } from '../helpers/poll.js';
 
 let app: App;
 let dl: string;
@@ -98,6 +100,50 @@ describe('Direct Line 3.0 endpoint', () => {
     });
     const next = await botReplies(gen.conversationId, gen.token, first.watermark);
     expect(next.fromBot[0].text).toMatch(/tranche d'âge/);
+  });
+
+  it('shows "typing" on the stream while a turn takes over a second, without storing it', async () => {
+    const { body: gen } = await call('POST', '/tokens/generate', TEST_SECRET);
+    const start = await call('POST', '/conversations', gen.token);
+    const ws = new WebSocket(start.body.streamUrl, { headers: { Origin: 'http://localhost:3978' } });
+    const sets: Array<{ activities: Array<{ type: string; from: { id: string } }>; watermark: string }> = [];
+    ws.on('message', (data) => {
+      if (data.toString()) sets.push(JSON.parse(data.toString()));
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const engine = app.bot.engine;
+    const process = engine.process.bind(engine);
+    const typed = () => sets.flatMap((s) => s.activities).filter((a) => a.type === 'typing');
+    try {
+      const say = async (text: string) => {
+        await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, {
+          type: 'message',
+          text,
+        });
+        await pollUntil(
+          () => sets.some((s) => s.activities.some((a) => a.type === 'message' && a.from.id === 'tandem')),
+          10_000,
+          () => new Error(JSON.stringify(sets)),
+          20,
+        );
+      };
+      await say('Bonjour');
+      expect(typed()).toEqual([]);
+      sets.length = 0;
+      engine.process = async (activity, opts) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        return process(activity, opts);
+      };
+      await say('oui');
+      expect(typed()).toHaveLength(1);
+      expect(typed()[0]?.from.id).toBe('tandem');
+      // The transcript keeps the messages only.
+      const all = await call('GET', `/conversations/${gen.conversationId}/activities?watermark=0`, gen.token);
+      expect(all.body.activities.map((a: { type: string }) => a.type)).not.toContain('typing');
+    } finally {
+      engine.process = process;
+      ws.close();
+    }
   });
 
   it('refuses a token for another conversation, an expired or forged token and a foreign origin', async () => {
