@@ -53,7 +53,6 @@ export function createServices({ conn, config, log, i18n, now }: ServiceDeps): S
     alerts,
     deadlineMs: config.matching.deadlineMs,
     timeZone: config.timeZone,
-    now,
   });
   return {
     people,

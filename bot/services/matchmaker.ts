@@ -49,7 +49,6 @@ export interface MatchmakerDeps {
   alerts: AlertService;
   deadlineMs: number;
   timeZone: string;
-  now?: () => number;
 }
 
 /** What the mentee is told when their request ends without a match. */
@@ -76,11 +75,7 @@ const TRIED = 50;
  * so each is sent once whatever crashes or runs twice.
  */
 export class Matchmaker {
-  private readonly now: () => number;
-
-  constructor(private readonly deps: MatchmakerDeps) {
-    this.now = deps.now ?? Date.now;
-  }
+  constructor(private readonly deps: MatchmakerDeps) {}
 
   // ---------------------------------------------------------------------------------------------
   // The mentee's side
