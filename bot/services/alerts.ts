@@ -43,7 +43,7 @@ export class AlertService {
       at,
     };
     if (!(await insertOnce(this.alerts.collection, doc))) return false;
-    this.deps.log.warn({ alert: kind, personId }, 'staff alert');
+    this.deps.log.info({ alert: kind, personId }, 'staff alert');
     const channel = this.deps.slackChannel;
     if (channel) {
       const t = this.deps.i18n.getFixedT(DEFAULT_LOCALE);
