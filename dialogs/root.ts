@@ -125,13 +125,18 @@ export class RootDialog extends ComponentDialog {
 
   /**
    * Someone active with nothing pending: a mentee sees where their matching stands (or their next
-   * proposal); a mentor hears what happens next and finds the requests waiting for them.
+   * proposal); a mentor finds the requests and contact questions waiting for them, or hears what
+   * happens next.
    */
   private async idle(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const turn = turnOf(step.context);
     if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
-    const pending = await turn.services.matchmaker.pendingRequests(turn.person, turn.t);
-    await step.context.sendActivities(pending.length > 0 ? pending : [text(turn.t('mentor:idle'))]);
+    const { matchmaker } = turn.services;
+    const open = [
+      ...(await matchmaker.pendingRequests(turn.person, turn.t)),
+      ...(await matchmaker.contactsStillAsked(turn.person, turn.t)),
+    ];
+    await step.context.sendActivities(open.length > 0 ? open : [text(turn.t('mentor:idle'))]);
     return step.endDialog();
   }
 

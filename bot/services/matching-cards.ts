@@ -129,15 +129,20 @@ export function introduction(
         t(`proposals:intro.first_step_${role}`, { name }),
       ].join('\n\n'),
     ),
-    standaloneCard(
-      {
-        title: t('proposals:contact.title'),
-        text: t('proposals:contact.ask', { name }),
-        buttons: CONTACT_CHOICES.map((c) => ({ title: t(`proposals:contact.${c}`), value: c })),
-      },
-      actionQ('contact', matchId),
-    ),
+    contactCard(other, matchId, t),
   ];
+}
+
+/** Which contact details to pass on to the other of a new pair: asked at the match, with consent. */
+export function contactCard(other: PersonDoc | null, matchId: string, t: TFunction): Partial<Activity> {
+  return standaloneCard(
+    {
+      title: t('proposals:contact.title'),
+      text: t('proposals:contact.ask', { name: firstName(other) }),
+      buttons: CONTACT_CHOICES.map((c) => ({ title: t(`proposals:contact.${c}`), value: c })),
+    },
+    actionQ('contact', matchId),
+  );
 }
 
 /** E-mail addresses and phone numbers in a free text, to hide them. */

@@ -15,6 +15,7 @@ import { capacity } from '../matching/profile.js';
 import type { AlertService } from './alerts.js';
 import type { CandidateService } from './candidates.js';
 import {
+  contactCard,
   DECLINE_REASONS,
   declineReasonsCard,
   firstName,
@@ -90,7 +91,10 @@ export class Matchmaker {
         const mentor = await this.deps.people.get(match.mentorId);
         return {
           kind: 'matched',
-          replies: [text(t('proposals:mentee.matched', { name: firstName(mentor) }))],
+          replies: [
+            text(t('proposals:mentee.matched', { name: firstName(mentor) })),
+            ...(await this.contactStillAsked(mentee, mentor, match._id, t)),
+          ],
         };
       }
     }
@@ -395,6 +399,29 @@ export class Matchmaker {
     return otherId ? ((await this.deps.people.get(otherId)) ?? undefined) : undefined;
   }
 
+  /**
+   * The contact question again, while `me` has not answered it: its card's buttons went with the
+   * first press, and an answer left half-way (another card pressed meanwhile) must not be a dead end.
+   */
+  private async contactStillAsked(
+    me: PersonDoc,
+    other: PersonDoc | null,
+    matchId: string,
+    t: TFunction,
+  ): Promise<Replies> {
+    return (await this.hasShared(me, matchId)) ? [] : [contactCard(other, matchId, t)];
+  }
+
+  /** A mentor's pairs whose contact question they have not answered yet, as cards again. */
+  async contactsStillAsked(mentor: PersonDoc, t: TFunction): Promise<Replies> {
+    const replies: Replies = [];
+    for (const match of await this.deps.proposals.activeMatches(mentor._id)) {
+      const mentee = await this.deps.people.get(match.menteeId);
+      replies.push(...(await this.contactStillAsked(mentor, mentee, match._id, t)));
+    }
+    return replies;
+  }
+
   /** Whether `me` already passed their contact details (or chose the Hub) for this match. */
   async hasShared(me: PersonDoc, matchId: string): Promise<boolean> {
     return (await claimed(this.deps.conn, `contact|${matchId}|${me._id}`)) !== null;
@@ -485,7 +512,8 @@ export class Matchmaker {
       `${decision}|${proposal._id}`,
     );
     if (mentor && decision === 'declined') await people.setMatching(mentor._id, { expiredInARow: 0 });
-    if (mentor && decision === 'expired') {
+    // Counted once toward a pause, also when a crash makes this run again.
+    if (mentor && decision === 'expired' && (await claim(this.deps.conn, `counted|${proposal._id}`))) {
       const inARow = (mentor.matching?.expiredInARow ?? 0) + 1;
       const paused = inARow >= 2 && (await people.setStatus(mentor._id, 'paused', 'active'));
       // Counted afresh once paused: a mentor who resumes starts with a clean slate.

@@ -278,6 +278,39 @@ describe('old cards and changes meanwhile', () => {
   });
 });
 
+describe('the contact question', () => {
+  it('left half-way, it comes back with the next message, for the mentee and for the mentor', async () => {
+    const gael = await mentor('Gaël', { 'profile.capacity': '3' });
+    const { user, replies } = await mentee('Sacha');
+    let card = replies.at(-1) as Reply;
+    const first = card;
+    for (let i = 0; i < 20 && !card.text.startsWith('Gaël ·'); i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    await pressIn(mentees, user, [card], "Ça m'intéresse");
+    await pressIn(mentors, gael, await inbox(mentors, gael), "J'accepte");
+    const intro = await inbox(mentees, user);
+    expect(texts(await pressIn(mentees, user, intro, 'Mon e-mail'))).toBe(fr('proposals:contact.ask_email'));
+    // An old card pressed instead of answering: the contact question is left half-way...
+    if (first !== card) await pressIn(mentees, user, [first], "Ça m'intéresse");
+    else await mentees.say(user, { q: 'contact:nope', v: 'email' });
+    // ...and asked again at the next message, its buttons fresh.
+    const back = await mentees.say(user, 'Bonjour');
+    expect(texts(back)).toMatch(/Vous êtes accompagné·e par Gaël/);
+    expect((back.at(-1) as Reply).buttons.map((b) => b.title)).toContain('Mon téléphone');
+    expect(texts(await pressIn(mentees, user, back, 'Mon téléphone'))).toBe(
+      fr('proposals:contact.ask_phone'),
+    );
+    expect(texts(await mentees.say(user, '+33 6 12 34 56 78'))).toBe(
+      fr('proposals:contact.done', { name: 'Gaël' }),
+    );
+    // Gaël has not answered his: writing to the bot brings it back too, once.
+    const mentorBack = await mentors.say(gael, 'Bonjour');
+    expect(texts(mentorBack)).toMatch(/quelles coordonnées acceptez-vous de transmettre à Sacha/);
+    await pressIn(mentors, gael, mentorBack, 'Passer par le Hub');
+    expect(texts(await mentors.say(gael, 'Bonjour'))).not.toMatch(/quelles coordonnées/);
+  });
+});
+
 describe("the mentor's answers", () => {
   it('a decline: the mentee gets the next proposal at once, and the mentor may say why', async () => {
     const ana = await mentor('Ana');
