@@ -37,7 +37,7 @@ export class ProposalsDialog extends Dialog<ProposalsOptions> {
     if (options.act) return this.answer(dc, options.act.proposalId, options.act.verb);
     // A typed answer to a card that came proactively (after a decline or an expiry).
     const typed = verbOf(dc.context.activity, turn);
-    const open = turn.person.matching?.proposalId;
+    const open = typed ? await turn.services.matchmaker.openProposal(turn.person) : undefined;
     if (typed && open) return this.answer(dc, open, typed);
     return this.show(dc, options.first === true);
   }

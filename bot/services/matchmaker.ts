@@ -116,6 +116,13 @@ export class Matchmaker {
     return this.next(mentee, last?._id ?? 'none', t);
   }
 
+  /** The id of the mentee's proposal on screen, if one waits for their answer. */
+  async openProposal(mentee: PersonDoc): Promise<string | undefined> {
+    const id = mentee.matching?.proposalId;
+    const proposal = id ? await this.deps.proposals.get(id) : null;
+    return proposal?.status === 'proposed' ? proposal._id : undefined;
+  }
+
   /** The proposal's card, if its mentor is still there. */
   private async cardOf(proposal: ProposalDoc, t: TFunction): Promise<Partial<Activity> | undefined> {
     const mentor = await this.deps.people.get(proposal.mentorId);

@@ -149,6 +149,8 @@ describe('a proposal from the card to the match', () => {
     expect(texts(await inbox(mentees, lea))).toMatch(/Claire préfère que l'équipe du Hub organise/);
     expect((await mentees.bot.services.alerts.open()).map((a) => a.kind)).toContain('contact_via_hub');
 
+    // A "oui" typed now is not taken for an answer to a card long gone.
+    expect(texts(await mentees.say(lea, 'oui'))).toBe(fr('proposals:mentee.matched', { name: 'Claire' }));
     // A pair: the match holds a place of Claire's capacity, and Léa is told she has a mentor.
     const claireId = (await personOf(mentors, db.connection, claire))._id;
     expect(await mentees.bot.services.proposals.activeMatches(claireId)).toHaveLength(1);
