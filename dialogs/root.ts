@@ -76,8 +76,11 @@ export class RootDialog extends ComponentDialog {
         },
         async (step) => {
           const turn = turnOf(step.context);
-          await turn.services.people.saveProfile(turn.person._id, saved(step.result as Profile));
+          const profile = saved(step.result as Profile);
+          await turn.services.people.saveProfile(turn.person._id, profile);
           await step.context.sendActivity(text(turn.t('common:profile_saved')));
+          // What the matching knows of them changed (sectors, capacity…).
+          await turn.services.matchmaker.profileChanged({ ...turn.person, profile });
           return step.endDialog();
         },
       ]),

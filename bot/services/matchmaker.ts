@@ -538,6 +538,15 @@ export class Matchmaker {
     await proposals.settle(proposal._id, decision);
   }
 
+  /**
+   * A profile was edited: rankings are built again, and a mentor who lowered their capacity below
+   * their pairs has their waiting requests closed now rather than at their deadline.
+   */
+  async profileChanged(person: PersonDoc): Promise<void> {
+    this.deps.candidates.invalidate();
+    if (person.role === 'mentor') await this.closeIfFull(person);
+  }
+
   /** A mentor whose places are all taken: the requests still waiting for them close kindly. */
   private async closeIfFull(mentor: PersonDoc): Promise<void> {
     const { proposals } = this.deps;

@@ -70,6 +70,17 @@ async function mentor(firstName: string, more: Record<string, unknown> = {}): Pr
   return user;
 }
 
+/** A new mentee who passes every mentor until `mentorName` comes, and asks for them. */
+async function requestFromMentor(mentorName: string, who: string): Promise<string> {
+  const { user, replies } = await mentee(who);
+  let card = replies.at(-1) as Reply;
+  for (let i = 0; i < 30 && !card.text.startsWith(`${mentorName} ·`); i++)
+    card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+  expect(card.text).toMatch(new RegExp(`^${mentorName} ·`));
+  await pressIn(mentees, user, [card], "Ça m'intéresse");
+  return user;
+}
+
 /** A mentee onboarded through the whole conversation; returns the replies to the charter. */
 async function mentee(firstName = 'Léa'): Promise<{ user: string; replies: Reply[] }> {
   const user = `mentee-${firstName.toLowerCase()}-${n++}`;
@@ -349,22 +360,11 @@ describe("the mentor's answers", () => {
 });
 
 describe('deadlines', () => {
-  /** Mentee `who` asks for mentor `mentorUser` (passing everyone else first). */
-  async function requestFrom(mentorName: string, who: string): Promise<string> {
-    const { user, replies } = await mentee(who);
-    let card = replies.at(-1) as Reply;
-    for (let i = 0; i < 20 && !card.text.startsWith(`${mentorName} ·`); i++)
-      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
-    expect(card.text).toMatch(new RegExp(`^${mentorName} ·`));
-    await pressIn(mentees, user, [card], "Ça m'intéresse");
-    return user;
-  }
-
   const deadlines = () => mentees.bot.services.matchmaker;
 
   it('reminds the mentor at two thirds, then expires: the mentee goes on; two in a row pause the mentor', async () => {
     const bruno = await mentor('Bruno', { 'profile.capacity': '3' });
-    const first = await requestFrom('Bruno', 'Alix');
+    const first = await requestFromMentor('Bruno', 'Alix');
     await inbox(mentors, bruno);
 
     // Other tests' requests are due too: what matters is what reached Bruno.
@@ -398,7 +398,7 @@ describe('deadlines', () => {
     const brunoId = (await personOf(mentors, db.connection, bruno))._id;
     expect((await mentees.bot.services.people.get(brunoId))?.status).toBe('active');
 
-    await requestFrom('Bruno', 'Hugo');
+    await requestFromMentor('Bruno', 'Hugo');
     clock += 73 * HOUR;
     await deadlines().sendReminders();
     expect(await deadlines().expireDue()).toBe(1);
@@ -415,8 +415,8 @@ describe('deadlines', () => {
 
   it('a request holds a place; when the last place goes, the other requests close kindly', async () => {
     const chloe = await mentor('Chloé', { 'profile.capacity': '2' });
-    const a = await requestFrom('Chloé', 'Lina');
-    const b = await requestFrom('Chloé', 'Omar');
+    const a = await requestFromMentor('Chloé', 'Lina');
+    const b = await requestFromMentor('Chloé', 'Omar');
     const requests = await inbox(mentors, chloe);
     expect(requests).toHaveLength(2);
     // Two requests wait for her answer, two places: nobody else is offered Chloé meanwhile.
@@ -446,6 +446,27 @@ describe('deadlines', () => {
     );
     expect(texts(await inbox(mentees, a))).toMatch(/Chloé accepte de vous accompagner/);
     expect(texts(await inbox(mentees, b))).toMatch(/Chloé n'a plus de place pour accompagner quelqu'un/);
+  });
+});
+
+describe('a mentor edits their profile', () => {
+  it('lowering the capacity to the pairs they have closes the requests waiting for them at once', async () => {
+    const hana = await mentor('Hana', { 'profile.capacity': '2' });
+    const first = await requestFromMentor('Hana', 'Ilyes');
+    const second = await requestFromMentor('Hana', 'Jeanne');
+    const requests = await inbox(mentors, hana);
+    await pressIn(mentors, hana, [requests[0] as Reply], "J'accepte");
+    expect(texts(await inbox(mentees, first))).toMatch(/Hana accepte de vous accompagner/);
+    // From the App Home's "Modifier mon profil": the summary, then one answer changed.
+    await mentors.say(hana, { type: 'event', name: 'edit_profile', text: '' });
+    await mentors.press(hana, 'Modifier');
+    await mentors.press(hana, 'Capacité');
+    expect(texts(await mentors.say(hana, 'une'))).toContain('• Capacité : 1 personne');
+    expect(texts(await mentors.press(hana, "C'est correct"))).toMatch(/enregistré/);
+    expect(texts(await inbox(mentees, second))).toMatch(/Hana n'a plus de place pour accompagner quelqu'un/);
+    expect(texts(await pressIn(mentors, hana, [requests[1] as Reply], "J'accepte"))).toBe(
+      fr('proposals:request.no_place'),
+    );
   });
 });
 
