@@ -51,7 +51,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     matchingRoundJob({
       conn: db.connection,
       matchmaker: bot.services.matchmaker,
-      charterVersion: bot.i18n.getFixedT('fr')('charter:version'),
+      charterVersion: bot.services.candidates.charterVersion,
       log,
     }),
   ]);

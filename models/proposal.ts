@@ -34,6 +34,8 @@ export interface ProposalDoc {
   /** When the mentor must have answered by (set when the mentee says "ça m'intéresse"). */
   deadline?: Date;
   remindAt?: Date;
+  /** When the reminder went out (the job skips the request after that). */
+  remindedAt?: Date;
   /** When the mentee said "ça m'intéresse", and when the mentor answered (their responsiveness). */
   requestedAt?: Date;
   answeredAt?: Date;
@@ -52,6 +54,7 @@ const schema = new Schema<ProposalDoc>(
     createdAt: { type: Date, required: true },
     deadline: Date,
     remindAt: Date,
+    remindedAt: Date,
     requestedAt: Date,
     answeredAt: Date,
     declineReason: String,

@@ -53,7 +53,8 @@ export class CandidateService {
   private readonly people;
   private readonly matches;
   private readonly proposals;
-  private readonly charterVersion: string;
+  /** The charter version a person must have accepted to be matched. */
+  readonly charterVersion: string;
   private readonly now: () => number;
   private readonly ttlMs: number;
   private cached?: { at: number; index: Promise<MentorIndex> };

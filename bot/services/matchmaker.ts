@@ -281,7 +281,7 @@ export class Matchmaker {
   // ---------------------------------------------------------------------------------------------
   // The mentor's side
 
-  /** The request (or its reminder) to the mentor, once per proposal and kind. */
+  /** The request (or its reminder) to the mentor, once per proposal and kind: true when new. */
   private async sendRequest(
     proposal: ProposalDoc,
     mentee: PersonDoc,
@@ -300,7 +300,7 @@ export class Matchmaker {
             ),
           ]
         : [];
-    await this.deps.outbox.enqueue(`${kind}|${proposal._id}`, { personId: mentor._id }, [
+    return this.deps.outbox.enqueue(`${kind}|${proposal._id}`, { personId: mentor._id }, [
       ...lead,
       requestCard(proposal, mentee, t, this.deps.timeZone),
     ]);
@@ -472,11 +472,9 @@ export class Matchmaker {
         this.deps.people.get(proposal.menteeId),
         this.deps.people.get(proposal.mentorId),
       ]);
-      if (!mentee || !mentor) continue;
       // The reminder's delivery key makes it once per proposal, whichever process runs the job.
-      if ((await this.deps.outbox.get(`reminder|${proposal._id}`)) !== null) continue;
-      await this.sendRequest(proposal, mentee, mentor, 'reminder');
-      sent++;
+      if (mentee && mentor && (await this.sendRequest(proposal, mentee, mentor, 'reminder'))) sent++;
+      await this.deps.proposals.reminded(proposal._id);
     }
     return sent;
   }

@@ -178,8 +178,17 @@ export class ProposalService {
   /** Requests whose reminder is due and not yet sent (a scheduled job's query). */
   async remindersDue(): Promise<ProposalDoc[]> {
     return this.proposals
-      .find({ status: 'mentee_interested', remindAt: { $lte: new Date(this.now()) } })
+      .find({
+        status: 'mentee_interested',
+        remindAt: { $lte: new Date(this.now()) },
+        remindedAt: { $exists: false },
+      })
       .lean<ProposalDoc[]>();
+  }
+
+  /** The reminder went out: the job stops looking at this request until its deadline. */
+  async reminded(id: string): Promise<void> {
+    await this.proposals.updateOne({ _id: id }, { $set: { remindedAt: new Date(this.now()) } });
   }
 
   /** The requests waiting for this mentor's answer, oldest first. */

@@ -139,7 +139,7 @@ export class KeyboardStore {
  * A send cut where standalone cards stand: each card alone, under its own keyboard, and the
  * activities between them together, as the batch of one question (see KeyboardStore.open).
  */
-export function batches(
+function batches(
   activities: Partial<Activity>[],
 ): Array<{ standalone: boolean; activities: Partial<Activity>[] }> {
   const out: Array<{ standalone: boolean; activities: Partial<Activity>[] }> = [];
@@ -149,6 +149,16 @@ export function batches(
     if (last && !standalone && !last.standalone) last.activities.push(activity);
     else out.push({ standalone, activities: [activity] });
   }
+  return out;
+}
+
+/** Sends a reply's batches (see `batches`) one after the other, and gathers what they return. */
+export async function sendInBatches<R>(
+  activities: Partial<Activity>[],
+  send: (batch: Partial<Activity>[], standalone: boolean) => Promise<R[]>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const batch of batches(activities)) out.push(...(await send(batch.activities, batch.standalone)));
   return out;
 }
 

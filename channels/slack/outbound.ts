@@ -5,7 +5,7 @@ import { UnreachableError } from '../../bot/errors.js';
 import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { batches, buttonRef, type KeyboardMessage, type KeyboardStore } from '../shared/keyboards.js';
+import { buttonRef, type KeyboardMessage, type KeyboardStore, sendInBatches } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { answeredBlocks, type KnownBlock, render, withKey } from './format.js';
 
@@ -48,7 +48,9 @@ export class SlackOutbound implements ChannelOutbound {
   ): Promise<ResourceResponse[]> {
     const channel = ref.conversation?.id ?? '';
     try {
-      return await this.sendAll(channel, activities);
+      return await sendInBatches(activities, (batch, standalone) =>
+        this.sendBatch(channel, batch, standalone),
+      );
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error;
       if (code && GONE.has(code)) {
@@ -58,15 +60,6 @@ export class SlackOutbound implements ChannelOutbound {
       }
       throw err;
     }
-  }
-
-  /** Sends each batch in turn: a standalone card keeps a keyboard of its own (see batches). */
-  private async sendAll(channel: string, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
-    const out: ResourceResponse[] = [];
-    for (const batch of batches(activities)) {
-      out.push(...(await this.sendBatch(channel, batch.activities, batch.standalone)));
-    }
-    return out;
   }
 
   private async sendBatch(

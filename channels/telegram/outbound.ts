@@ -4,7 +4,7 @@ import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { batches, buttonRef, type KeyboardStore } from '../shared/keyboards.js';
+import { buttonRef, type KeyboardStore, sendInBatches } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { keyboardRows, type RenderedButton, type RenderedMessage, render } from './format.js';
 
@@ -45,7 +45,7 @@ export class TelegramOutbound implements ChannelOutbound {
   ): Promise<ResourceResponse[]> {
     const chat = ref.conversation?.id ?? '';
     try {
-      return await this.sendAll(chat, activities);
+      return await sendInBatches(activities, (batch, standalone) => this.sendBatch(chat, batch, standalone));
     } catch (err) {
       if (err instanceof TelegramApiError && err.errorCode === 403) {
         this.deps.log.info({ chat }, 'telegram: the user blocked the bot; marked unreachable');
@@ -54,15 +54,6 @@ export class TelegramOutbound implements ChannelOutbound {
       }
       throw err;
     }
-  }
-
-  /** Sends each batch in turn: a standalone card keeps a keyboard of its own (see batches). */
-  private async sendAll(chat: string, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
-    const out: ResourceResponse[] = [];
-    for (const batch of batches(activities)) {
-      out.push(...(await this.sendBatch(chat, batch.activities, batch.standalone)));
-    }
-    return out;
   }
 
   private async sendBatch(

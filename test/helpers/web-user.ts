@@ -1,32 +1,17 @@
-import type { Activity, CardAction } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import type { App } from '../../bot/app.js';
 import { TEST_SECRET } from './app.js';
+import { type Reply, toReply } from './bot.js';
 import { pollUntil } from './poll.js';
 
 let nextUser = 1;
-
-/** A bot activity as a person reads it: its text or its card's, and every button under it. */
-export interface Seen {
-  text: string;
-  buttons: CardAction[];
-}
-
-function seen(a: Partial<Activity>): Seen {
-  const card = a.attachments?.find((x) => x.contentType === 'application/vnd.microsoft.card.hero')?.content as
-    | { title?: string; subtitle?: string; text?: string; buttons?: CardAction[] }
-    | undefined;
-  return {
-    text: [a.text, card?.title, card?.subtitle, card?.text].filter(Boolean).join('\n'),
-    buttons: [...(a.suggestedActions?.actions ?? []), ...(card?.buttons ?? [])],
-  };
-}
 
 /**
  * A person in the web chat, through the Direct Line 3.0 HTTP API (tokens, activities, watermarks)
  * as any Direct Line client would talk to the app.
  */
 export class WebUser {
-  private readonly bot: Seen[] = [];
+  private readonly bot: Reply[] = [];
   private watermark = '';
   private read = 0;
 
@@ -62,7 +47,7 @@ export class WebUser {
   private async fetch(): Promise<void> {
     const r = await this.call('GET', `/activities?watermark=${this.watermark}`);
     for (const a of r.activities ?? [])
-      if (a.from?.id !== this.userId && a.type === 'message') this.bot.push(seen(a));
+      if (a.from?.id !== this.userId && a.type === 'message') this.bot.push(toReply(a));
     this.watermark = r.watermark ?? this.watermark;
   }
 
@@ -87,13 +72,13 @@ export class WebUser {
   }
 
   /** Sends `input`, then waits for the bot's answer; returns what it said since the last read. */
-  async say(input: string | { press: string }, until?: RegExp): Promise<Seen[]> {
+  async say(input: string | { press: string }, until?: RegExp): Promise<Reply[]> {
     await this.send(input);
     return this.next(until);
   }
 
   /** Waits until the bot said something new (matching `until`, if given); returns it all. */
-  async next(until?: RegExp, timeoutMs = 10_000): Promise<Seen[]> {
+  async next(until?: RegExp, timeoutMs = 10_000): Promise<Reply[]> {
     const arrived = () => this.bot.slice(this.read);
     await pollUntil(
       async () => {

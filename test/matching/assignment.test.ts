@@ -5,18 +5,8 @@ import {
   greedyAssignment,
   solveAssignment,
 } from '../../bot/matching/assignment.js';
-
-/** A small deterministic PRNG (mulberry32), so a failing instance can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { bruteForce } from './helpers.js';
+import { random } from './synthetic.js';
 
 /** A problem given by a full score matrix (-1: forbidden). */
 function matrixProblem(scores: number[][], capacities: number[]): AssignmentProblem {
@@ -42,27 +32,6 @@ function randomInstance(seed: number) {
   );
   const capacities = Array.from({ length: mentors }, () => Math.floor(rnd() * 3));
   return { scores, capacities };
-}
-
-/** Every assignment, the best by (total score, then number matched). */
-function bruteForce(scores: number[][], capacities: number[]): { total: number; matched: number } {
-  const left = [...capacities];
-  let best = { total: -1, matched: -1 };
-  const visit = (i: number, total: number, matched: number) => {
-    if (i === scores.length) {
-      if (total > best.total || (total === best.total && matched > best.matched)) best = { total, matched };
-      return;
-    }
-    visit(i + 1, total, matched);
-    (scores[i] as number[]).forEach((s, j) => {
-      if (s < 0 || (left[j] as number) <= 0) return;
-      left[j] = (left[j] as number) - 1;
-      visit(i + 1, total + s, matched + 1);
-      left[j] = (left[j] as number) + 1;
-    });
-  };
-  visit(0, 0, 0);
-  return best;
 }
 
 /** The assignment respects capacities and filters, and its totals add up. */

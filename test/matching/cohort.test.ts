@@ -4,28 +4,8 @@ import { filterPair, pairKey } from '../../bot/matching/filters.js';
 import { indexMentors } from '../../bot/matching/mentors.js';
 import { penaltiesFromPassed } from '../../bot/matching/penalties.js';
 import { capacity, type MenteeCandidate } from '../../bot/matching/profile.js';
-import { mentee, mentor } from './helpers.js';
+import { bruteForce, mentee, mentor } from './helpers.js';
 import { syntheticMentees, syntheticMentors } from './synthetic.js';
-
-/** The best (total, then matched) over every assignment of a small cohort. */
-function bruteForce(scores: Int32Array[], places: number[]) {
-  let best = { total: -1, matched: -1 };
-  const visit = (i: number, total: number, matched: number) => {
-    if (i === scores.length) {
-      if (total > best.total || (total === best.total && matched > best.matched)) best = { total, matched };
-      return;
-    }
-    visit(i + 1, total, matched);
-    (scores[i] as Int32Array).forEach((s, j) => {
-      if (s < 0 || (places[j] as number) <= 0) return;
-      places[j] = (places[j] as number) - 1;
-      visit(i + 1, total + s, matched + 1);
-      places[j] = (places[j] as number) + 1;
-    });
-  };
-  visit(0, 0, 0);
-  return best;
-}
 
 describe('assignCohort', () => {
   it('finds the brute-force optimum on small generated cohorts', () => {

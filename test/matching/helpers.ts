@@ -44,3 +44,30 @@ export function explain(
     throw new Error(`scoreRow ${row[0]} ≠ explainPair ${explained.score}`);
   return { ...explained, filtered: (row[0] as number) < 0 };
 }
+
+/**
+ * The best (total score, then number matched) over every assignment of a small problem: rows of
+ * scores (< 0: forbidden), each column taking at most its capacity.
+ */
+export function bruteForce(
+  scores: ReadonlyArray<ArrayLike<number>>,
+  capacities: readonly number[],
+): { total: number; matched: number } {
+  const left = [...capacities];
+  let best = { total: -1, matched: -1 };
+  const visit = (i: number, total: number, matched: number) => {
+    if (i === scores.length) {
+      if (total > best.total || (total === best.total && matched > best.matched)) best = { total, matched };
+      return;
+    }
+    visit(i + 1, total, matched);
+    Array.from(scores[i] as ArrayLike<number>).forEach((s, j) => {
+      if (s < 0 || (left[j] as number) <= 0) return;
+      left[j] = (left[j] as number) - 1;
+      visit(i + 1, total + s, matched + 1);
+      left[j] = (left[j] as number) + 1;
+    });
+  };
+  visit(0, 0, 0);
+  return best;
+}
