@@ -89,7 +89,7 @@ export class Outbox {
     if (!(await insertOnce(this.deliveries.collection, doc))) return false;
     if (nextAt.getTime() <= now) {
       this.running
-        .track(() => this.attempt(key))
+        .track(() => this.attempt(key, doc))
         .catch((err) => this.log.error({ key, error: errorMessage(err) }, 'outbox: attempt failed'));
     }
     return true;
@@ -140,10 +140,13 @@ export class Outbox {
     return this.deliveries.findById(key).lean<DeliveryDoc>();
   }
 
-  /** Makes the next attempt of `key` if it is due and this process wins it; true when it did. */
-  private async attempt(key: string): Promise<boolean> {
+  /**
+   * Makes the next attempt of `key` if it is due and this process wins it; true when it did.
+   * `written`: the delivery as this process just wrote it (no need to read it back).
+   */
+  private async attempt(key: string, written?: DeliveryDoc): Promise<boolean> {
     const sender = this.sender;
-    const doc = await this.get(key);
+    const doc = written ?? (await this.get(key));
     const now = this.now();
     if (!sender || !doc || !isDue(doc, now)) return false;
     const n = await this.take(doc, now);
