@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,7 +36,11 @@ interface Stats {
   turns: number;
   errors: number;
   latencies: number[];
+  cpu: Record<string, number>;
 }
+
+/** The app under load (its pid, for the CPU figures). */
+let appPid = 0;
 
 /** One simulated web chat user: a Direct Line conversation with its WebSocket. */
 class Session {
@@ -85,6 +91,8 @@ class Session {
       {
         type: 'message',
         text,
+        // As the widget and Web Chat send it: the message's identity if the post is retried.
+        channelData: { clientActivityID: randomUUID() },
       },
     );
     if (!this.replied.has(id)) {
@@ -105,20 +113,55 @@ class Session {
   }
 }
 
-async function post(url: string, token: string, body?: unknown) {
-  const res = await fetch(url, {
-    signal: AbortSignal.timeout(15_000),
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/** Keep-alive connections, as a browser keeps them; node:http costs the load generator less CPU than fetch. */
+const agent = new http.Agent({ keepAlive: true });
+
+/** The fields of Direct Line's answers that the simulated users read. */
+interface Answer {
+  token: string;
+  conversationId: string;
+  streamUrl: string;
+  id: string;
+}
+
+function post(url: string, token: string, body?: unknown): Promise<Answer> {
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: 15_000,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          if (Math.floor((res.statusCode ?? 0) / 100) !== 2) reject(new Error(`${url}: ${res.statusCode} ${text}`));
+          else resolve(JSON.parse(text));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer in 15 s`)));
+    req.on('error', reject);
+    req.end(payload);
   });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 /** Users go through the onboarding again and again until the time is up. */
 async function load(base: string, users: number, thinkMs: number, durationMs: number): Promise<Stats> {
-  const stats: Stats = { turns: 0, errors: 0, latencies: [] };
+  const stats: Stats = { turns: 0, errors: 0, latencies: [], cpu: {} };
+  const meter = cpuMeter(appPid);
   const until = performance.now() + durationMs;
   const user = async (i: number) => {
     await sleep((i / users) * Math.min(thinkMs || 1000, 1000));
@@ -132,7 +175,8 @@ async function load(base: string, users: number, thinkMs: number, durationMs: nu
           stats.turns++;
           if (thinkMs) await sleep(thinkMs);
         }
-      } catch {
+      } catch (err) {
+        if (process.env.BENCH_DEBUG) console.error(err);
         stats.errors++;
         await sleep(200);
       } finally {
@@ -141,6 +185,7 @@ async function load(base: string, users: number, thinkMs: number, durationMs: nu
     }
   };
   await Promise.all(Array.from({ length: users }, (_, i) => user(i)));
+  stats.cpu = meter(stats.turns);
   return stats;
 }
 
@@ -158,6 +203,55 @@ function summarize(stats: Stats, durationMs: number) {
     p95_ms: r(percentile(sorted, 95)),
     p99_ms: r(percentile(sorted, 99)),
     errors: stats.errors,
+    ...stats.cpu,
+  };
+}
+
+/** CPU time (user + system, ms) of a process, from /proc; 0 once it has gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // clock ticks at 100 Hz
+  } catch {
+    return 0;
+  }
+}
+
+/** The app's process and every process under it (the embedded FerretDB runs under a shell). */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      parent.set(pid, Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]));
+    } catch {}
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const [pid, ppid] of parent) if (ppid === out[i]) out.push(pid);
+  return out;
+}
+
+/** Where the CPU goes during a load: the app, its database, and this process (the simulated users). */
+function cpuMeter(appPid: number) {
+  const [app = appPid, ...db] = descendants(appPid);
+  const read = () => {
+    const self = process.cpuUsage();
+    return {
+      app: cpuMs(app),
+      db: db.reduce((sum, pid) => sum + cpuMs(pid), 0),
+      users: (self.user + self.system) / 1000,
+    };
+  };
+  const start = read();
+  return (turns: number) => {
+    const end = read();
+    const per = (k: keyof typeof end) => Math.round(((end[k] - start[k]) / Math.max(1, turns)) * 100) / 100;
+    return {
+      app_cpu_ms_per_turn: per('app'),
+      db_cpu_ms_per_turn: per('db'),
+      users_cpu_ms_per_turn: per('users'),
+    };
   };
 }
 
@@ -225,6 +319,7 @@ export async function main(): Promise<void> {
   const durationMs = seconds * 1000;
   const { base, child, dataDir } = await startApp();
   const pid = child.pid ?? 0;
+  appPid = pid;
   // Interrupted (Ctrl-C, timeout): stop the app too, or it would go on loading the machine.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { type LogEntryDoc, logModels } from '../../models/log-entry.js';
 import { isDuplicateKey } from '../errors.js';
+import { GroupCommit } from './group-commit.js';
 import { Lru } from './lru.js';
 
 export interface Entry<T> {
@@ -97,7 +98,7 @@ export class AppendLog<T> {
   async tryAppend(key: string, seq: number, value: T): Promise<boolean> {
     try {
       // The driver's insert, not a mongoose document: this is the hottest write of a turn.
-      await this.entries.collection.insertOne({
+      await GroupCommit.of(this.entries.collection).insert({
         _id: AppendLog.id(key, seq) as never,
         json: JSON.stringify(value),
         at: new Date(),
@@ -113,9 +114,11 @@ export class AppendLog<T> {
   }
 
   private async moveHead(key: string, seq: number): Promise<void> {
-    await this.heads.updateOne({ _id: key }, { $max: { seq } }, { upsert: true }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    await GroupCommit.of(this.heads.collection)
+      .updateById(key, { $max: { seq } }, true)
+      .catch((err) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
     if (!this.prune) return;
     // Strictly below the previous head: a reader that has just read that head still finds it.
     const previous = seq - this.headEvery;
@@ -143,7 +146,7 @@ export class AppendLog<T> {
 
   /** Removes one entry (older revisions that are no longer needed). */
   async remove(key: string, seq: number): Promise<void> {
-    if (seq >= 1) await this.entries.deleteOne({ _id: AppendLog.id(key, seq) });
+    if (seq >= 1) await GroupCommit.of(this.entries.collection).deleteById(AppendLog.id(key, seq));
   }
 
   /** Forgets a whole log: its entries (those not pruned already), and the head. */

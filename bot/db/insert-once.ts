@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import { isDuplicateKey } from '../errors.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * Inserts `doc` unless a document with its `_id` exists: true when this call inserted it. The
@@ -8,7 +9,7 @@ import { isDuplicateKey } from '../errors.js';
  */
 export async function insertOnce(collection: mongo.Collection, doc: mongo.Document): Promise<boolean> {
   try {
-    await collection.insertOne(doc);
+    await GroupCommit.of(collection).insert(doc);
     return true;
   } catch (err) {
     if (isDuplicateKey(err)) return false;

@@ -59,12 +59,17 @@ export class Engine {
   /**
    * Processes one inbound Activity from a channel. `recorded`: the channel has already recorded
    * the native id with a unique insert of its own (and dropped redeliveries), so step 1 is done.
+   * `nativeId`: the message's identity when it is not the activity's id (a Direct Line client's
+   * clientActivityID, kept when it retries a post); replies still answer the activity's id.
    */
-  async process(activity: Partial<Activity>, opts: { recorded?: boolean } = {}): Promise<Outcome> {
+  async process(
+    activity: Partial<Activity>,
+    opts: { recorded?: boolean; nativeId?: string } = {},
+  ): Promise<Outcome> {
     let outcome: Outcome = 'processed';
     const { adapter, log, config, services } = this.deps;
     const channel = activity.channelId ?? '';
-    const key = `${channel}|${activity.id ?? ''}`;
+    const key = `${channel}|${opts.nativeId ?? activity.id ?? ''}`;
     await adapter.runTurn(activity, async (context) => {
       const turn = attachTurn(context, {
         context,

@@ -168,16 +168,13 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     const typing = setTimeout(() => store.events.emit('typing', conv._id), TYPING_AFTER_MS);
     void deps.inFlight
       .track(() =>
-        deps.engine.process({
-          ...activity,
+        deps.engine.process(
+          { ...activity, channelId: WEBCHAT, recipient: { id: 'tandem', name: 'Tandem' } },
           // A client retrying a post keeps its clientActivityID: that is the message's identity.
-          id:
-            typeof clientActivityId === 'string'
-              ? `${conv._id}:c:${clientActivityId.slice(0, 100)}`
-              : activity.id,
-          channelId: WEBCHAT,
-          recipient: { id: 'tandem', name: 'Tandem' },
-        }),
+          typeof clientActivityId === 'string'
+            ? { nativeId: `${conv._id}:c:${clientActivityId.slice(0, 100)}` }
+            : {},
+        ),
       )
       .catch((err) => deps.log.error({ err }, 'web chat turn failed'))
       .finally(() => clearTimeout(typing));

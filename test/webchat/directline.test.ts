@@ -102,6 +102,21 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(next.fromBot[0].text).toMatch(/tranche d'âge/);
   });
 
+  it('answers a post retried with the same clientActivityID once, replying to the first copy', async () => {
+    const { body: gen } = await call('POST', '/tokens/generate', TEST_SECRET);
+    await call('POST', '/conversations', gen.token);
+    const message = { type: 'message', text: 'Bonjour', channelData: { clientActivityID: 'retry-1' } };
+    const first = await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, message);
+    const replies = await botReplies(gen.conversationId, gen.token, '0', 2);
+    // The client did not see the answer to its post and sends the same message again.
+    await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, message);
+    const welcome = replies.fromBot.length;
+    expect(replies.fromBot.every((a: { replyToId: string }) => a.replyToId === first.body.id)).toBe(true);
+    await new Promise((res) => setTimeout(res, 500));
+    const after = await botReplies(gen.conversationId, gen.token, '0', welcome);
+    expect(after.fromBot).toHaveLength(welcome);
+  });
+
   it('shows "typing" on the stream while a turn takes over a second, without storing it', async () => {
     const { body: gen } = await call('POST', '/tokens/generate', TEST_SECRET);
     const start = await call('POST', '/conversations', gen.token);
