@@ -146,7 +146,8 @@ function post(url: string, token: string, body?: unknown): Promise<Answer> {
           text += chunk;
         });
         res.on('end', () => {
-          if (Math.floor((res.statusCode ?? 0) / 100) !== 2) reject(new Error(`${url}: ${res.statusCode} ${text}`));
+          if (Math.floor((res.statusCode ?? 0) / 100) !== 2)
+            reject(new Error(`${url}: ${res.statusCode} ${text}`));
           else resolve(JSON.parse(text));
         });
         res.on('error', reject);

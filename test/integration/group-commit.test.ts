@@ -57,7 +57,9 @@ describe('group commit of single-document writes', () => {
     ]);
     expect(a?.status).toBe('fulfilled');
     expect(b?.status === 'rejected' && isDuplicateKey(b.reason)).toBe(true);
-    expect(await c.findOne({ _id: 'x' } as unknown as mongo.Filter<mongo.Document>)).toMatchObject({ by: 'a' });
+    expect(await c.findOne({ _id: 'x' } as unknown as mongo.Filter<mongo.Document>)).toMatchObject({
+      by: 'a',
+    });
   });
 
   it('sends a write alone as the plain command, with the driver error', async () => {
@@ -88,7 +90,9 @@ describe('group commit of single-document writes', () => {
       ['h-3', 18],
       ['h-4', 19],
     ]);
-    expect(await c.countDocuments({ _id: { $regex: /^d-/ } } as unknown as mongo.Filter<mongo.Document>)).toBe(0);
+    expect(
+      await c.countDocuments({ _id: { $regex: /^d-/ } } as unknown as mongo.Filter<mongo.Document>),
+    ).toBe(0);
     expect(sent('update', 'g_update').length).toBeLessThan(20);
     expect(sent('delete', 'g_update').length).toBeLessThan(20);
   });
