@@ -109,7 +109,7 @@ export class AppendLog<T> {
       return false;
     }
     this.known.set(key, seq);
-    if (seq % this.headEvery === 0 || seq === 1) await this.moveHead(key, seq);
+    if (seq % this.headEvery === 0) await this.moveHead(key, seq);
     return true;
   }
 
@@ -121,8 +121,11 @@ export class AppendLog<T> {
       });
     if (!this.prune) return;
     // Strictly below the previous head: a reader that has just read that head still finds it.
+    // Sent together: the group commit makes them one command.
     const previous = seq - this.headEvery;
-    for (let s = previous - 1; s >= previous - this.headEvery && s >= 1; s--) await this.remove(key, s);
+    const old: Promise<void>[] = [];
+    for (let s = previous - 1; s >= previous - this.headEvery && s >= 1; s--) old.push(this.remove(key, s));
+    await Promise.all(old);
   }
 
   /**
@@ -153,7 +156,9 @@ export class AppendLog<T> {
   async drop(key: string): Promise<void> {
     const last = (await this.last(key))?.seq ?? 0;
     const depth = this.prune ? 2 * this.headEvery : Number.POSITIVE_INFINITY;
-    for (let s = last; s >= 1 && last - s < depth; s--) await this.remove(key, s);
+    const entries: Promise<void>[] = [];
+    for (let s = last; s >= 1 && last - s < depth; s--) entries.push(this.remove(key, s));
+    await Promise.all(entries);
     await this.heads.deleteOne({ _id: key });
     this.known.delete(key);
   }

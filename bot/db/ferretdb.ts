@@ -12,31 +12,58 @@ const VERSIONS = ['v1.24.2', 'v1.24.1'];
 const MODULE = 'github.com/FerretDB/FerretDB';
 
 /** Bumped whenever the patches below change, so a cached binary built without them is rebuilt. */
-const PATCH_LEVEL = 'tandem1';
+const PATCH_LEVEL = 'tandem2';
 
 export function ferretBinaryPath(cacheDir: string, version = VERSIONS[0]): string {
   return join(cacheDir, 'bin', `ferretdb-${version}-${PATCH_LEVEL}`);
 }
 
-/**
- * FerretDB v1's SQLite backend looks documents up by `_id` with `_ferretdb_sjson->'$._id' = ?`,
- * but creates its unique `_id` index on `_ferretdb_sjson->"_id"`. SQLite matches index expressions
- * by their text, so every find, update and delete by `_id` scanned the whole table (seen with
- * EXPLAIN QUERY PLAN, and as throughput falling with the size of the data). Writing the lookup like
- * the index makes it an index search; both forms select the same JSON member.
- */
-const ID_LOOKUP = {
-  file: join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go'),
-  from: `IDColumn = DefaultColumn + "->'$._id'"`,
-  to: 'IDColumn = DefaultColumn + `->"_id"`',
-};
+/** A change to FerretDB's source: `from` must be found in `file`, or the build stops. */
+interface Patch {
+  why: string;
+  file: string;
+  from: string;
+  to: string;
+}
+
+const PATCHES: Patch[] = [
+  {
+    // FerretDB v1's SQLite backend looks documents up by `_id` with `_ferretdb_sjson->'$._id' = ?`,
+    // but creates its unique `_id` index on `_ferretdb_sjson->"_id"`. SQLite matches index
+    // expressions by their text, so every find, update and delete by `_id` scanned the whole table
+    // (seen with EXPLAIN QUERY PLAN, and as throughput falling with the size of the data). Writing
+    // the lookup like the index makes it an index search; both forms select the same JSON member.
+    why: 'the _id lookup uses the _id index',
+    file: join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go'),
+    from: `IDColumn = DefaultColumn + "->'$._id'"`,
+    to: 'IDColumn = DefaultColumn + `->"_id"`',
+  },
+  {
+    // Every iterator, cursor and connection is registered with a leak detector: a pprof profile
+    // entry (a stack trace taken with runtime.Callers) and a finalizer that panics, bringing the
+    // whole server down, if the object is collected unclosed. It is a development aid; profiled
+    // under load it took 7 % of FerretDB's CPU, and the finalizers add to garbage collection.
+    why: 'no leak-detection bookkeeping per iterator and cursor',
+    file: join('internal', 'util', 'resource', 'resource.go'),
+    from: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)\n',
+    to: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)\n\tif true {\n\t\treturn\n\t}\n',
+  },
+  {
+    why: 'Untrack matches Track',
+    file: join('internal', 'util', 'resource', 'resource.go'),
+    from: 'func Untrack(obj any, token *Token) {\n\tcheckArgs(obj, token)\n',
+    to: 'func Untrack(obj any, token *Token) {\n\tcheckArgs(obj, token)\n\tif true {\n\t\treturn\n\t}\n',
+  },
+];
 
 function patchSource(dir: string): void {
-  const file = join(dir, ID_LOOKUP.file);
-  const source = readFileSync(file, 'utf8');
-  if (!source.includes(ID_LOOKUP.from))
-    throw new Error(`${ID_LOOKUP.file} changed: the _id lookup patch no longer applies`);
-  writeFileSync(file, source.replace(ID_LOOKUP.from, ID_LOOKUP.to));
+  for (const patch of PATCHES) {
+    const file = join(dir, patch.file);
+    const source = readFileSync(file, 'utf8');
+    if (!source.includes(patch.from))
+      throw new Error(`${patch.file} changed: the patch "${patch.why}" no longer applies`);
+    writeFileSync(file, source.replace(patch.from, patch.to));
+  }
 }
 
 function findBuilt(cacheDir: string): string | undefined {
@@ -53,7 +80,7 @@ function run(cmd: string, args: string[], cwd?: string): string {
 /**
  * Builds FerretDB from the Go module proxy. `go install …/cmd/ferretdb@v1.24.2` compiles but the
  * binary panics at start: the module zip lacks the generated build/version/version.txt. So we copy
- * the downloaded module, write that file as FerretDB's docs say, apply the one patch above, and
+ * the downloaded module, write that file as FerretDB's docs say, apply the patches above, and
  * `go build` the same command.
  */
 function build(cacheDir: string, version: string, log: Logger): string {
@@ -193,7 +220,7 @@ export async function startFerret(opts: {
     `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
     `--listen-addr=127.0.0.1:${port}`,
     `--state-dir=${dir}`,
-    '--debug-addr=-',
+    process.env.FERRET_DEBUG_ADDR ? `--debug-addr=${process.env.FERRET_DEBUG_ADDR}` : '--debug-addr=-',
     '--telemetry=disable',
     '--log-level=warn',
     '--log-format=json',

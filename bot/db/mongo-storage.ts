@@ -30,6 +30,7 @@ export class MongoStorage implements Storage {
     await Promise.all(
       keys.map(async (key) => {
         let cached = this.cache.get(key);
+        if (cached?.rev === 0) return;
         if (!cached) {
           const last = await this.log.last(key);
           if (!last) return;
@@ -40,6 +41,16 @@ export class MongoStorage implements Storage {
       }),
     );
     return items;
+  }
+
+  /**
+   * A key known to have nothing stored yet (its owner was just created): the next read returns
+   * nothing without reading. Only a hint: were it wrong, the write would conflict and the retry
+   * read the database.
+   */
+  markEmpty(key: string): void {
+    this.cache.set(key, { rev: 0, json: '' });
+    this.log.markEmpty(key);
   }
 
   async write(changes: StoreItems): Promise<void> {

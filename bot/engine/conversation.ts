@@ -26,7 +26,7 @@ export class DialogConversation implements Conversation {
   private readonly dialogs: DialogSet;
 
   constructor(
-    storage: Storage,
+    private readonly storage: Storage & { markEmpty?(key: string): void },
     private readonly root: Dialog,
   ) {
     this.state = new PersonState(storage);
@@ -34,6 +34,10 @@ export class DialogConversation implements Conversation {
     this.dialogState = this.state.createProperty<DialogState>('dialogs');
     this.dialogs = new DialogSet(this.dialogState);
     this.dialogs.add(root);
+  }
+
+  created(personId: string): void {
+    this.storage.markEmpty?.(PersonState.key(personId));
   }
 
   async run(context: TurnContext): Promise<void> {

@@ -20,6 +20,8 @@ export type Middleware = (turn: Partial<Turn>, next: () => Promise<void>) => Pro
 export interface Conversation {
   /** Loads the person's state afresh, runs the dialog stack, and saves the state (may throw ConflictError). */
   run(context: TurnContext): Promise<void>;
+  /** The person was created by this turn: they have no state yet (spares reading it). */
+  created?(personId: string): void;
 }
 
 export interface EngineDeps {
@@ -115,7 +117,7 @@ export class Engine {
     const ref = TurnContext.getConversationReference(activity);
     const code = arrivalOf(activity)?.link;
     if (code) turn.link = await this.redeem(code, channel.id, activity.from?.id ?? '', ref);
-    const { person } = await this.deps.services.people.resolve({
+    const { person, isNew } = await this.deps.services.people.resolve({
       channel: channel.id,
       userId: activity.from?.id ?? '',
       conversation: JSON.parse(JSON.stringify(ref)),
@@ -123,6 +125,7 @@ export class Engine {
       locale: toLocale(activity.locale),
     });
     turn.person = person;
+    if (isNew) this.deps.conversation.created?.(person._id);
     turn.log = turn.log?.child({ person: person._id });
     return next();
   };

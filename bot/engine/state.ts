@@ -8,7 +8,12 @@ import { turnOf } from './turn.js';
  */
 export class PersonState extends BotState {
   constructor(storage: Storage) {
-    super(storage, async (context: TurnContext) => `person/${turnOf(context).person._id}`);
+    super(storage, async (context: TurnContext) => PersonState.key(turnOf(context).person._id));
+  }
+
+  /** Where a person's state is stored. */
+  static key(personId: string): string {
+    return `person/${personId}`;
   }
 
   /**

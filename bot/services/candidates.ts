@@ -37,6 +37,13 @@ function medianAnswerHours(proposals: readonly AnswerDates[]): Map<string, numbe
   return new Map([...hours].map(([id, hs]) => [id, median(hs.sort((a, b) => a - b)) as number] as const));
 }
 
+/** The mentor index of a moment: pending until built, then `ready`. */
+interface CachedIndex {
+  at: number;
+  index: Promise<MentorIndex>;
+  ready?: MentorIndex;
+}
+
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
@@ -57,7 +64,11 @@ export class CandidateService {
   readonly charterVersion: string;
   private readonly now: () => number;
   private readonly ttlMs: number;
-  private cached?: { at: number; index: Promise<MentorIndex> };
+  private cached?: CachedIndex;
+  /** A rebuild in the background, while the previous index is served. */
+  private building?: CachedIndex;
+  /** Bumped by invalidate(): builds started before it are not kept. */
+  private generation = 0;
 
   constructor(conn: Connection, opts: { charterVersion: string; now?: () => number; ttlMs?: number }) {
     this.people = personModel(conn);
@@ -69,24 +80,47 @@ export class CandidateService {
   }
 
   /**
-   * Every mentor (active or paused) as the matching sees them, indexed for ranking. Kept `ttlMs`:
-   * a mentor who filled up or paused meanwhile is re-checked with `mentor()` before a proposal.
-   * Callers at the same moment share one build.
+   * Every mentor (active or paused) as the matching sees them, indexed for ranking. Kept `ttlMs`,
+   * then served while a fresh one is built in the background, so no turn waits for the scans of a
+   * rebuild: a mentor who filled up or paused meanwhile is re-checked with `mentor()` before a
+   * proposal. Callers at the same moment share one build.
    */
-  mentorIndex(): Promise<MentorIndex> {
+  async mentorIndex(): Promise<MentorIndex> {
     const now = this.now();
-    if (this.cached === undefined || now - this.cached.at >= this.ttlMs) {
-      const index = this.buildIndex();
-      this.cached = { at: now, index };
-      index.catch(() => {
-        if (this.cached?.index === index) this.cached = undefined;
-      });
+    const cached = this.cached;
+    if (cached === undefined) return this.rebuild(now).index;
+    if (now - cached.at >= this.ttlMs && this.building === undefined) {
+      this.building = this.rebuild(now);
+      void this.building.index
+        .catch(() => {})
+        .finally(() => {
+          this.building = undefined;
+        });
     }
-    return this.cached.index;
+    return cached.ready ?? cached.index;
   }
 
-  /** Forgets the cached index (after a change that must show at once, or in tests). */
+  private rebuild(now: number): CachedIndex {
+    const generation = this.generation;
+    const entry: CachedIndex = { at: now, index: this.buildIndex() };
+    // The first build: callers wait for it. Later ones replace the index once built.
+    if (this.cached === undefined) this.cached = entry;
+    entry.index.then(
+      (index) => {
+        entry.ready = index;
+        // A build started before an invalidation read the data before the change: not kept.
+        if (generation === this.generation) this.cached = entry;
+      },
+      () => {
+        if (this.cached === entry) this.cached = undefined;
+      },
+    );
+    return entry;
+  }
+
+  /** Forgets the cached index: the next ranking waits for a fresh one (a change that must show at once). */
   invalidate(): void {
+    this.generation++;
     this.cached = undefined;
   }
 
@@ -122,14 +156,17 @@ export class CandidateService {
    * mentors resembling those they passed a little lower.
    */
   async rankFor(menteeId: string, limit?: number): Promise<RankResult | undefined> {
-    const [mentee, index, context] = await Promise.all([
-      this.mentee(menteeId),
+    const person = await this.people.findById(menteeId).lean<PersonDoc>();
+    if (person?.role !== 'mentee') return undefined;
+    const [index, context] = await Promise.all([
       this.mentorIndex(),
-      this.cohortContext([menteeId]),
+      // A mentee who never had a proposal has no history to read (a scan of the proposals on
+      // FerretDB): the common case of the first proposal, at the end of the onboarding. Were the
+      // pointer lost, a pair proposed before is still refused by the proposal's own claim.
+      person.matching?.proposalId ? this.cohortContext([menteeId]) : ({} as CohortContext),
     ]);
-    if (mentee === undefined) return undefined;
     const penalties = context.penalties?.get(menteeId);
-    return rank(mentee, index, { excluded: context.excluded, penalties, limit });
+    return rank(this.toMentee(person), index, { excluded: context.excluded, penalties, limit });
   }
 
   /**

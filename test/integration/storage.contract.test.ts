@@ -87,6 +87,26 @@ describe('MongoStorage across processes', () => {
     }
     const fresh = new MongoStorage(db.connection);
     expect((await fresh.read(['k'])).k).toMatchObject({ n: 40, eTag: '40' });
+    // A log shorter than the head's step has no stored head: it is found from its first entry.
+    await writer.write({ short: { n: 1 } });
+    await writer.write({ short: { n: 2 } });
+    expect((await new MongoStorage(db.connection).read(['short'])).short).toMatchObject({ n: 2, eTag: '2' });
+  });
+
+  it('takes a "nothing stored yet" hint without reading, and recovers when it was wrong', async () => {
+    const db = await useTestDb('storage4');
+    const hinted = new MongoStorage(db.connection);
+    hinted.markEmpty('new');
+    expect(await hinted.read(['new'])).toEqual({});
+    await hinted.write({ new: { n: 1, eTag: '0' } });
+    expect((await hinted.read(['new'])).new).toMatchObject({ n: 1, eTag: '1' });
+
+    // Another instance wrote first: the wrong hint ends in a conflict, and the next read is true.
+    await new MongoStorage(db.connection).write({ raced: { n: 1 } });
+    hinted.markEmpty('raced');
+    expect(await hinted.read(['raced'])).toEqual({});
+    await expect(hinted.write({ raced: { n: 9, eTag: '0' } })).rejects.toThrow(/changed since it was read/);
+    expect((await hinted.read(['raced'])).raced).toMatchObject({ n: 1, eTag: '1' });
   });
 });
 

@@ -10,6 +10,7 @@ import { type PersonStatus, type Profile, personModel, type Role } from '../../m
 import { proposalId } from '../../models/proposal.js';
 import { useTestDb } from '../helpers/db.js';
 import { CLAIRE_PROFILE, LEA_PROFILE } from '../helpers/journey.js';
+import { pollUntil } from '../helpers/poll.js';
 
 const CHARTER = '2026-11';
 const HOUR = 3_600_000;
@@ -118,6 +119,11 @@ beforeAll(async () => {
     await proposals.menteeDecides(proposalId('lea', m), 'passed', 72 * HOUR);
   }
   await declined('lea', 'm-y');
+  // As the matchmaker does with each proposal: the pointer says she has a history to read.
+  await personModel(conn).updateOne(
+    { _id: 'lea' },
+    { $set: { 'matching.proposalId': proposalId('lea', 'm-y') } },
+  );
 
   // Mentees: three waiting (created out of order), two with an open proposal, three not ready.
   await mentee('w-third', { at: T0 + 2 * 60_000 });
@@ -208,7 +214,7 @@ describe('CandidateService', () => {
     ]);
   });
 
-  it('keeps the mentor index for its time to live, shared by callers at once, until invalidated', async () => {
+  it('keeps the mentor index for its time to live, then serves it while a fresh one is built, until invalidated', async () => {
     let now = T0;
     const cached = new CandidateService(conn, { charterVersion: CHARTER, now: () => now, ttlMs: 1000 });
     const [first, again] = await Promise.all([cached.mentorIndex(), cached.mentorIndex()]);
@@ -219,12 +225,28 @@ describe('CandidateService', () => {
     expect(first.position.has('m-late')).toBe(false);
     expect((await cached.mentor('m-late'))?.id).toBe('m-late');
     now += 1;
-    const rebuilt = await cached.mentorIndex();
-    expect(rebuilt).not.toBe(first);
+    // Expired: the turn gets the index it had at once, and the next one the rebuilt index.
+    expect(await cached.mentorIndex()).toBe(first);
+    let rebuilt = first;
+    await pollUntil(
+      async () => {
+        rebuilt = await cached.mentorIndex();
+        return rebuilt !== first;
+      },
+      5000,
+      () => new Error('the index was not rebuilt'),
+    );
     expect(rebuilt.position.has('m-late')).toBe(true);
+
+    // A rebuild started before an invalidation is not kept: the change must show at once.
+    now += 1000;
+    expect(await cached.mentorIndex()).toBe(rebuilt); // starts a background rebuild
+    await mentor('m-later');
     cached.invalidate();
     const fresh = await cached.mentorIndex();
     expect(fresh).not.toBe(rebuilt);
-    expect(fresh.size).toBe(rebuilt.size);
+    expect(fresh.position.has('m-later')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await cached.mentorIndex()).toBe(fresh);
   });
 });
