@@ -51,3 +51,23 @@ schema.index({ status: 1, nextAt: 1 });
 export function deliveryModel(conn: Connection) {
   return modelOn(conn, 'Delivery', schema);
 }
+
+/**
+ * The deliveries not finished yet, one per key (`at`: when the drain should look at it again), so
+ * the drain reads this small set instead of every delivery of the last 30 days: on FerretDB any
+ * query that is not by `_id` reads the whole collection (measured: 0.2 s of its CPU per query
+ * over 1,000 documents, 2 s over 10,000).
+ */
+export interface DeliveryDueDoc {
+  _id: string;
+  at: Date;
+}
+
+const dueSchema = new Schema<DeliveryDueDoc>(
+  { _id: { type: String, required: true }, at: { type: Date, required: true } },
+  { collection: 'deliveries_due', versionKey: false },
+);
+
+export function deliveryDueModel(conn: Connection) {
+  return modelOn(conn, 'DeliveryDue', dueSchema);
+}

@@ -1,9 +1,16 @@
 import type { Activity, ConversationReference } from 'botbuilder';
 import type { Connection } from 'mongoose';
 import { claim, claimed } from '../../models/claim.js';
-import { type DeliveryDoc, type DeliveryTarget, deliveryModel } from '../../models/delivery.js';
+import {
+  type DeliveryDoc,
+  type DeliveryDueDoc,
+  type DeliveryTarget,
+  deliveryDueModel,
+  deliveryModel,
+} from '../../models/delivery.js';
+import { GroupCommit } from '../db/group-commit.js';
 import { insertOnce } from '../db/insert-once.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, isDuplicateKey } from '../errors.js';
 import type { Job } from '../jobs/scheduler.js';
 import { InFlight } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -40,6 +47,11 @@ export class Outbox {
   private readonly conn: Connection;
   private readonly log: Logger;
   private readonly deliveries;
+  /** The unfinished deliveries' keys (models/delivery.ts), written through the group commit. */
+  private readonly due;
+  private readonly dueWrites: GroupCommit;
+  /** Whether this process has made sure every pending delivery is in the due set (see drain). */
+  private dueChecked = false;
   private readonly now: () => number;
   private readonly retryDelaysMs: number[];
   private readonly lockMs: number;
@@ -57,6 +69,8 @@ export class Outbox {
     this.conn = deps.conn;
     this.log = deps.log;
     this.deliveries = deliveryModel(deps.conn);
+    this.due = deliveryDueModel(deps.conn);
+    this.dueWrites = GroupCommit.of(this.due.collection);
     this.sender = deps.sender;
     this.now = deps.now ?? Date.now;
     this.retryDelaysMs = deps.retryDelaysMs ?? RETRY_DELAYS_MS;
@@ -87,6 +101,7 @@ export class Outbox {
       createdAt: new Date(now),
     };
     if (!(await insertOnce(this.deliveries.collection, doc))) return false;
+    await this.markDue(key, nextAt);
     if (nextAt.getTime() <= now) {
       this.running
         .track(() => this.attempt(key, doc))
@@ -98,26 +113,35 @@ export class Outbox {
   /**
    * Sends the due pending deliveries, oldest first (also those whose attempt was abandoned by a
    * crashed process), one by one: the channels pace themselves. Returns how many it attempted.
-   * A scan on FerretDB, acceptable off the turn's path.
+   * It reads the due set, not the deliveries; a delivery whose process died between writing it
+   * and adding it to the set is added by the first drain of each process, the one full read.
    */
   async drain(limit = 100): Promise<number> {
     if (!this.sender) return 0;
-    const now = new Date(this.now());
-    const due = await this.deliveries
-      .find(
-        {
-          status: 'pending',
-          nextAt: { $lte: now },
-          $or: [{ lockedUntil: { $exists: false } }, { lockedUntil: { $lte: now } }],
-        },
-        { _id: 1 },
-      )
-      .sort({ nextAt: 1 })
+    if (!this.dueChecked) await this.checkDue();
+    const due = await this.due
+      .find({ at: { $lte: new Date(this.now()) } }, { _id: 1 })
+      .sort({ at: 1 })
       .limit(limit)
-      .lean<Pick<DeliveryDoc, '_id'>[]>();
+      .lean<Pick<DeliveryDueDoc, '_id'>[]>();
     let attempted = 0;
     for (const { _id } of due) if (await this.attempt(_id)) attempted++;
     return attempted;
+  }
+
+  /** Puts every pending delivery in the due set (once per process; deliveries written before it existed too). */
+  private async checkDue(): Promise<void> {
+    const pending = await this.deliveries
+      .find({ status: 'pending' }, { _id: 1, nextAt: 1 })
+      .lean<Pick<DeliveryDoc, '_id' | 'nextAt'>[]>();
+    await Promise.all(pending.map((d) => this.markDue(d._id, d.nextAt)));
+    this.dueChecked = true;
+  }
+
+  private async markDue(key: string, at: Date): Promise<void> {
+    await this.dueWrites.insert({ _id: key, at }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
   }
 
   /** Resolves when the background sends started so far are finished (tests, shutdown). */
@@ -148,17 +172,25 @@ export class Outbox {
     const sender = this.sender;
     const doc = written ?? (await this.get(key));
     const now = this.now();
-    if (!sender || !doc || !isDue(doc, now)) return false;
+    if (!sender) return false;
+    if (doc?.status !== 'pending') {
+      // Finished (its process died before taking it out of the due set) or never written.
+      await this.dueWrites.deleteById(key);
+      return false;
+    }
+    if (!isDue(doc, now)) return false;
     const n = await this.take(doc, now);
     if (n === undefined) return false;
     if (n > this.retryDelaysMs.length + 1) {
       await this.fail(key, n - 1, 'every attempt was abandoned');
       return true;
     }
-    await this.deliveries.updateOne(
-      { _id: key },
-      { $set: { attempts: n, lockedUntil: new Date(now + this.lockMs) } },
-    );
+    const lockedUntil = new Date(now + this.lockMs);
+    await Promise.all([
+      this.deliveries.updateOne({ _id: key }, { $set: { attempts: n, lockedUntil } }),
+      // If this process dies now, the drain looks again when the lock ends.
+      this.dueWrites.updateById(key, { $set: { at: lockedUntil } }),
+    ]);
     try {
       const outcome = await send(sender, doc);
       await this.deliveries.updateOne(
@@ -168,6 +200,7 @@ export class Outbox {
           $unset: { lockedUntil: 1 },
         },
       );
+      await this.dueWrites.deleteById(key);
       this.log.info({ key, attempt: n, outcome }, 'outbox: delivery done');
     } catch (err) {
       await this.retryOrFail(key, n, errorMessage(err).slice(0, 200));
@@ -192,10 +225,12 @@ export class Outbox {
   private async retryOrFail(key: string, n: number, lastError: string): Promise<void> {
     const delay = this.retryDelaysMs[n - 1];
     if (delay === undefined) return this.fail(key, n, lastError);
+    const nextAt = new Date(this.now() + delay);
     await this.deliveries.updateOne(
       { _id: key },
-      { $set: { nextAt: new Date(this.now() + delay), lastError }, $unset: { lockedUntil: 1 } },
+      { $set: { nextAt, lastError }, $unset: { lockedUntil: 1 } },
     );
+    await this.dueWrites.updateById(key, { $set: { at: nextAt } });
     this.log.warn({ key, attempt: n, retryInMs: delay, error: lastError }, 'outbox: attempt failed');
   }
 
@@ -204,6 +239,7 @@ export class Outbox {
       { _id: key },
       { $set: { status: 'failed', lastError }, $unset: { lockedUntil: 1 } },
     );
+    await this.dueWrites.deleteById(key);
     this.log.error({ key, attempts, error: lastError }, 'outbox: delivery failed');
   }
 }

@@ -1,11 +1,12 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import type { Activity, ConversationReference } from 'botbuilder';
+import mongoose from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import { type DeliverySender, Outbox, type SendOutcome } from '../../bot/services/outbox.js';
 import { claim } from '../../models/claim.js';
-import { deliveryModel } from '../../models/delivery.js';
-import { silentLog, useTestDb } from '../helpers/db.js';
+import { deliveryDueModel, deliveryModel } from '../../models/delivery.js';
+import { freshDbUri, silentLog, useTestDb } from '../helpers/db.js';
 
 let db: Database;
 let n = 0;
@@ -306,5 +307,75 @@ describe('the outbox', () => {
     expect(received).toEqual([{ channel: 'slack', conversation }]);
     expect(calls).toEqual([{ to: 'slack:C0STAFF', activities: hello }]);
     expect((await outbox.get(k))?.status).toBe('sent');
+  });
+
+  it('drains from the due set: deliveries written before it are found once, finished ones leave it', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    // Written as before the due set existed (or by a process that died before adding it there).
+    const old = key('before-due-set');
+    await deliveryModel(db.connection).create({
+      _id: old,
+      to: { personId: old },
+      activities: JSON.stringify(hello),
+      status: 'pending',
+      attempts: 0,
+      nextAt: new Date(time.now()),
+      createdAt: new Date(time.now()),
+    });
+    // Sent, but its process died before taking it out of the due set.
+    const done = key('done');
+    await deliveryModel(db.connection).create({
+      _id: done,
+      to: { personId: done },
+      activities: JSON.stringify(hello),
+      status: 'sent',
+      attempts: 1,
+      nextAt: new Date(time.now()),
+      createdAt: new Date(time.now()),
+    });
+    await deliveryDueModel(db.connection).create({ _id: done, at: new Date(time.now()) });
+
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    await outbox.drain();
+    expect(calls.map((c) => c.to)).toContain(old);
+    expect(calls.map((c) => c.to)).not.toContain(done);
+    expect((await outbox.get(old))?.status).toBe('sent');
+    const due = await deliveryDueModel(db.connection)
+      .find({ _id: { $in: [old, done] } })
+      .lean();
+    expect(due).toEqual([]);
+  });
+
+  it('reads the deliveries by key only once it has checked them, whatever their number', async () => {
+    const conn = await mongoose
+      .createConnection(freshDbUri('outbox_reads'), { monitorCommands: true })
+      .asPromise();
+    try {
+      const finds: Array<{ collection: string; filter: string }> = [];
+      conn.getClient().on('commandStarted', (e) => {
+        if (e.commandName !== 'find') return;
+        const c = e.command as { find: string; filter?: Record<string, unknown> };
+        finds.push({ collection: c.find, filter: Object.keys(c.filter ?? {}).join(',') });
+      });
+      const time = clock();
+      const { sender, calls } = fakeSender();
+      const outbox = new Outbox({ conn, log: silentLog, sender, now: time.now });
+      const sent = Array.from({ length: 30 }, (_, i) => `sent-${i}`);
+      for (const k of sent) await outbox.enqueue(k, { personId: k }, hello);
+      await outbox.idle();
+      await outbox.drain(); // the one full read of the deliveries
+      const later = 'later';
+      await outbox.enqueue(later, { personId: later }, hello, { notBefore: new Date(time.now() + 60_000) });
+      finds.length = 0;
+      time.advance(60_000);
+      expect(await outbox.drain()).toBe(1);
+      expect(calls.map((c) => c.to)).toContain(later);
+      expect(finds.filter((f) => f.collection === 'deliveries' && f.filter !== '_id')).toEqual([]);
+      expect(finds.filter((f) => f.collection === 'deliveries_due')).toHaveLength(1);
+    } finally {
+      await conn.dropDatabase().catch(() => {});
+      await conn.close();
+    }
   });
 });
