@@ -8,6 +8,8 @@ import { indexMentors, type MentorIndex } from '../matching/mentors.js';
 import { type Penalties, penaltiesFromPassed } from '../matching/penalties.js';
 import type { MenteeCandidate, MentorCandidate } from '../matching/profile.js';
 import { type RankResult, rank } from '../matching/rank.js';
+import { OpenRequests } from './open-requests.js';
+import { seatsTaken } from './proposals.js';
 
 /** A paused mentor stays in the index: the filters say why they are not proposed. */
 const MENTOR_STATUSES: PersonStatus[] = ['active', 'paused'];
@@ -70,7 +72,10 @@ export class CandidateService {
   /** Bumped by invalidate(): builds started before it are not kept. */
   private generation = 0;
 
-  constructor(conn: Connection, opts: { charterVersion: string; now?: () => number; ttlMs?: number }) {
+  constructor(
+    private readonly conn: Connection,
+    opts: { charterVersion: string; now?: () => number; ttlMs?: number },
+  ) {
     this.people = personModel(conn);
     this.matches = matchModel(conn);
     this.proposals = proposalModel(conn);
@@ -126,14 +131,17 @@ export class CandidateService {
 
   /**
    * One mentor read fresh (status, charter, places taken), to re-check a cached ranking's choice
-   * before proposing it. Their answer times move slowly: those of the index are kept, which spares
+   * before proposing it, by `_id` and from the open requests only: their seats and the requests
+   * waiting for them. Their answer times move slowly: those of the index are kept, which spares
    * reading every proposal.
    */
   async mentor(personId: string): Promise<MentorCandidate | undefined> {
     const [person, active, requested, index] = await Promise.all([
       this.people.findById(personId).lean<PersonDoc>(),
-      this.matches.countDocuments({ mentorId: personId, status: 'active' }),
-      this.proposals.countDocuments({ mentorId: personId, status: 'mentee_interested' }),
+      seatsTaken(this.conn, personId),
+      OpenRequests.of(this.conn)
+        .requests({ mentorId: personId })
+        .then((waiting) => waiting.length),
       this.mentorIndex(),
     ]);
     if (person?.role !== 'mentor' || !MENTOR_STATUSES.includes(person.status)) return undefined;
@@ -226,9 +234,7 @@ export class CandidateService {
         .sort({ createdAt: 1, _id: 1 })
         .lean<PersonDoc[]>(),
       this.matches.find({ status: 'active' }, { mentorId: 1 }).lean<Array<{ mentorId: string }>>(),
-      this.proposals
-        .find({ status: 'mentee_interested' }, { mentorId: 1 })
-        .lean<Array<{ mentorId: string }>>(),
+      OpenRequests.of(this.conn).entries(),
       this.proposals
         .find({ answeredAt: { $exists: true } }, { mentorId: 1, requestedAt: 1, answeredAt: 1 })
         .lean<AnswerDates[]>(),

@@ -8,6 +8,7 @@ import {
   proposalModel,
   type StoredReason,
 } from '../../models/proposal.js';
+import { OpenRequests } from './open-requests.js';
 
 export type MenteeDecision = 'interested' | 'passed';
 /** What ends a request without a match: the mentor's no, the deadline, their last place taken. */
@@ -30,6 +31,21 @@ export type AcceptOutcome =
   /** The mentee has not asked for this mentor (yet, or any more). */
   | { kind: 'not_requested' };
 
+/** The most places a mentor can offer (the capacity list's largest value). */
+const MAX_SEATS = 3;
+
+/**
+ * The places of a mentor's capacity held by their pairs: read by `_id` (at most three claims), not
+ * by counting their matches, and the very claims an acceptance takes, so a place held by a pair
+ * that a crash left half-ended counts as taken for both.
+ */
+export async function seatsTaken(conn: Connection, mentorId: string): Promise<number> {
+  const seats = await Promise.all(
+    Array.from({ length: MAX_SEATS }, (_, i) => claimed(conn, `seat|${mentorId}|${i + 1}`)),
+  );
+  return seats.filter((s) => s !== null).length;
+}
+
 /**
  * Proposals and matches, with every decision a claim (a unique insert) so that concurrent
  * decisions cannot both win, on FerretDB as on MongoDB:
@@ -42,6 +58,8 @@ export type AcceptOutcome =
 export class ProposalService {
   private readonly proposals;
   private readonly matches;
+  /** The requests waiting for their mentor, read instead of every proposal (services/open-requests.ts). */
+  private readonly open: OpenRequests;
 
   constructor(
     private readonly conn: Connection,
@@ -49,6 +67,7 @@ export class ProposalService {
   ) {
     this.proposals = proposalModel(conn);
     this.matches = matchModel(conn);
+    this.open = OpenRequests.of(conn);
   }
 
   /** Proposes `mentorId` to `menteeId`; undefined when this pair was ever proposed before. */
@@ -90,6 +109,11 @@ export class ProposalService {
             remindAt: new Date(now + Math.round((deadlineMs * 2) / 3)),
           };
     await this.proposals.updateOne({ _id: id }, { $set });
+    if (decision === 'interested') {
+      const proposal = await this.get(id);
+      const entry = proposal && OpenRequests.entryOf(proposal);
+      if (entry) await this.open.add(entry);
+    }
     return true;
   }
 
@@ -128,6 +152,7 @@ export class ProposalService {
       { _id: id },
       { $set: { status: 'mentor_accepted', matchId: id, answeredAt: new Date(this.now()) } },
     );
+    await this.open.remove(id);
     return { kind: 'matched', match };
   }
 
@@ -156,6 +181,7 @@ export class ProposalService {
     if (decision === 'declined') $set.answeredAt = new Date(this.now());
     if (decision === 'expired') $set.answeredAt = proposal?.deadline ?? new Date(this.now());
     await this.proposals.updateOne({ _id: id }, { $set });
+    await this.open.remove(id);
   }
 
   /** Why the mentor declined, told after the decline (optional, once). */
@@ -177,26 +203,24 @@ export class ProposalService {
 
   /** Requests whose reminder is due and not yet sent (a scheduled job's query). */
   async remindersDue(): Promise<ProposalDoc[]> {
-    return this.proposals
-      .find({
-        status: 'mentee_interested',
-        remindAt: { $lte: new Date(this.now()) },
-        remindedAt: { $exists: false },
-      })
-      .lean<ProposalDoc[]>();
+    const due = await this.open.requests({
+      remindAt: { $lte: new Date(this.now()) },
+      remindedAt: { $exists: false },
+    });
+    return due.filter((p) => p.remindedAt === undefined);
   }
 
   /** The reminder went out: the job stops looking at this request until its deadline. */
   async reminded(id: string): Promise<void> {
-    await this.proposals.updateOne({ _id: id }, { $set: { remindedAt: new Date(this.now()) } });
+    const at = new Date(this.now());
+    await this.proposals.updateOne({ _id: id }, { $set: { remindedAt: at } });
+    await this.open.reminded(id, at);
   }
 
   /** The requests waiting for this mentor's answer, oldest first. */
   async pendingFor(mentorId: string): Promise<ProposalDoc[]> {
-    return this.proposals
-      .find({ mentorId, status: 'mentee_interested' })
-      .sort({ requestedAt: 1 })
-      .lean<ProposalDoc[]>();
+    const waiting = await this.open.requests({ mentorId });
+    return waiting.sort((a, b) => (a.requestedAt?.getTime() ?? 0) - (b.requestedAt?.getTime() ?? 0));
   }
 
   /** The pair's match, if both said yes. */
@@ -206,9 +230,7 @@ export class ProposalService {
 
   /** Requests whose deadline has passed (a scheduled job's query; not on a turn's path). */
   async due(): Promise<ProposalDoc[]> {
-    return this.proposals
-      .find({ status: 'mentee_interested', deadline: { $lte: new Date(this.now()) } })
-      .lean<ProposalDoc[]>();
+    return this.open.requests({ deadline: { $lte: new Date(this.now()) } });
   }
 
   /** The mentor's active pairs (App Home, capacity). */
@@ -235,5 +257,6 @@ export class ProposalService {
 
   private async setStatus(id: string, status: ProposalStatus): Promise<void> {
     await this.proposals.updateOne({ _id: id }, { $set: { status } });
+    await this.open.remove(id);
   }
 }

@@ -1,0 +1,110 @@
+import type { Connection, QueryFilter } from 'mongoose';
+import { type OpenRequestDoc, openRequestModel } from '../../models/open-request.js';
+import { type ProposalDoc, proposalModel } from '../../models/proposal.js';
+import { GroupCommit } from '../db/group-commit.js';
+import { isDuplicateKey } from '../errors.js';
+
+type Filter = QueryFilter<OpenRequestDoc>;
+
+/**
+ * The requests waiting for a mentor's answer (models/open-request.ts), one set per database.
+ * An entry is added when the mentee says "ça m'intéresse" and removed when the request ends; the
+ * proposal stays the truth, so readers check each entry against it and drop the ones whose
+ * request ended (a process that died before removing them). Requests made before the set existed,
+ * or whose process died before adding them, are added by the first read of each process: the one
+ * full read of the proposals.
+ */
+export class OpenRequests {
+  private static readonly all = new WeakMap<Connection, OpenRequests>();
+
+  static of(conn: Connection): OpenRequests {
+    let found = OpenRequests.all.get(conn);
+    if (!found) {
+      found = new OpenRequests(conn);
+      OpenRequests.all.set(conn, found);
+    }
+    return found;
+  }
+
+  private readonly open;
+  private readonly proposals;
+  private readonly writes: GroupCommit;
+  private checked?: Promise<void>;
+
+  private constructor(conn: Connection) {
+    this.open = openRequestModel(conn);
+    this.proposals = proposalModel(conn);
+    this.writes = GroupCommit.of(this.open.collection);
+  }
+
+  /** A request starts (the proposal already says `mentee_interested`). */
+  async add(request: OpenRequestDoc): Promise<void> {
+    await this.writes.insert({ ...request }).catch((err) => {
+      if (!isDuplicateKey(err)) throw err;
+    });
+  }
+
+  /** The request ended (the proposal no longer says `mentee_interested`). */
+  async remove(id: string): Promise<void> {
+    await this.writes.deleteById(id);
+  }
+
+  async reminded(id: string, at: Date): Promise<void> {
+    await this.writes.updateById(id, { $set: { remindedAt: at } });
+  }
+
+  /** The entries matching `filter`, unchecked (a ranking's hint). */
+  async entries(filter: Filter = {}): Promise<OpenRequestDoc[]> {
+    await this.checkOnce();
+    return this.open.find(filter).lean<OpenRequestDoc[]>();
+  }
+
+  /** The waiting requests matching `filter`, each checked against its proposal (read by `_id`). */
+  async requests(filter: Filter = {}): Promise<ProposalDoc[]> {
+    const entries = await this.entries(filter);
+    const proposals = await Promise.all(
+      entries.map((e) => this.proposals.findById(e._id).lean<ProposalDoc>()),
+    );
+    const waiting: ProposalDoc[] = [];
+    await Promise.all(
+      entries.map(async (entry, i) => {
+        const proposal = proposals[i];
+        if (proposal?.status === 'mentee_interested') waiting.push(proposal);
+        else await this.remove(entry._id);
+      }),
+    );
+    return waiting;
+  }
+
+  private checkOnce(): Promise<void> {
+    this.checked ??= this.check().catch((err) => {
+      this.checked = undefined;
+      throw err;
+    });
+    return this.checked;
+  }
+
+  private async check(): Promise<void> {
+    const waiting = await this.proposals.find({ status: 'mentee_interested' }).lean<ProposalDoc[]>();
+    await Promise.all(
+      waiting.map((p) => {
+        const entry = OpenRequests.entryOf(p);
+        return entry ? this.add(entry) : undefined;
+      }),
+    );
+  }
+
+  /** The entry of a proposal that says `mentee_interested`. */
+  static entryOf(p: ProposalDoc): OpenRequestDoc | undefined {
+    if (!p.requestedAt || !p.deadline || !p.remindAt) return undefined;
+    return {
+      _id: p._id,
+      mentorId: p.mentorId,
+      menteeId: p.menteeId,
+      requestedAt: p.requestedAt,
+      deadline: p.deadline,
+      remindAt: p.remindAt,
+      ...(p.remindedAt ? { remindedAt: p.remindedAt } : {}),
+    };
+  }
+}
