@@ -233,9 +233,14 @@ export class ProposalService {
     return this.open.requests({ deadline: { $lte: new Date(this.now()) } });
   }
 
-  /** The mentor's active pairs (App Home, capacity). */
+  /** The mentor's active pairs (App Home, capacity, contact questions), in the order of their seats. */
   async activeMatches(mentorId: string): Promise<MatchDoc[]> {
-    return this.matches.find({ mentorId, status: 'active' }).lean<MatchDoc[]>();
+    // From their seats, by `_id` (a seat's value is the proposal, whose id the match shares).
+    const seats = await Promise.all(
+      Array.from({ length: MAX_SEATS }, (_, i) => claimed(this.conn, `seat|${mentorId}|${i + 1}`)),
+    );
+    const matches = await Promise.all(seats.map((seat) => (seat?.value ? this.match(seat.value) : null)));
+    return matches.filter((m): m is MatchDoc => m?.status === 'active' && m.mentorId === mentorId);
   }
 
   /** Ends a pair: its seat and the mentee are free again. */

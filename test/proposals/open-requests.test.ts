@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProposalService } from '../../bot/services/proposals.js';
+import { CandidateService } from '../../bot/services/candidates.js';
+import { ProposalService, seatsTaken } from '../../bot/services/proposals.js';
 import { openRequestModel } from '../../models/open-request.js';
 import { proposalId, proposalModel } from '../../models/proposal.js';
 import { freshDbUri } from '../helpers/db.js';
@@ -97,5 +98,27 @@ describe('the open requests', () => {
 
     expect(await service.pendingFor('marc')).toEqual([]);
     expect(await openRequestModel(conn).find({ mentorId: 'marc' }).lean()).toEqual([]);
+  });
+
+  it("reads a mentor's pairs and places by _id", async () => {
+    clock = T0;
+    const service = new ProposalService(conn, () => clock);
+    const paired = await request(service, 'ines', 'paul');
+    const waiting = await request(service, 'yan', 'paul');
+    expect((await service.mentorAccepts(paired, 2)).kind).toBe('matched');
+    const candidates = new CandidateService(conn, { charterVersion: 'v1' });
+    await candidates.mentorIndex();
+    finds.length = 0;
+    expect((await service.activeMatches('paul')).map((m) => m._id)).toEqual([paired]);
+    expect(await seatsTaken(conn, 'paul')).toBe(1);
+    expect((await service.pendingFor('paul')).map((p) => p._id)).toEqual([waiting]);
+    await candidates.mentor('paul');
+    // Only the small set of open requests is read by mentor.
+    const scans = finds.filter((f) => f.filter !== '_id');
+    expect(scans.length).toBeGreaterThan(0);
+    expect(scans.every((f) => f.collection === 'proposals_open')).toBe(true);
+    await service.endMatch(paired, 'job');
+    expect(await service.activeMatches('paul')).toEqual([]);
+    expect(await seatsTaken(conn, 'paul')).toBe(0);
   });
 });
