@@ -2,7 +2,7 @@ import type { Connection, QueryFilter } from 'mongoose';
 import { type OpenRequestDoc, openRequestModel } from '../../models/open-request.js';
 import { type ProposalDoc, proposalModel } from '../../models/proposal.js';
 import { GroupCommit } from '../db/group-commit.js';
-import { isDuplicateKey } from '../errors.js';
+import { insertOnce } from '../db/insert-once.js';
 
 type Filter = QueryFilter<OpenRequestDoc>;
 
@@ -39,9 +39,7 @@ export class OpenRequests {
 
   /** A request starts (the proposal already says `mentee_interested`). */
   async add(request: OpenRequestDoc): Promise<void> {
-    await this.writes.insert({ ...request }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    await insertOnce(this.open.collection, { ...request });
   }
 
   /** The request ended (the proposal no longer says `mentee_interested`). */
@@ -62,18 +60,15 @@ export class OpenRequests {
   /** The waiting requests matching `filter`, each checked against its proposal (read by `_id`). */
   async requests(filter: Filter = {}): Promise<ProposalDoc[]> {
     const entries = await this.entries(filter);
-    const proposals = await Promise.all(
-      entries.map((e) => this.proposals.findById(e._id).lean<ProposalDoc>()),
-    );
-    const waiting: ProposalDoc[] = [];
-    await Promise.all(
-      entries.map(async (entry, i) => {
-        const proposal = proposals[i];
-        if (proposal?.status === 'mentee_interested') waiting.push(proposal);
-        else await this.remove(entry._id);
+    const checked = await Promise.all(
+      entries.map(async ({ _id }) => {
+        const proposal = await this.proposals.findById(_id).lean<ProposalDoc>();
+        if (proposal?.status === 'mentee_interested') return proposal;
+        await this.remove(_id);
+        return undefined;
       }),
     );
-    return waiting;
+    return checked.filter((p): p is ProposalDoc => p !== undefined);
   }
 
   private checkOnce(): Promise<void> {
@@ -85,7 +80,12 @@ export class OpenRequests {
   }
 
   private async check(): Promise<void> {
-    const waiting = await this.proposals.find({ status: 'mentee_interested' }).lean<ProposalDoc[]>();
+    const waiting = await this.proposals
+      .find(
+        { status: 'mentee_interested' },
+        { mentorId: 1, menteeId: 1, requestedAt: 1, deadline: 1, remindAt: 1, remindedAt: 1 },
+      )
+      .lean<ProposalDoc[]>();
     await Promise.all(
       waiting.map((p) => {
         const entry = OpenRequests.entryOf(p);

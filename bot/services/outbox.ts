@@ -10,7 +10,7 @@ import {
 } from '../../models/delivery.js';
 import { GroupCommit } from '../db/group-commit.js';
 import { insertOnce } from '../db/insert-once.js';
-import { errorMessage, isDuplicateKey } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { Job } from '../jobs/scheduler.js';
 import { InFlight } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -139,9 +139,7 @@ export class Outbox {
   }
 
   private async markDue(key: string, at: Date): Promise<void> {
-    await this.dueWrites.insert({ _id: key, at }).catch((err) => {
-      if (!isDuplicateKey(err)) throw err;
-    });
+    await insertOnce(this.due.collection, { _id: key, at });
   }
 
   /** Resolves when the background sends started so far are finished (tests, shutdown). */

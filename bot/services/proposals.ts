@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { claim, claimed, release } from '../../models/claim.js';
+import { type ClaimDoc, claim, claimed, release } from '../../models/claim.js';
 import { type MatchDoc, matchModel } from '../../models/match.js';
 import {
   type ProposalDoc,
@@ -40,10 +40,15 @@ const MAX_SEATS = 3;
  * that a crash left half-ended counts as taken for both.
  */
 export async function seatsTaken(conn: Connection, mentorId: string): Promise<number> {
+  return (await seatsHeld(conn, mentorId)).length;
+}
+
+/** The seat claims a mentor's pairs hold; each one's value is its proposal, whose id the match shares. */
+async function seatsHeld(conn: Connection, mentorId: string): Promise<ClaimDoc[]> {
   const seats = await Promise.all(
     Array.from({ length: MAX_SEATS }, (_, i) => claimed(conn, `seat|${mentorId}|${i + 1}`)),
   );
-  return seats.filter((s) => s !== null).length;
+  return seats.filter((s): s is ClaimDoc => s !== null);
 }
 
 /**
@@ -235,11 +240,8 @@ export class ProposalService {
 
   /** The mentor's active pairs (App Home, capacity, contact questions), in the order of their seats. */
   async activeMatches(mentorId: string): Promise<MatchDoc[]> {
-    // From their seats, by `_id` (a seat's value is the proposal, whose id the match shares).
-    const seats = await Promise.all(
-      Array.from({ length: MAX_SEATS }, (_, i) => claimed(this.conn, `seat|${mentorId}|${i + 1}`)),
-    );
-    const matches = await Promise.all(seats.map((seat) => (seat?.value ? this.match(seat.value) : null)));
+    const seats = await seatsHeld(this.conn, mentorId);
+    const matches = await Promise.all(seats.map((seat) => (seat.value ? this.match(seat.value) : null)));
     return matches.filter((m): m is MatchDoc => m?.status === 'active' && m.mentorId === mentorId);
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
 import { afterAll, inject } from 'vitest';
 import { Database } from '../../bot/db/database.js';
 import { createLogger } from '../../bot/log.js';
@@ -20,4 +21,37 @@ export async function useTestDb(label?: string): Promise<Database> {
     await db.close();
   });
   return db;
+}
+
+/** A command that reached the server: its name, collection, filter's keys and documents sent. */
+export interface SeenCommand {
+  name: string;
+  collection: string;
+  filter: string;
+  docs: number;
+}
+
+/**
+ * A connection to a fresh database that records every command it sends (`commands`, which a test
+ * may empty), for tests that say what reaches the server. `close` drops the database.
+ */
+export async function monitoredConnection(label: string) {
+  const conn = await mongoose.createConnection(freshDbUri(label), { monitorCommands: true }).asPromise();
+  const commands: SeenCommand[] = [];
+  conn.getClient().on('commandStarted', (e) => {
+    const c = e.command as Record<string, unknown>;
+    const list = c.documents ?? c.updates ?? c.deletes;
+    const filter = (c.filter ?? c.query ?? {}) as Record<string, unknown>;
+    commands.push({
+      name: e.commandName,
+      collection: String(c[e.commandName]),
+      filter: Object.keys(filter).join(','),
+      docs: Array.isArray(list) ? list.length : 1,
+    });
+  });
+  const close = async () => {
+    await conn.dropDatabase().catch(() => {});
+    await conn.close();
+  };
+  return { conn, commands, close };
 }

@@ -2,33 +2,24 @@ import mongoose, { type Connection, type mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../bot/db/group-commit.js';
 import { isDuplicateKey } from '../../bot/errors.js';
-import { freshDbUri } from '../helpers/db.js';
+import { freshDbUri, monitoredConnection, type SeenCommand } from '../helpers/db.js';
 
 /** Group commit against the real test server, counting the commands that reach it. */
 describe('group commit of single-document writes', () => {
   let conn: Connection;
-  const commands: Array<{ name: string; collection: string; docs: number }> = [];
+  let commands: SeenCommand[];
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    conn = await mongoose.createConnection(freshDbUri('group'), { monitorCommands: true }).asPromise();
-    conn.getClient().on('commandStarted', (e) => {
-      const c = e.command as Record<string, unknown>;
-      const list = c.documents ?? c.updates ?? c.deletes;
-      commands.push({
-        name: e.commandName,
-        collection: String(c[e.commandName]),
-        docs: Array.isArray(list) ? list.length : 1,
-      });
-    });
+    ({ conn, commands, close } = await monitoredConnection('group'));
   });
-  afterAll(async () => {
-    await conn.dropDatabase().catch(() => {});
-    await conn.close();
-  });
+  afterAll(() => close());
 
   const collection = (name: string) => conn.collection(name) as unknown as mongo.Collection;
   const sent = (name: string, collection: string) =>
-    commands.filter((c) => c.name === name && c.collection === collection);
+    commands
+      .filter((c) => c.name === name && c.collection === collection)
+      .map(({ name, collection, docs }) => ({ name, collection, docs }));
 
   it('sends concurrent inserts as fewer commands, and gives each caller its own duplicate key', async () => {
     const c = collection('g_insert');

@@ -1,12 +1,11 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import type { Activity, ConversationReference } from 'botbuilder';
-import mongoose from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import { type DeliverySender, Outbox, type SendOutcome } from '../../bot/services/outbox.js';
 import { claim } from '../../models/claim.js';
-import { deliveryDueModel, deliveryModel } from '../../models/delivery.js';
-import { freshDbUri, silentLog, useTestDb } from '../helpers/db.js';
+import { type DeliveryStatus, deliveryDueModel, deliveryModel } from '../../models/delivery.js';
+import { monitoredConnection, silentLog, useTestDb } from '../helpers/db.js';
 
 let db: Database;
 let n = 0;
@@ -43,6 +42,19 @@ function fakeSender(answer: (call: Call) => SendOutcome | Promise<SendOutcome> =
     },
   };
   return { sender, calls };
+}
+
+/** A delivery written straight to the database, as an older version or a crashed process left it. */
+async function writeDelivery(k: string, status: DeliveryStatus, attempts: number, now: number) {
+  await deliveryModel(db.connection).create({
+    _id: k,
+    to: { personId: k },
+    activities: JSON.stringify(hello),
+    status,
+    attempts,
+    nextAt: new Date(now),
+    createdAt: new Date(now),
+  });
 }
 
 function clock(start = Date.parse('2026-11-27T09:00:00Z')) {
@@ -314,26 +326,10 @@ describe('the outbox', () => {
     const { sender, calls } = fakeSender();
     // Written as before the due set existed (or by a process that died before adding it there).
     const old = key('before-due-set');
-    await deliveryModel(db.connection).create({
-      _id: old,
-      to: { personId: old },
-      activities: JSON.stringify(hello),
-      status: 'pending',
-      attempts: 0,
-      nextAt: new Date(time.now()),
-      createdAt: new Date(time.now()),
-    });
+    await writeDelivery(old, 'pending', 0, time.now());
     // Sent, but its process died before taking it out of the due set.
     const done = key('done');
-    await deliveryModel(db.connection).create({
-      _id: done,
-      to: { personId: done },
-      activities: JSON.stringify(hello),
-      status: 'sent',
-      attempts: 1,
-      nextAt: new Date(time.now()),
-      createdAt: new Date(time.now()),
-    });
+    await writeDelivery(done, 'sent', 1, time.now());
     await deliveryDueModel(db.connection).create({ _id: done, at: new Date(time.now()) });
 
     const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
@@ -348,16 +344,9 @@ describe('the outbox', () => {
   });
 
   it('reads the deliveries by key only once it has checked them, whatever their number', async () => {
-    const conn = await mongoose
-      .createConnection(freshDbUri('outbox_reads'), { monitorCommands: true })
-      .asPromise();
+    const { conn, commands, close } = await monitoredConnection('outbox_reads');
     try {
-      const finds: Array<{ collection: string; filter: string }> = [];
-      conn.getClient().on('commandStarted', (e) => {
-        if (e.commandName !== 'find') return;
-        const c = e.command as { find: string; filter?: Record<string, unknown> };
-        finds.push({ collection: c.find, filter: Object.keys(c.filter ?? {}).join(',') });
-      });
+      const finds = () => commands.filter((c) => c.name === 'find');
       const time = clock();
       const { sender, calls } = fakeSender();
       const outbox = new Outbox({ conn, log: silentLog, sender, now: time.now });
@@ -367,15 +356,14 @@ describe('the outbox', () => {
       await outbox.drain(); // the one full read of the deliveries
       const later = 'later';
       await outbox.enqueue(later, { personId: later }, hello, { notBefore: new Date(time.now() + 60_000) });
-      finds.length = 0;
+      commands.length = 0;
       time.advance(60_000);
       expect(await outbox.drain()).toBe(1);
       expect(calls.map((c) => c.to)).toContain(later);
-      expect(finds.filter((f) => f.collection === 'deliveries' && f.filter !== '_id')).toEqual([]);
-      expect(finds.filter((f) => f.collection === 'deliveries_due')).toHaveLength(1);
+      expect(finds().filter((f) => f.collection === 'deliveries' && f.filter !== '_id')).toEqual([]);
+      expect(finds().filter((f) => f.collection === 'deliveries_due')).toHaveLength(1);
     } finally {
-      await conn.dropDatabase().catch(() => {});
-      await conn.close();
+      await close();
     }
   });
 });

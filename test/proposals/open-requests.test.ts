@@ -1,10 +1,10 @@
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CandidateService } from '../../bot/services/candidates.js';
 import { ProposalService, seatsTaken } from '../../bot/services/proposals.js';
 import { openRequestModel } from '../../models/open-request.js';
 import { proposalId, proposalModel } from '../../models/proposal.js';
-import { freshDbUri } from '../helpers/db.js';
+import { monitoredConnection, type SeenCommand } from '../helpers/db.js';
 
 const HOUR = 3600_000;
 const T0 = Date.parse('2026-11-27T09:00:00Z');
@@ -16,28 +16,15 @@ const T0 = Date.parse('2026-11-27T09:00:00Z');
 describe('the open requests', () => {
   let conn: Connection;
   let clock = T0;
-  const finds: Array<{ collection: string; filter: string }> = [];
+  let commands: SeenCommand[];
+  let close: () => Promise<void>;
+  /** The queries sent since the test last emptied `commands`. */
+  const finds = () => commands.filter((c) => ['find', 'count', 'aggregate'].includes(c.name));
 
   beforeAll(async () => {
-    conn = await mongoose
-      .createConnection(freshDbUri('open_requests'), { monitorCommands: true })
-      .asPromise();
-    conn.getClient().on('commandStarted', (e) => {
-      if (e.commandName !== 'find' && e.commandName !== 'count' && e.commandName !== 'aggregate') return;
-      const c = e.command as Record<string, unknown> & {
-        filter?: Record<string, unknown>;
-        query?: Record<string, unknown>;
-      };
-      finds.push({
-        collection: String(c[e.commandName]),
-        filter: Object.keys(c.filter ?? c.query ?? {}).join(','),
-      });
-    });
+    ({ conn, commands, close } = await monitoredConnection('open_requests'));
   });
-  afterAll(async () => {
-    await conn.dropDatabase().catch(() => {});
-    await conn.close();
-  });
+  afterAll(() => close());
 
   async function request(service: ProposalService, mentee: string, mentor: string) {
     await service.propose({ menteeId: mentee, mentorId: mentor, score: 1, reasons: [] });
@@ -74,14 +61,14 @@ describe('the open requests', () => {
     expect((await service.due()).map((p) => p._id)).toEqual([proposalId('old-mentee', 'old-mentor')]);
 
     const waiting = await request(service, 'lea', 'claire');
-    finds.length = 0;
+    commands.length = 0;
     clock = T0 + 73 * HOUR;
     expect((await service.due()).map((p) => p._id).sort()).toEqual(
       [proposalId('old-mentee', 'old-mentor'), waiting].sort(),
     );
     expect((await service.remindersDue()).map((p) => p._id)).toContain(waiting);
     expect((await service.pendingFor('claire')).map((p) => p._id)).toEqual([waiting]);
-    expect(finds.filter((f) => f.collection === 'proposals' && f.filter !== '_id')).toEqual([]);
+    expect(finds().filter((f) => f.collection === 'proposals' && f.filter !== '_id')).toEqual([]);
   });
 
   it('drops an entry whose request ended without it, and leaves the set when a request ends', async () => {
@@ -108,13 +95,13 @@ describe('the open requests', () => {
     expect((await service.mentorAccepts(paired, 2)).kind).toBe('matched');
     const candidates = new CandidateService(conn, { charterVersion: 'v1' });
     await candidates.mentorIndex();
-    finds.length = 0;
+    commands.length = 0;
     expect((await service.activeMatches('paul')).map((m) => m._id)).toEqual([paired]);
     expect(await seatsTaken(conn, 'paul')).toBe(1);
     expect((await service.pendingFor('paul')).map((p) => p._id)).toEqual([waiting]);
     await candidates.mentor('paul');
     // Only the small set of open requests is read by mentor.
-    const scans = finds.filter((f) => f.filter !== '_id');
+    const scans = finds().filter((f) => f.filter !== '_id');
     expect(scans.length).toBeGreaterThan(0);
     expect(scans.every((f) => f.collection === 'proposals_open')).toBe(true);
     await service.endMatch(paired, 'job');
