@@ -6,6 +6,7 @@ import {
   type DialogTurnResult,
   DialogTurnStatus,
 } from 'botbuilder-dialogs';
+import { shareDialogMemory } from './dialog-memory.js';
 import type { Conversation } from './pipeline.js';
 import { text } from './reply.js';
 import { PersonState, STATE_VERSION } from './state.js';
@@ -41,6 +42,7 @@ export class DialogConversation implements Conversation {
   }
 
   async run(context: TurnContext): Promise<void> {
+    shareDialogMemory(context);
     await this.state.load(context, true);
     const meta = await this.meta.get(context, { version: STATE_VERSION });
     if (meta.version !== STATE_VERSION) {

@@ -12,6 +12,7 @@ import type { Job } from '../jobs/scheduler.js';
 import type { Logger } from '../log.js';
 import { mentorFilter } from '../matching/filters.js';
 import { capacity } from '../matching/profile.js';
+import type { RankedMentor } from '../matching/rank.js';
 import type { AlertService } from './alerts.js';
 import type { CandidateService } from './candidates.js';
 import {
@@ -186,17 +187,22 @@ export class Matchmaker {
    * what it proposed. Nobody left: the mentee is told and staff are alerted.
    */
   private async next(mentee: PersonDoc, previous: string, t: TFunction): Promise<MenteeView> {
-    const key = `next|${mentee._id}|${previous}`;
-    if (!(await claim(this.deps.conn, key))) return this.afterOther(mentee, previous, t);
-    const { proposal, seen } = await this.propose(mentee._id);
-    if (proposal) {
-      await this.deps.people.setMatching(mentee._id, { proposalId: proposal._id });
-      const card = await this.cardOf(proposal, t);
-      if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
+    const ranking = await this.deps.candidates.rankFor(mentee._id, TRIED);
+    if (ranking && ranking.mentors.length > 0) {
+      const key = `next|${mentee._id}|${previous}`;
+      if (!(await claim(this.deps.conn, key))) return this.afterOther(mentee, previous, t);
+      const proposal = await this.propose(mentee._id, ranking.mentors);
+      if (proposal) {
+        await this.deps.people.setMatching(mentee._id, { proposalId: proposal._id });
+        const card = await this.cardOf(proposal, t);
+        if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
+      }
+      // Nobody now: the next look (a message, a matching round) tries again.
+      await release(this.deps.conn, key);
     }
-    // Nobody now: the next look (a message, a matching round) tries again.
-    await release(this.deps.conn, key);
+    // Nobody ranked (nothing to claim), or nobody left once checked: the mentee is told, staff alerted.
     await this.deps.alerts.raise('no_candidate', mentee._id, { firstName: firstName(mentee) });
+    const seen = ranking?.filtered.already_paired ?? 0;
     return {
       kind: 'none',
       replies: [text(t(seen > 0 ? 'proposals:mentee.nobody' : 'proposals:mentee.nobody_yet'))],
@@ -214,14 +220,17 @@ export class Matchmaker {
     return { kind: 'none', replies: [text(t('proposals:mentee.nobody_yet'))] };
   }
 
-  /** A new proposal for the mentee, if anyone is left; `seen`: mentors already proposed to them. */
-  private async propose(menteeId: string): Promise<{ proposal?: ProposalDoc; seen: number }> {
+  /**
+   * A new proposal for the mentee from their ranking (the mentor the last cohort assignment planned
+   * for them first, if ranked), if anyone there can still be proposed.
+   */
+  private async propose(
+    menteeId: string,
+    ranking: readonly RankedMentor[],
+  ): Promise<ProposalDoc | undefined> {
     const { candidates, proposals } = this.deps;
-    const ranking = await candidates.rankFor(menteeId, TRIED);
-    const seen = ranking?.filtered.already_paired ?? 0;
-    if (!ranking) return { seen };
     const planned = await plannedMentor(this.deps.conn, menteeId);
-    const ranked = [...ranking.mentors];
+    const ranked = [...ranking];
     const at = planned ? ranked.findIndex((r) => r.mentorId === planned.mentorId) : -1;
     if (at > 0) ranked.unshift(...ranked.splice(at, 1));
     for (const candidate of ranked) {
@@ -234,9 +243,9 @@ export class Matchmaker {
         score: candidate.score,
         reasons: candidate.reasons,
       });
-      if (created) return { proposal: created, seen };
+      if (created) return created;
     }
-    return { seen };
+    return undefined;
   }
 
   /**

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestBot, type TestBot } from '../helpers/bot.js';
+import { monitoredConnection, type SeenCommand } from '../helpers/db.js';
+import { LEA, send } from '../helpers/journey.js';
+
+/**
+ * What a mentee's onboarding asks of the database, turn by turn, on a connection that records every
+ * command: the per-turn cost the turns benchmark pays 17 times per user.
+ */
+describe('the database commands of an onboarding', () => {
+  let commands: SeenCommand[];
+  let close: () => Promise<void>;
+  let t: TestBot;
+  const perStep = new Map<string, SeenCommand[]>();
+
+  beforeAll(async () => {
+    const monitored = await monitoredConnection('turn_commands');
+    ({ commands, close } = monitored);
+    t = makeTestBot(monitored.conn);
+    // Nobody is a mentor here: Léa's onboarding ends with "nobody yet", as in the benchmark. A first
+    // mentee goes before her: the process's first ranking builds the mentor index (the reads of
+    // whole collections, in the background afterwards, at most every 30 s).
+    for (const [, input] of LEA) await send(t, 'first', input);
+    for (const [name, input] of LEA) {
+      commands.length = 0;
+      await send(t, 'lea', input);
+      perStep.set(name, [...commands]);
+    }
+  });
+  afterAll(() => close());
+
+  const show = (list: SeenCommand[]) => list.map((c) => `${c.name} ${c.collection} {${c.filter}}`);
+
+  it('reads nothing but by _id', () => {
+    const reads = [...perStep.values()].flat().filter((c) => ['find', 'count', 'aggregate'].includes(c.name));
+    expect(show(reads.filter((c) => c.filter !== '_id'))).toEqual([]);
+  });
+
+  it('a question answered costs the dedupe mark, the person and the new state, nothing else', () => {
+    for (const step of ['firstName', 'situation', 'goal', 'commune', 'format']) {
+      const sent = show(perStep.get(step) ?? []);
+      expect(sent, step).toEqual(['insert inbound_marks {}', 'find people {_id}', 'insert bot_state {}']);
+    }
+  });
+
+  it('with nobody to propose, the last turn claims nothing and reads no cohort plan', () => {
+    const sent = show(perStep.get('charter') ?? []);
+    expect(sent.filter((c) => /claims|cohort_plans/.test(c))).toEqual([]);
+    // The charter's consent, the person active, the staff alert, the state: and the mark, the person.
+    expect(sent.filter((c) => c.startsWith('insert')).sort()).toEqual([
+      'insert alerts {}',
+      'insert bot_state {}',
+      'insert consents {}',
+      'insert inbound_marks {}',
+    ]);
+  });
+
+  it('the whole onboarding stays within its budget of commands', () => {
+    // 17 turns: 13 plain answers at 3, the first contact 5, the two consents 5 and 8, the summary 6
+    // (the profile, and old states pruned), one log head. Measured on 2026-11-27: 64.
+    const total = [...perStep.values()].reduce((n, list) => n + list.length, 0);
+    expect(total).toBeLessThanOrEqual(64);
+  });
+});
