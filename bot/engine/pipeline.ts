@@ -4,7 +4,7 @@ import type { Connection } from 'mongoose';
 import { mark } from '../../models/inbound-mark.js';
 import type { Config } from '../config.js';
 import { ConflictError, UnreachableError } from '../errors.js';
-import { type Locale, type TFunction, toLocale } from '../i18n.js';
+import { type Locale, rememberingT, type TFunction, toLocale } from '../i18n.js';
 import type { Logger } from '../log.js';
 import { isProgramme } from '../reference/lists.js';
 import type { Services } from '../services/index.js';
@@ -214,7 +214,7 @@ export class Engine {
   private translator(locale: Locale): TFunction {
     const known = this.translators.get(locale);
     if (known) return known;
-    const t = this.deps.i18n.getFixedT(locale);
+    const t = rememberingT(this.deps.i18n.getFixedT(locale));
     this.translators.set(locale, t);
     return t;
   }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createI18n, LOCALES, loadResources } from '../../bot/i18n.js';
+import { createI18n, LOCALES, loadResources, rememberingT, type TFunction } from '../../bot/i18n.js';
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
@@ -69,5 +69,41 @@ describe('locales', () => {
     expect(i18n.t('common:ask.too_long', { count: 1, max: 5 })).toMatch(/^Votre réponse fait 1 caractère,/);
     expect(i18n.t('common:ask.too_long', { count: 3, max: 5 })).toMatch(/3 caractères,/);
     expect(i18n.t('common:ask.too_long', { count: 1_000_000, max: 5 })).toMatch(/1000000 caractères,/);
+  });
+});
+
+describe('rememberingT', () => {
+  const i18n = createI18n();
+  const plain = i18n.getFixedT('fr');
+
+  it('answers exactly as i18next, for every key, with and without interpolation', () => {
+    const t = rememberingT(plain);
+    const keys = [...keysOf('fr')].map((k) => k.replace(PLURAL, ''));
+    for (const key of keys) {
+      for (const options of [undefined, { firstName: 'Léa', count: 1 }, { count: 3, list: 'a, b' }]) {
+        expect(t(key, options), key).toEqual(plain(key, options));
+        expect(t(key, options), key).toEqual(plain(key, options)); // the second answer is the kept one
+      }
+    }
+  });
+
+  it('keeps a text once per key and options, and asks i18next again for others', () => {
+    let calls = 0;
+    const counted = ((key: string, options?: object) => {
+      calls++;
+      return plain(key, options);
+    }) as unknown as TFunction;
+    const t = rememberingT(counted);
+    t('common:ask.empty');
+    t('common:ask.empty');
+    t('common:ask.empty', { max: undefined });
+    expect(calls).toBe(1);
+    expect(t('common:link.linked_named', { firstName: 'Léa' })).toContain('Léa');
+    expect(t('common:link.linked_named', { firstName: 'Inès' })).toContain('Inès');
+    expect(calls).toBe(3);
+    // Objects returned are never kept: the caller may change them.
+    t('common:ask.empty', { returnObjects: true });
+    t('common:ask.empty', { returnObjects: true });
+    expect(calls).toBe(5);
   });
 });
