@@ -36,6 +36,8 @@ interface Stats {
   turns: number;
   errors: number;
   latencies: number[];
+  /** The latencies of each step of SCRIPT, for the slowest steps. */
+  bySteps: number[][];
   cpu: Record<string, number>;
 }
 
@@ -159,21 +161,44 @@ function post(url: string, token: string, body?: unknown): Promise<Answer> {
   });
 }
 
-/** Users go through the onboarding again and again until the time is up. */
-async function load(base: string, users: number, thinkMs: number, durationMs: number): Promise<Stats> {
-  const stats: Stats = { turns: 0, errors: 0, latencies: [], cpu: {} };
-  const meter = cpuMeter(appPid);
-  const until = performance.now() + durationMs;
+/**
+ * How users arrive. `arrivalMs`: they arrive one after another over this long, each at the start of
+ * the onboarding, and the measure begins once all have arrived (then they are spread over the
+ * script's steps, as the users of a live hub are); 0: they all arrive within the first second and
+ * the measure begins at once (a flash crowd: everyone meets the same step together).
+ */
+interface Shape {
+  users: number;
+  thinkMs: number;
+  durationMs: number;
+  arrivalMs: number;
+}
+
+/** Users go through the onboarding again and again; the turns posted during the measure count. */
+async function load(base: string, { users, thinkMs, durationMs, arrivalMs }: Shape): Promise<Stats> {
+  const stats: Stats = { turns: 0, errors: 0, latencies: [], bySteps: SCRIPT.map(() => []), cpu: {} };
+  const from = performance.now() + arrivalMs;
+  const until = from + durationMs;
+  const measured = sleep(arrivalMs).then(async () => {
+    const stop = cpuMeter(appPid);
+    await sleep(durationMs);
+    return stop();
+  });
   const user = async (i: number) => {
-    await sleep((i / users) * Math.min(thinkMs || 1000, 1000));
+    await sleep((i / users) * (arrivalMs || Math.min(thinkMs || 1000, 1000)));
     while (performance.now() < until) {
       let session: Session | undefined;
       try {
         session = await Session.open(base);
-        for (const text of SCRIPT) {
-          if (performance.now() >= until) break;
-          stats.latencies.push(await session.turn(text));
-          stats.turns++;
+        for (const [step, text] of SCRIPT.entries()) {
+          const posted = performance.now();
+          if (posted >= until) break;
+          const ms = await session.turn(text);
+          if (posted >= from) {
+            stats.latencies.push(ms);
+            stats.bySteps[step]?.push(ms);
+            stats.turns++;
+          }
           if (thinkMs) await sleep(thinkMs);
         }
       } catch (err) {
@@ -186,7 +211,7 @@ async function load(base: string, users: number, thinkMs: number, durationMs: nu
     }
   };
   await Promise.all(Array.from({ length: users }, (_, i) => user(i)));
-  stats.cpu = meter(stats.turns);
+  stats.cpu = (await measured)(stats.turns);
   return stats;
 }
 
@@ -205,7 +230,22 @@ function summarize(stats: Stats, durationMs: number) {
     p99_ms: r(percentile(sorted, 99)),
     errors: stats.errors,
     ...stats.cpu,
+    slowest_steps: slowestSteps(stats.bySteps, 3),
   };
+}
+
+/** The `n` steps of the script with the highest p95: "message": [p50, p95] in ms. */
+function slowestSteps(bySteps: number[][], n: number): Record<string, [number, number]> {
+  const rows = bySteps.map((ms, step) => {
+    const sorted = [...ms].sort((a, b) => a - b);
+    return {
+      text: SCRIPT[step] ?? '',
+      p50: Math.round(percentile(sorted, 50)),
+      p95: Math.round(percentile(sorted, 95)),
+    };
+  });
+  rows.sort((a, b) => (b.p95 || 0) - (a.p95 || 0));
+  return Object.fromEntries(rows.slice(0, n).map((r) => [r.text, [r.p50, r.p95]]));
 }
 
 /** CPU time (user + system, ms) of a process, from /proc; 0 once it has gone. */
@@ -245,13 +285,16 @@ function cpuMeter(appPid: number) {
     };
   };
   const start = read();
-  return (turns: number) => {
+  /** Stops the meter; its result gives the CPU per turn for the turns of the measure. */
+  return () => {
     const end = read();
-    const per = (k: keyof typeof end) => Math.round(((end[k] - start[k]) / Math.max(1, turns)) * 100) / 100;
-    return {
-      app_cpu_ms_per_turn: per('app'),
-      db_cpu_ms_per_turn: per('db'),
-      users_cpu_ms_per_turn: per('users'),
+    return (turns: number) => {
+      const per = (k: keyof typeof end) => Math.round(((end[k] - start[k]) / Math.max(1, turns)) * 100) / 100;
+      return {
+        app_cpu_ms_per_turn: per('app'),
+        db_cpu_ms_per_turn: per('db'),
+        users_cpu_ms_per_turn: per('users'),
+      };
     };
   };
 }
@@ -329,21 +372,32 @@ export async function main(): Promise<void> {
     });
   }
   try {
-    await load(base, 20, 0, 3000); // warm-up
+    await load(base, { users: 20, thinkMs: 0, durationMs: 3000, arrivalMs: 0 }); // warm-up
+    // The open loop as benchmarks.md describes it: 1 s of thinking after each reply. Users arrive
+    // over one pass of the script, so the measure sees them at every step, as a live hub would.
+    const open = (users: number) =>
+      load(base, { users, thinkMs: 1000, durationMs, arrivalMs: SCRIPT.length * 1000 });
+    // The same users all arriving within one second: each step's turns come in a burst.
+    const flash = (users: number) => load(base, { users, thinkMs: 1000, durationMs, arrivalMs: 0 });
     if (process.env.BENCH_USERS) {
       // One open-loop level only, for a quick comparison: BENCH_USERS=200 npm run bench -- turns
+      // (BENCH_FLASH=1: the flash crowd instead).
       const users = Number(process.env.BENCH_USERS);
-      console.log(
-        JSON.stringify({ users, ...summarize(await load(base, users, 1000, durationMs), durationMs) }),
-      );
+      const stats = await (process.env.BENCH_FLASH ? flash(users) : open(users));
+      console.log(JSON.stringify({ users, ...summarize(stats, durationMs) }));
       return;
     }
-    const open: Record<string, ReturnType<typeof summarize>> = {};
+    const opens: Record<string, ReturnType<typeof summarize>> = {};
     for (const users of [50, 200, 500]) {
-      open[users] = summarize(await load(base, users, 1000, durationMs), durationMs);
-      console.log(`open loop, ${users} users, 1 s think time:`, JSON.stringify(open[users]));
+      opens[users] = summarize(await open(users), durationMs);
+      console.log(`open loop, ${users} users, 1 s think time:`, JSON.stringify(opens[users]));
     }
-    const closed = summarize(await load(base, 200, 0, durationMs), durationMs);
+    const crowd = summarize(await flash(200), durationMs);
+    console.log('flash crowd, 200 users arriving within 1 s:', JSON.stringify(crowd));
+    const closed = summarize(
+      await load(base, { users: 200, thinkMs: 0, durationMs, arrivalMs: 0 }),
+      durationMs,
+    );
     console.log('closed loop, 200 users:', JSON.stringify(closed));
     const bare = Math.round(await bareTurnsPerSecond(200, SCRIPT.length, Math.min(durationMs, 10_000)));
     console.log(`bare botbuilder-dialogs, MemoryStorage, in process, 200 conversations: ${bare} turns/s`);
@@ -359,7 +413,7 @@ export async function main(): Promise<void> {
       `RSS: ${rssAfterRun} MB after the loads; ${rss1k} MB at ${at1k} more conversations, ${rss10k} MB at ${reached}`,
     );
 
-    const at200 = open[200] ?? closed;
+    const at200 = opens[200] ?? closed;
     console.log(
       JSON.stringify({
         users: 200,
@@ -370,8 +424,9 @@ export async function main(): Promise<void> {
         closed_loop_turns_per_s: closed.turns_per_s,
         bare_turns_per_s: bare,
         ratio_vs_bare: Math.round((closed.turns_per_s / bare) * 1000) / 1000,
-        open_50: open[50],
-        open_500: open[500],
+        open_50: opens[50],
+        open_500: opens[500],
+        flash_crowd_200: crowd,
         rss_mb_after_run: rssAfterRun,
         rss_mb_1k_conversations: rss1k,
         rss_mb_10k_conversations: rss10k,
