@@ -89,7 +89,7 @@ describe('rememberingT', () => {
 
   it('keeps a text once per key and options, and asks i18next again for others', () => {
     let calls = 0;
-    const counted = ((key: string, options?: object) => {
+    const counted = ((key: string, options?: Record<string, unknown>) => {
       calls++;
       return plain(key, options);
     }) as unknown as TFunction;
