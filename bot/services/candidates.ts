@@ -227,7 +227,8 @@ export class CandidateService {
     };
   }
 
-  private async buildIndex(): Promise<MentorIndex> {
+  /** Reads the mentors, their pairs and answer times, and indexes them (protected: a test holds it). */
+  protected async buildIndex(): Promise<MentorIndex> {
     const [people, active, requested, answered] = await Promise.all([
       this.people
         .find({ role: 'mentor', status: { $in: MENTOR_STATUSES } })

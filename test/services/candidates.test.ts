@@ -21,6 +21,32 @@ let conn: Connection;
 let proposals: ProposalService;
 let candidates: CandidateService;
 
+/** Candidates whose next index build can be held once it has read the data: a slow background build. */
+class HeldCandidates extends CandidateService {
+  private gate?: Promise<void>;
+  private readonly builds: Promise<unknown>[] = [];
+
+  holdNextBuild(gate: Promise<void>): void {
+    this.gate = gate;
+  }
+
+  /** Resolves when every build started so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.builds);
+  }
+
+  protected override buildIndex(): ReturnType<CandidateService['buildIndex']> {
+    const gate = this.gate;
+    this.gate = undefined;
+    const build = super.buildIndex().then(async (index) => {
+      await gate;
+      return index;
+    });
+    this.builds.push(build);
+    return build;
+  }
+}
+
 /** A person as the onboardings leave them, with their charter decision recorded (or not). */
 async function person(
   id: string,
@@ -216,7 +242,7 @@ describe('CandidateService', () => {
 
   it('keeps the mentor index for its time to live, then serves it while a fresh one is built, until invalidated', async () => {
     let now = T0;
-    const cached = new CandidateService(conn, { charterVersion: CHARTER, now: () => now, ttlMs: 1000 });
+    const cached = new HeldCandidates(conn, { charterVersion: CHARTER, now: () => now, ttlMs: 1000 });
     const [first, again] = await Promise.all([cached.mentorIndex(), cached.mentorIndex()]);
     expect(again).toBe(first);
     await mentor('m-late');
@@ -238,15 +264,23 @@ describe('CandidateService', () => {
     );
     expect(rebuilt.position.has('m-late')).toBe(true);
 
-    // A rebuild started before an invalidation is not kept: the change must show at once.
+    // A rebuild started before an invalidation is not kept, even when it ends after the fresh one:
+    // the change must show at once and stay.
+    let release = () => {};
+    cached.holdNextBuild(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
     now += 1000;
-    expect(await cached.mentorIndex()).toBe(rebuilt); // starts a background rebuild
+    expect(await cached.mentorIndex()).toBe(rebuilt); // starts a background rebuild, held once read
     await mentor('m-later');
     cached.invalidate();
     const fresh = await cached.mentorIndex();
     expect(fresh).not.toBe(rebuilt);
     expect(fresh.position.has('m-later')).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await cached.settled();
     expect(await cached.mentorIndex()).toBe(fresh);
   });
 });
