@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { freePort } from '../bot/db/ferretdb.js';
+import { NODE_ARGS } from '../bot/node-args.js';
 import { bareTurnsPerSecond } from './bare.js';
 
 const SECRET = 'bench-webchat-secret-0123456789';
@@ -308,21 +309,21 @@ function rssMb(pid: number): number {
 async function startApp(): Promise<{ base: string; child: ChildProcess; dataDir: string }> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : [];
-  const child = spawn(
-    process.execPath,
-    [...prof, '--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'],
-    {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        WEBCHAT_SECRET: SECRET,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof']
+    : process.env.BENCH_TRACE_GC
+      ? ['--trace-gc']
+      : [];
+  const child = spawn(process.execPath, [...prof, ...NODE_ARGS, 'bot/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      WEBCHAT_SECRET: SECRET,
     },
-  );
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     try {

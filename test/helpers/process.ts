@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE_ARGS } from '../../bot/node-args.js';
 
 export interface Started {
   child: ChildProcess;
@@ -9,7 +10,7 @@ export interface Started {
 
 /** Runs `tsx bot/main.ts` as `npm start` does, with the given environment. */
 export function startMain(env: Record<string, string | undefined>): Started {
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'bot/main.ts'], {
+  const child = spawn(process.execPath, [...NODE_ARGS, 'bot/main.ts'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
