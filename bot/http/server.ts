@@ -15,6 +15,12 @@ export interface HttpDeps {
  */
 export function createHttpServer({ db, inFlight, log }: HttpDeps): Server {
   const server = restify.createServer({ name: 'tandem', handleUncaughtExceptions: false });
+  // Keep-alive connections stay open 65 s (Node's default is 5 s): a client or load balancer that
+  // reuses a connection the server has just closed sees its request fail ("socket hang up", seen
+  // once in the turns benchmark at 50 users). Load balancers keep idle connections 60 s; the server
+  // must keep them longer. Idle ones are still closed at once on shutdown.
+  server.server.keepAliveTimeout = 65_000;
+  server.server.headersTimeout = 66_000;
   server.pre((_req, res, next) => {
     const end = inFlight.begin();
     res.once('finish', end);

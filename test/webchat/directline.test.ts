@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app.js';
@@ -44,6 +45,22 @@ async function botReplies(conversationId: string, token: string, watermark: stri
 }
 
 describe('Direct Line 3.0 endpoint', () => {
+  it('keeps idle keep-alive connections 65 s and says so, so a client never reuses a closed one', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<http.IncomingMessage & { reused: boolean }>((resolve, reject) => {
+        const req = http.get(`${app.url}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(Object.assign(res, { reused: req.reusedSocket })));
+        });
+        req.on('error', reject);
+      });
+    const first = await get();
+    expect(first.headers['keep-alive']).toBe('timeout=65');
+    expect((await get()).reused).toBe(true);
+    agent.destroy();
+  });
+
   it('generates a token with the secret and refuses a wrong secret', async () => {
     const ok = await call('POST', '/tokens/generate', TEST_SECRET, { user: { id: 'dl_alice' } });
     expect(ok.status).toBe(200);
