@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Lru } from '../../bot/db/lru.js';
 
 /** What a Direct Line token grants: one user, in one conversation, until `exp` (seconds). */
 export interface TokenClaims {
@@ -14,6 +15,13 @@ const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64url');
  * process can check a token another one issued.
  */
 export class TokenSigner {
+  /**
+   * Tokens whose signature was checked, with their claims: a client sends the same token with every
+   * post and poll until it refreshes it (an HMAC per request was ~1 % of the app's CPU under load).
+   * Only verified tokens get in; expiry is checked on every use.
+   */
+  private readonly verified = new Lru<string, TokenClaims>(20_000);
+
   constructor(
     private readonly key: string,
     private readonly ttlS: number,
@@ -32,6 +40,14 @@ export class TokenSigner {
 
   /** The claims of a valid, unexpired token; undefined otherwise. */
   verify(token: string): TokenClaims | undefined {
+    const known = this.verified.get(token);
+    if (known) return known.exp * 1000 > this.now() ? known : undefined;
+    const claims = this.check(token);
+    if (claims) this.verified.set(token, claims);
+    return claims;
+  }
+
+  private check(token: string): TokenClaims | undefined {
     const [body, sig, extra] = token.split('.');
     if (!body || !sig || extra !== undefined) return undefined;
     const expected = Buffer.from(this.sign(body));
