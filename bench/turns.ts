@@ -235,12 +235,12 @@ function summarize(stats: Stats, durationMs: number) {
   };
 }
 
-/** The `n` steps of the script with the highest p95: "message": [p50, p95] in ms. */
+/** The `n` steps of the script with the highest p95: "<step>. <message>": [p50, p95] in ms. */
 function slowestSteps(bySteps: number[][], n: number): Record<string, [number, number]> {
   const rows = bySteps.map((ms, step) => {
     const sorted = [...ms].sort((a, b) => a - b);
     return {
-      text: SCRIPT[step] ?? '',
+      text: `${step + 1}. ${SCRIPT[step] ?? ''}`, // "c'est tout" ends three steps
       p50: Math.round(percentile(sorted, 50)),
       p95: Math.round(percentile(sorted, 95)),
     };

@@ -51,37 +51,37 @@ export function toLocale(value: string | undefined): Locale {
 }
 
 /**
- * `t` remembering its strings: a question's text and buttons are the same for everybody, and
- * i18next resolves, interpolates and post-processes each call again (about 5 % of the app's CPU
- * under the turns benchmark). Calls whose options are all plain values are kept, keyed by the key
- * and the options, in a bounded map; the texts never change while the process runs. Anything else
- * (objects returned, functions or objects in the options) goes to i18next each time.
+ * `t` remembering its texts: a question's text and buttons are the same for everybody, and i18next
+ * resolves, interpolates and post-processes each call again (about 5 % of the app's CPU under the
+ * turns benchmark). Kept: calls with a key and no options, or options of numbers and booleans only
+ * (a count), in a bounded map; the texts never change while the process runs. Anything with a text
+ * value (a first name, an e-mail address: nothing personal is kept in memory), an object (arrays,
+ * objects returned) or a third argument goes to i18next each time.
  */
 export function rememberingT(t: TFunction, size = 5000): TFunction {
   const kept = new Lru<string, string>(size);
-  const remembering = (key: unknown, options?: unknown): unknown => {
-    const id = typeof key === 'string' ? idOf(key, options) : undefined;
-    if (id === undefined) return (t as (k: unknown, o?: unknown) => unknown)(key, options);
+  const call = t as unknown as (...args: unknown[]) => unknown;
+  const remembering = (...args: unknown[]): unknown => {
+    const [key, options] = args;
+    const id = args.length <= 2 && typeof key === 'string' ? idOf(key, options) : undefined;
+    if (id === undefined) return call(...args);
     const known = kept.get(id);
     if (known !== undefined) return known;
-    const value = (t as (k: string, o?: unknown) => unknown)(key as string, options);
+    const value = call(key, options);
     if (typeof value === 'string') kept.set(id, value);
     return value;
   };
   return remembering as unknown as TFunction;
 }
 
-/** The cache key of a call, or undefined when it should not be cached. */
+/** The cache key of a call, or undefined when it is not to be kept. */
 function idOf(key: string, options: unknown): string | undefined {
-  if (options === undefined || options === null) return key;
-  if (typeof options !== 'object') return undefined;
-  let id = key;
-  for (const [name, value] of Object.entries(options)) {
+  if (options !== undefined && (options === null || typeof options !== 'object')) return undefined;
+  const values: Array<[string, number | boolean]> = [];
+  for (const [name, value] of Object.entries(options ?? {})) {
     if (value === undefined) continue;
-    if (name === 'returnObjects' || name === 'returnDetails') return undefined;
-    if (value !== null && typeof value === 'object') return undefined;
-    if (typeof value === 'function' || typeof value === 'symbol') return undefined;
-    id += `\u0001${name}\u0002${typeof value}:${String(value)}`;
+    if (typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+    values.push([name, value]);
   }
-  return id;
+  return JSON.stringify([key, values]);
 }

@@ -20,7 +20,6 @@ export function createHttpServer({ db, inFlight, log }: HttpDeps): Server {
   // once in the turns benchmark at 50 users). Load balancers keep idle connections 60 s; the server
   // must keep them longer. Idle ones are still closed at once on shutdown.
   server.server.keepAliveTimeout = 65_000;
-  server.server.headersTimeout = 66_000;
   server.pre((_req, res, next) => {
     const end = inFlight.begin();
     res.once('finish', end);

@@ -201,6 +201,8 @@ export class Matchmaker {
       await release(this.deps.conn, key);
     }
     // Nobody ranked (nothing to claim), or nobody left once checked: the mentee is told, staff alerted.
+    // A job ranking at the same moment with a fresher index may still find someone: its card then
+    // follows this message (through the outbox), as after any "nobody yet".
     await this.deps.alerts.raise('no_candidate', mentee._id, { firstName: firstName(mentee) });
     const seen = ranking?.filtered.already_paired ?? 0;
     return {

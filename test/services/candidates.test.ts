@@ -30,6 +30,11 @@ class HeldCandidates extends CandidateService {
     this.gate = gate;
   }
 
+  /** Whether a build has taken the gate set by holdNextBuild. */
+  get holding(): boolean {
+    return this.gate === undefined;
+  }
+
   /** Resolves when every build started so far has ended. */
   async settled(): Promise<void> {
     await Promise.allSettled(this.builds);
@@ -274,6 +279,7 @@ describe('CandidateService', () => {
     );
     now += 1000;
     expect(await cached.mentorIndex()).toBe(rebuilt); // starts a background rebuild, held once read
+    expect(cached.holding).toBe(true);
     await mentor('m-later');
     cached.invalidate();
     const fresh = await cached.mentorIndex();

@@ -1,4 +1,4 @@
-import { ConversationState, MemoryStorage, TestAdapter } from 'botbuilder';
+import { ConversationState, MemoryStorage, TestAdapter, type TurnContext } from 'botbuilder';
 import {
   ComponentDialog,
   DialogSet,
@@ -12,13 +12,18 @@ import { shareDialogMemory } from '../../bot/engine/dialog-memory.js';
 
 /** A component dialog with a waterfall that writes and reads dialog memory, and a prompt. */
 function bot(share: boolean, seen: unknown[]) {
+  return new TestAdapter(logic(share, seen));
+}
+
+/** The turn logic of `bot`, to be shared by several conversations (one storage). */
+function logic(share: boolean, seen: unknown[]) {
   const state = new ConversationState(new MemoryStorage());
   const dialogs = new DialogSet(state.createProperty('dialogs'));
   const inner = new ComponentDialog('inner');
   inner.addDialog(
     new WaterfallDialog('steps', [
       async (step) => {
-        step.state.setValue('dialog.asked', 'name');
+        step.state.setValue('dialog.asked', step.context.activity.from.id);
         step.state.setValue('turn.mark', 1);
         return step.prompt('text', 'Votre prénom ?');
       },
@@ -31,13 +36,13 @@ function bot(share: boolean, seen: unknown[]) {
   );
   inner.addDialog(new TextPrompt('text'));
   dialogs.add(inner);
-  return new TestAdapter(async (context) => {
+  return async (context: TurnContext) => {
     if (share) shareDialogMemory(context);
     const dc = await dialogs.createContext(context);
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog('inner');
     await state.saveChanges(context);
-  });
+  };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -54,7 +59,7 @@ describe('the shared dialog memory configuration', () => {
       .send('Léa')
       .assertReply('Merci Léa');
     expect(configure.mock.calls.length).toBeGreaterThanOrEqual(6);
-    expect(before).toEqual(['name', undefined, 'Léa']);
+    expect(before).toEqual(['user1', undefined, 'Léa']);
 
     configure.mockClear();
     const seen: unknown[] = [];
@@ -65,11 +70,35 @@ describe('the shared dialog memory configuration', () => {
     await flow;
     expect(configure.mock.calls.length).toBe(1); // the process's one registration
     // Dialog memory works as before: a dialog's own scope kept across turns, the turn scope not.
-    expect(seen).toEqual(['name', undefined, 'Léa', 'name', undefined, 'Claire', 'name', undefined, 'Inès']);
+    expect(seen).toEqual([
+      'user1',
+      undefined,
+      'Léa',
+      'user1',
+      undefined,
+      'Claire',
+      'user1',
+      undefined,
+      'Inès',
+    ]);
 
     // botbuilder's own contexts now share it too.
     configure.mockClear();
     await bot(false, []).send('bonjour').assertReply('Votre prénom ?').send('Léa').assertReply('Merci Léa');
     expect(configure.mock.calls.length).toBe(0);
+  });
+
+  it('keeps the dialog memory of each conversation apart, turns interleaved', async () => {
+    const seen: unknown[] = [];
+    const shared = logic(true, seen);
+    const as = (id: string) =>
+      new TestAdapter(shared, { conversation: { id: `conv-${id}` }, from: { id, name: id } } as never);
+    const ana = as('ana');
+    const ben = as('ben');
+    await ana.send('bonjour').assertReply('Votre prénom ?');
+    await ben.send('bonjour').assertReply('Votre prénom ?');
+    await ben.send('Ben').assertReply('Merci Ben');
+    await ana.send('Ana').assertReply('Merci Ana');
+    expect(seen).toEqual(['ben', undefined, 'Ben', 'ana', undefined, 'Ana']);
   });
 });

@@ -80,7 +80,12 @@ describe('rememberingT', () => {
     const t = rememberingT(plain);
     const keys = [...keysOf('fr')].map((k) => k.replace(PLURAL, ''));
     for (const key of keys) {
-      for (const options of [undefined, { firstName: 'Léa', count: 1 }, { count: 3, list: 'a, b' }]) {
+      for (const options of [
+        undefined,
+        { count: 1, max: 500 },
+        { count: 3 },
+        { firstName: 'Léa', count: 1 },
+      ]) {
         expect(t(key, options), key).toEqual(plain(key, options));
         expect(t(key, options), key).toEqual(plain(key, options)); // the second answer is the kept one
       }
@@ -89,21 +94,28 @@ describe('rememberingT', () => {
 
   it('keeps a text once per key and options, and asks i18next again for others', () => {
     let calls = 0;
-    const counted = ((key: string, options?: Record<string, unknown>) => {
+    const counted = ((...args: unknown[]) => {
       calls++;
-      return plain(key, options);
+      return (plain as unknown as (...a: unknown[]) => unknown)(...args);
     }) as unknown as TFunction;
     const t = rememberingT(counted);
     t('common:ask.empty');
     t('common:ask.empty');
     t('common:ask.empty', { max: undefined });
     expect(calls).toBe(1);
-    expect(t('common:link.linked_named', { firstName: 'Léa' })).toContain('Léa');
-    expect(t('common:link.linked_named', { firstName: 'Inès' })).toContain('Inès');
+    // Counts are kept, one text per count.
+    expect(t('slack:home.capacity_value', { count: 1 })).toBe('1 personne à la fois');
+    expect(t('slack:home.capacity_value', { count: 1 })).toBe('1 personne à la fois');
+    expect(t('slack:home.capacity_value', { count: 2 })).toBe('2 personnes à la fois');
     expect(calls).toBe(3);
-    // Objects returned are never kept: the caller may change them.
-    t('common:ask.empty', { returnObjects: true });
-    t('common:ask.empty', { returnObjects: true });
+    // Text values (names, e-mail addresses) are never kept: personal data stays out of the cache.
+    expect(t('common:link.linked_named', { firstName: 'Léa' })).toContain('Léa');
+    expect(t('common:link.linked_named', { firstName: 'Léa' })).toContain('Léa');
     expect(calls).toBe(5);
+    // Nor objects returned (the caller may change them), nor a call with a default value.
+    expect(typeof t('common:ask', { returnObjects: true })).toBe('object');
+    expect(typeof t('common:ask', { returnObjects: true })).toBe('object');
+    (t as unknown as (...a: unknown[]) => unknown)('common:ask.empty', 'défaut', {});
+    expect(calls).toBe(8);
   });
 });
