@@ -35,8 +35,9 @@ export class ProposalsDialog extends Dialog<ProposalsOptions> {
     const state: ProposalsState = {};
     activeInstance(dc).state = state;
     if (options.act) return this.answer(dc, options.act.proposalId, options.act.verb);
-    // A typed answer to a card that came proactively (after a decline or an expiry).
-    const typed = verbOf(dc.context.activity, turn);
+    // A typed answer to a card that came proactively (after a decline or an expiry); never the
+    // answer that ended the onboarding (`first`), which is not about a card.
+    const typed = options.first ? undefined : verbOf(dc.context.activity, turn);
     const open = typed ? await turn.services.matchmaker.openProposal(turn.person) : undefined;
     if (typed && open) return this.answer(dc, open, typed);
     return this.show(dc, options.first === true);

@@ -46,8 +46,10 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
       return undefined;
     }
     const credential = bearer(req);
-    if (credential && sameSecret(credential, config.webchat.secret)) return { kind: 'secret' };
+    // A token first: it is what every post and poll carries (a known one costs a map lookup); the
+    // secret, compared in constant time (two HMACs), is what a backend sends to start.
     const claims = credential ? signer.verify(credential) : undefined;
+    if (!claims && credential && sameSecret(credential, config.webchat.secret)) return { kind: 'secret' };
     if (!claims) {
       fail(res, 403, 'TokenExpired', 'Missing, invalid or expired token.');
       return undefined;
