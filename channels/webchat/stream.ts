@@ -40,6 +40,8 @@ export interface StreamDeps {
 export class DirectLineStream {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly subs = new Set<Subscription>();
+  /** The same subscriptions by conversation: an append reaches its own sockets without a look at all. */
+  private readonly byConversation = new Map<string, Set<Subscription>>();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -49,15 +51,14 @@ export class DirectLineStream {
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     // "Typing…" is a hint, not part of the transcript: sent to this process's sockets, not stored.
     deps.store.events.on('typing', (conversationId: string) => {
-      for (const sub of this.subs) {
-        if (sub.conversationId !== conversationId || sub.socket.readyState !== sub.socket.OPEN) continue;
+      for (const sub of this.byConversation.get(conversationId) ?? []) {
+        if (sub.socket.readyState !== sub.socket.OPEN) continue;
         const typing = { type: 'typing', from: BOT, conversation: { id: conversationId } };
         sub.socket.send(JSON.stringify({ activities: [typing], watermark: String(sub.watermark) }));
       }
     });
     deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
-      for (const sub of this.subs) {
-        if (sub.conversationId !== conversationId) continue;
+      for (const sub of this.byConversation.get(conversationId) ?? []) {
         sub.checkedAt = Date.now();
         // The common case, the next entry of a socket that is up to date: no read needed.
         if (!sub.busy && sub.watermark === seq - 1 && sub.socket.readyState === sub.socket.OPEN) {
@@ -111,14 +112,28 @@ export class DirectLineStream {
         alive: true,
         checkedAt: Date.now(),
       };
-      this.subs.add(sub);
+      this.add(sub);
       ws.on('pong', () => {
         sub.alive = true;
       });
-      ws.on('close', () => this.subs.delete(sub));
-      ws.on('error', () => this.subs.delete(sub));
+      ws.on('close', () => this.remove(sub));
+      ws.on('error', () => this.remove(sub));
       this.catchUp(sub);
     });
+  }
+
+  private add(sub: Subscription): void {
+    this.subs.add(sub);
+    const same = this.byConversation.get(sub.conversationId);
+    if (same) same.add(sub);
+    else this.byConversation.set(sub.conversationId, new Set([sub]));
+  }
+
+  private remove(sub: Subscription): void {
+    this.subs.delete(sub);
+    const same = this.byConversation.get(sub.conversationId);
+    same?.delete(sub);
+    if (same?.size === 0) this.byConversation.delete(sub.conversationId);
   }
 
   /** Sends what the socket has not seen yet, one catch-up at a time per socket. */
@@ -175,7 +190,7 @@ export class DirectLineStream {
     for (const sub of this.subs) {
       if (!sub.alive) {
         sub.socket.terminate();
-        this.subs.delete(sub);
+        this.remove(sub);
         continue;
       }
       sub.alive = false;

@@ -134,6 +134,46 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(after.fromBot).toHaveLength(welcome);
   });
 
+  it("streams a conversation's replies to each of its sockets (two tabs), and to no other conversation's", async () => {
+    type Set = { activities: Array<{ type: string; text?: string; from: { id: string } }> };
+    const open = async (streamUrl: string) => {
+      const ws = new WebSocket(streamUrl, { headers: { Origin: 'http://localhost:3978' } });
+      const sets: Set[] = [];
+      ws.on('message', (data) => {
+        if (data.toString()) sets.push(JSON.parse(data.toString()));
+      });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const fromBot = () => sets.flatMap((s) => s.activities).filter((a) => a.from.id === 'tandem');
+      return { ws, fromBot };
+    };
+    const { body: a } = await call('POST', '/tokens/generate', TEST_SECRET);
+    const { body: b } = await call('POST', '/tokens/generate', TEST_SECRET);
+    const startA = await call('POST', '/conversations', a.token);
+    const startB = await call('POST', '/conversations', b.token);
+    const [tab1, tab2, other] = await Promise.all([
+      open(startA.body.streamUrl),
+      open(startA.body.streamUrl),
+      open(startB.body.streamUrl),
+    ]);
+    try {
+      await call('POST', `/conversations/${a.conversationId}/activities`, a.token, {
+        type: 'message',
+        text: 'Bonjour',
+      });
+      await pollUntil(
+        () => tab1.fromBot().length > 0 && tab2.fromBot().length > 0,
+        5_000, // pushed at once; another process's appends would come by polling after 10 s
+        () => new Error('a tab got no reply'),
+        20,
+      );
+      expect(tab2.fromBot().map((x) => x.text)).toEqual(tab1.fromBot().map((x) => x.text));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(other.fromBot()).toEqual([]);
+    } finally {
+      for (const s of [tab1, tab2, other]) s.ws.close();
+    }
+  });
+
   it('shows "typing" on the stream while a turn takes over a second, without storing it', async () => {
     const { body: gen } = await call('POST', '/tokens/generate', TEST_SECRET);
     const start = await call('POST', '/conversations', gen.token);
