@@ -200,6 +200,17 @@ async function waitForPing(uri: string, child: ChildProcess, timeoutMs: number):
 }
 
 /**
+ * FerretDB's environment: Go's garbage collector runs when the heap has grown by GOGC % since the
+ * last collection (100 by default). FerretDB's live heap is small and every command allocates
+ * (decoded documents, SQL text), so at 100 it collected all the time: 10 % of its CPU under the
+ * turns benchmark. At 400 it used 12 % less CPU per turn there, for 59 MB of RSS instead of 47.
+ * A GOGC set by the operator is kept.
+ */
+export function ferretEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, GOGC: env.GOGC || '400' };
+}
+
+/**
  * Starts FerretDB (SQLite backend) on loopback with its files under `dataDir`, and waits until it
  * answers ping. It runs under a tiny shell that kills it when our stdin pipe closes, so it never
  * outlives the app, even when the app is killed with SIGKILL.
@@ -228,6 +239,7 @@ export async function startFerret(opts: {
   const script = '"$0" "$@" & child=$!; read -r _ ; kill "$child" 2>/dev/null; wait "$child"';
   const child = spawn('/bin/sh', ['-c', script, opts.binary, ...args], {
     stdio: ['pipe', 'ignore', 'pipe'],
+    env: ferretEnv(process.env),
   });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
