@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   turns: () => import('./turns.js').then((m) => m.main()),
   recognize: () => import('./recognize.js').then((m) => m.main()),
   matching: () => import('./matching.js').then((m) => m.main()),
+  history: () => import('./history.js').then((m) => m.main()),
 };
 
 const name = process.argv[2] ?? '';

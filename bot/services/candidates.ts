@@ -39,6 +39,12 @@ function medianAnswerHours(proposals: readonly AnswerDates[]): Map<string, numbe
   return new Map([...hours].map(([id, hs]) => [id, median(hs.sort((a, b) => a - b)) as number] as const));
 }
 
+/** The mentors proposed to a mentee (whatever became of it), and those they passed. */
+interface History {
+  proposed: string[];
+  passed: string[];
+}
+
 /** The mentor index of a moment: pending until built, then `ready`. */
 interface CachedIndex {
   at: number;
@@ -168,10 +174,12 @@ export class CandidateService {
     if (person?.role !== 'mentee') return undefined;
     const [index, context] = await Promise.all([
       this.mentorIndex(),
-      // A mentee who never had a proposal has no history to read (a scan of the proposals on
-      // FerretDB): the common case of the first proposal, at the end of the onboarding. Were the
-      // pointer lost, a pair proposed before is still refused by the proposal's own claim.
-      person.matching?.proposalId ? this.cohortContext([menteeId]) : ({} as CohortContext),
+      // A mentee who never had a proposal has no history: the common case of the first proposal,
+      // at the end of the onboarding. Were the history short of a pair, that pair is still refused
+      // by the proposal's own claim.
+      person.matching?.proposalId
+        ? this.historyOf(person).then((h) => this.contextOf(new Map([[menteeId, h]])))
+        : ({} as CohortContext),
     ]);
     const penalties = context.penalties?.get(menteeId);
     return rank(this.toMentee(person), index, { excluded: context.excluded, penalties, limit });
@@ -202,28 +210,62 @@ export class CandidateService {
 
   /** What the filters and penalties need of these mentees' past proposals. */
   async cohortContext(menteeIds: readonly string[]): Promise<CohortContext> {
+    return this.contextOf(await this.histories(menteeIds));
+  }
+
+  /**
+   * One mentee's history, as their person keeps it (PeopleService.proposedTo, .passedOn). A mentee
+   * proposed to before the person kept it has theirs read from the proposals once, and kept.
+   */
+  private async historyOf(person: PersonDoc): Promise<History> {
+    const kept = person.matching;
+    if (Array.isArray(kept?.proposed)) return { proposed: kept.proposed, passed: kept.passed ?? [] };
+    const history = (await this.histories([person._id])).get(person._id) ?? { proposed: [], passed: [] };
+    await this.people.updateOne(
+      { _id: person._id },
+      {
+        $addToSet: {
+          'matching.proposed': { $each: history.proposed },
+          'matching.passed': { $each: history.passed },
+        },
+      },
+    );
+    return history;
+  }
+
+  /** The mentees' histories read from the proposals. */
+  private async histories(menteeIds: readonly string[]): Promise<Map<string, History>> {
     const ids = new Set(menteeIds);
     // One mentee: an index lookup on MongoDB. A cohort: one read of the collection, filtered here,
     // rather than a `$in` of thousands of ids that FerretDB would test against every document.
     const filter = menteeIds.length === 1 ? { menteeId: menteeIds[0] } : {};
-    const history = (
+    const proposals = (
       await this.proposals
         .find(filter, { menteeId: 1, mentorId: 1, status: 1 })
         .lean<Array<Pick<ProposalDoc, 'menteeId' | 'mentorId' | 'status'>>>()
     ).filter((p) => ids.has(p.menteeId));
-    const passed = history.filter((p) => p.status === 'mentee_passed');
-    const profiles = await this.profilesOf(new Set(passed.map((p) => p.mentorId)));
-    const passedProfiles = new Map<string, Profile[]>();
-    for (const { menteeId, mentorId } of passed) {
-      const profile = profiles.get(mentorId);
-      if (profile === undefined) continue;
-      passedProfiles.set(menteeId, [...(passedProfiles.get(menteeId) ?? []), profile]);
+    const out = new Map<string, History>();
+    for (const { menteeId, mentorId, status } of proposals) {
+      const history = out.get(menteeId) ?? { proposed: [], passed: [] };
+      out.set(menteeId, history);
+      history.proposed.push(mentorId);
+      if (status === 'mentee_passed') history.passed.push(mentorId);
+    }
+    return out;
+  }
+
+  /** The pairs excluded and the penalties of the mentors passed, from the mentees' histories. */
+  private async contextOf(histories: ReadonlyMap<string, History>): Promise<CohortContext> {
+    const all = [...histories];
+    const profiles = await this.profilesOf(new Set(all.flatMap(([, h]) => h.passed)));
+    const penalties = new Map<string, Penalties>();
+    for (const [menteeId, { passed }] of all) {
+      const known = passed.map((id) => profiles.get(id)).filter((p): p is Profile => p !== undefined);
+      if (known.length > 0) penalties.set(menteeId, penaltiesFromPassed(known));
     }
     return {
-      excluded: new Set(history.map((p) => pairKey(p.menteeId, p.mentorId))),
-      penalties: new Map<string, Penalties>(
-        [...passedProfiles].map(([id, ps]) => [id, penaltiesFromPassed(ps)] as const),
-      ),
+      excluded: new Set(all.flatMap(([menteeId, h]) => h.proposed.map((m) => pairKey(menteeId, m)))),
+      penalties,
     };
   }
 

@@ -155,6 +155,7 @@ export class Matchmaker {
     if (verb === 'later') return { replies: [text(t('proposals:mentee.later', { name }))], next: false };
     if (verb === 'pass') {
       const passed = await proposals.menteeDecides(proposalId, 'passed', this.deps.deadlineMs);
+      if (passed) await people.passedOn(mentee._id, proposal.mentorId);
       return { replies: passed ? [text(t('proposals:mentee.passed'))] : [], next: true };
     }
     if (!mentor || !(await this.available(mentor._id))) {
@@ -193,7 +194,7 @@ export class Matchmaker {
       if (!(await claim(this.deps.conn, key))) return this.afterOther(mentee, previous, t);
       const proposal = await this.propose(mentee._id, ranking.mentors);
       if (proposal) {
-        await this.deps.people.setMatching(mentee._id, { proposalId: proposal._id });
+        await this.deps.people.proposedTo(mentee._id, proposal._id, proposal.mentorId);
         const card = await this.cardOf(proposal, t);
         if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
       }

@@ -211,6 +211,19 @@ export class PeopleService {
   }
 
   /** Sets some of the person's matching pointers (undefined removes one). */
+  /** A mentor proposed to the mentee: their current proposal, and one more in their history. */
+  async proposedTo(menteeId: string, proposalId: string, mentorId: string): Promise<void> {
+    await this.people.updateOne(
+      { _id: menteeId },
+      { $set: { 'matching.proposalId': proposalId }, $addToSet: { 'matching.proposed': mentorId } },
+    );
+  }
+
+  /** The mentee passed this mentor: mentors like them are ranked a little lower from now on. */
+  async passedOn(menteeId: string, mentorId: string): Promise<void> {
+    await this.people.updateOne({ _id: menteeId }, { $addToSet: { 'matching.passed': mentorId } });
+  }
+
   async setMatching(personId: string, patch: Partial<MatchingPointers>): Promise<void> {
     const $set: Record<string, unknown> = {};
     const $unset: Record<string, ''> = {};

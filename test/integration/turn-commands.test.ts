@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestBot, type TestBot } from '../helpers/bot.js';
 import { monitoredConnection, type SeenCommand } from '../helpers/db.js';
-import { LEA, send } from '../helpers/journey.js';
+import { CLAIRE, LEA, play, send } from '../helpers/journey.js';
 
 /**
  * What a mentee's onboarding asks of the database, turn by turn, on a connection that records every
@@ -63,5 +63,31 @@ describe('the database commands of an onboarding', () => {
     // (the profile, and old states pruned), one log head. Measured on 2026-11-27: 64.
     const total = [...perStep.values()].reduce((n, list) => n + list.length, 0);
     expect(total).toBeLessThanOrEqual(64);
+  });
+});
+
+describe("a returning mentee's next proposal", () => {
+  it('reads their history with them, never the proposals by mentee (a scan on FerretDB)', async () => {
+    const { conn, commands, close } = await monitoredConnection('turn_commands_next');
+    try {
+      const now = Date.parse('2026-11-27T09:00:00Z');
+      const mentees = makeTestBot(conn, 'test', { now: () => now });
+      const mentors = mentees.on('mentors', 'mentor');
+      await play(mentors, 'claire', CLAIRE);
+      await play(mentors, 'malik', CLAIRE);
+      mentees.bot.services.candidates.invalidate();
+      const first = (await play(mentees, 'lea', LEA)).at(-1);
+      commands.length = 0;
+      const next = await mentees.press('lea', 'Voir un autre profil');
+      // Another card: the same mentors' onboarding, so the same name; a different proposal.
+      const card = next.at(-1);
+      expect(card?.buttons.map((b) => b.title)).toContain("Ça m'intéresse");
+      expect(JSON.stringify(card?.buttons)).not.toEqual(JSON.stringify(first?.buttons));
+      const reads = commands.filter((c) => c.collection === 'proposals' && c.name === 'find');
+      expect(reads.length).toBeGreaterThan(0);
+      expect(reads.filter((c) => c.filter !== '_id')).toEqual([]);
+    } finally {
+      await close();
+    }
   });
 });

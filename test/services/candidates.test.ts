@@ -5,6 +5,7 @@ import { pairKey } from '../../bot/matching/filters.js';
 import type { MentorCandidate } from '../../bot/matching/profile.js';
 import { CandidateService } from '../../bot/services/candidates.js';
 import { ConsentService } from '../../bot/services/consents.js';
+import { PeopleService } from '../../bot/services/people.js';
 import { ProposalService } from '../../bot/services/proposals.js';
 import { type PersonStatus, type Profile, personModel, type Role } from '../../models/person.js';
 import { proposalId } from '../../models/proposal.js';
@@ -288,5 +289,41 @@ describe('CandidateService', () => {
     release();
     await cached.settled();
     expect(await cached.mentorIndex()).toBe(fresh);
+  });
+  it("keeps a mentee's history with them: read from the proposals once, then from the person", async () => {
+    // Proposals made before people kept their history, as by an earlier version.
+    await mentee('returning');
+    for (const m of ['m-x', 'm-gone']) {
+      await proposals.propose({ menteeId: 'returning', mentorId: m, score: 500, reasons: [] });
+      await proposals.menteeDecides(proposalId('returning', m), 'passed', 72 * HOUR);
+    }
+    await declined('returning', 'm-y');
+    const people = new PeopleService(conn);
+    await people.setMatching('returning', { proposalId: proposalId('returning', 'm-y') });
+    const ranked = async () => (await candidates.rankFor('returning', 20))?.mentors.map((m) => m.mentorId);
+    const kept = async () => (await personModel(conn).findById('returning').lean())?.matching;
+
+    // The first ranking reads them from the proposals, and the person keeps them.
+    expect(await ranked()).not.toContain('m-y');
+    expect([...((await kept())?.proposed ?? [])].sort()).toEqual(['m-gone', 'm-x', 'm-y']);
+    expect([...((await kept())?.passed ?? [])].sort()).toEqual(['m-gone', 'm-x']);
+    // From then on the ranking reads the person, not the proposals (a scan on FerretDB): a proposal
+    // written behind the history's back is not seen; once the person records it, it is.
+    await proposals.propose({ menteeId: 'returning', mentorId: 'm-other-company', score: 500, reasons: [] });
+    expect(await ranked()).toContain('m-other-company');
+    await people.proposedTo('returning', proposalId('returning', 'm-other-company'), 'm-other-company');
+    expect(await ranked()).not.toContain('m-other-company');
+    expect((await kept())?.proposalId).toBe(proposalId('returning', 'm-other-company'));
+    // A mentor passed lowers those like them: here, the other mentors of Zenith.
+    await mentor('m-zenith-2', { company: 'Zenith' });
+    candidates.invalidate();
+    const before = (await candidates.rankFor('returning', 20))?.mentors.find(
+      (m) => m.mentorId === 'm-zenith-2',
+    );
+    await people.passedOn('returning', 'm-other-company');
+    const after = (await candidates.rankFor('returning', 20))?.mentors.find(
+      (m) => m.mentorId === 'm-zenith-2',
+    );
+    expect(after?.penalty ?? 0).toBeGreaterThan(before?.penalty ?? 0);
   });
 });
