@@ -19,7 +19,7 @@ import { proposalId, proposalModel } from '../models/proposal.js';
 import { CLAIRE_PROFILE, LEA_PROFILE } from '../test/helpers/journey.js';
 
 const MENTEES = 3000;
-const MENTORS = 50;
+const MENTORS = 1000;
 const REPEAT = 7;
 
 function median(xs: number[]): number {
@@ -62,6 +62,15 @@ export async function main(): Promise<void> {
         profile: CLAIRE_PROFILE,
       })),
     );
+    await people.insertMany(
+      Array.from({ length: MENTEES - 1 }, (_, i) => ({
+        _id: `mentee-${i + 1}`,
+        role: 'mentee',
+        status: 'active',
+        locale: 'fr',
+        profile: LEA_PROFILE,
+      })),
+    );
     // The mentee measured: five mentors proposed, three passed, the history kept on her person.
     const mine = mentorIds.slice(0, 5);
     await people.create({
@@ -97,7 +106,11 @@ export async function main(): Promise<void> {
       stored = total;
       const scan = await timedMedian(() => candidates.cohortContext(['mentee-0']));
       const ranking = await timedMedian(() => candidates.rankFor('mentee-0'));
-      const row = { proposals: total, by_mentee_ms: scan, ranking_now_ms: ranking };
+      const index = await timedMedian(() => {
+        candidates.invalidate();
+        return candidates.mentorIndex();
+      });
+      const row = { proposals: total, by_mentee_ms: scan, ranking_now_ms: ranking, index_build_ms: index };
       console.log(JSON.stringify(row));
       rows.push(row);
     }
