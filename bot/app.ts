@@ -1,11 +1,10 @@
-import type { Server } from 'restify';
 import { type SlackChannel, startSlack } from '../channels/slack/index.js';
 import { startTelegram, type TelegramChannel } from '../channels/telegram/index.js';
 import { startWebchat, type WebchatChannel } from '../channels/webchat/index.js';
 import { type Bot, createBot } from './bot.js';
 import type { Config } from './config.js';
 import { Database } from './db/database.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
 import { matchingRoundJob } from './jobs/matching-round.js';
 import { retentionJob } from './jobs/retention.js';
 import { Scheduler } from './jobs/scheduler.js';
@@ -18,7 +17,7 @@ import { setProgrammes } from './reference/lists.js';
 export interface App {
   config: Config;
   db: Database;
-  server: Server;
+  server: HttpServer;
   bot: Bot;
   webchat: WebchatChannel;
   /** Undefined when TELEGRAM_BOT_TOKEN is unset. */
@@ -72,6 +71,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
     stopping ??= (async () => {
       log.info('shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAfterAnswers();
       // No new job, and the messages being sent finish while the channels are still up.
       await scheduler.stop();
       await bot.services.outbox.idle();
