@@ -106,6 +106,10 @@ export class RootDialog extends ComponentDialog {
         },
         async (step) => {
           const turn = turnOf(step.context);
+          // A mentor who can now be proposed (onboarded, or a new charter accepted): rankings in
+          // this process see them at once, others at their next index rebuild.
+          if (isMentor(turn) && (step.result === true || step.result === 'done'))
+            turn.services.candidates.invalidate();
           if (step.result === true) {
             // A mentor who paused stays paused: accepting a new charter is not resuming.
             if (turn.person.status !== 'paused')

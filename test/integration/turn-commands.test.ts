@@ -16,13 +16,13 @@ describe('the database commands of an onboarding', () => {
   beforeAll(async () => {
     const monitored = await monitoredConnection('turn_commands');
     ({ commands, close } = monitored);
-    // A clock that stands still: the mentor index built by the first ranking stays fresh (30 s on a
-    // real clock), so no background rebuild reads whole collections during Léa's turns.
+    // A clock that stands still: the mentor index built by the first ranking stays fresh (5 minutes
+    // on a real clock), so no background rebuild reads whole collections during Léa's turns.
     const now = Date.parse('2026-11-27T09:00:00Z');
     t = makeTestBot(monitored.conn, 'test', { now: () => now });
     // Nobody is a mentor here: Léa's onboarding ends with "nobody yet", as in the benchmark. A first
     // mentee goes before her: the process's first ranking builds the mentor index (the reads of
-    // whole collections, in the background afterwards, at most every 30 s).
+    // whole collections, in the background afterwards, at most every 5 minutes).
     for (const [, input] of LEA) await send(t, 'first', input);
     for (const [name, input] of LEA) {
       commands.length = 0;
