@@ -82,7 +82,7 @@ export async function main(): Promise<void> {
       matching: { proposalId: proposalId('mentee-0', 'mentor-4'), proposed: mine, passed: mine.slice(0, 3) },
     });
     const candidates = new CandidateService(conn, { charterVersion: '2026-11' });
-    await candidates.rankFor('mentee-0'); // the mentor index, built once and kept 30 s
+    await candidates.rankFor('mentee-0'); // the mentor index, built once and kept 5 minutes
 
     const rows: Record<string, number>[] = [];
     let stored = 0;

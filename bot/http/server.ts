@@ -10,10 +10,6 @@ export interface HttpDeps {
   log: Logger;
 }
 
-/**
- * The shared restify server. Body parsing is per route: Slack's signature check needs the raw
- * body, so no global body parser.
- */
 /** The restify server, and the switch that ends keep-alive when the process begins to stop. */
 export type HttpServer = Server & {
   /**
@@ -24,6 +20,10 @@ export type HttpServer = Server & {
   closeAfterAnswers(): void;
 };
 
+/**
+ * The shared restify server. Body parsing is per route: Slack's signature check needs the raw
+ * body, so no global body parser.
+ */
 export function createHttpServer({ db, inFlight, log }: HttpDeps): HttpServer {
   const server = restify.createServer({ name: 'tandem', handleUncaughtExceptions: false });
   let closing = false;

@@ -50,9 +50,10 @@ interface History {
  * whole collections on FerretDB (every person, to find the mentors): under the turns benchmark,
  * rebuilding every 30 s put p99 at 497–523 ms against 315–325 ms with 10 minutes (two pairs,
  * alternated). Nothing is proposed from a stale index without reading the mentor again, and this
- * process forgets its index when a match, a pause, a profile or a new mentor changes it; what
- * waits for the next rebuild is a change made by another process: a mentor who joined or resumed
- * there is proposed here within 5 minutes (the matching round runs every 15).
+ * process forgets its index when a change made here matters to it (a match, a request ended, a
+ * pause or a return, a profile edited, a mentor onboarded or back on the charter); what waits for
+ * the next rebuild is a change made by another process: a mentor who joined, resumed or got a
+ * place back there is proposed here within 5 minutes (the matching round runs every 15).
  */
 const INDEX_TTL_MS = 5 * 60_000;
 
@@ -232,15 +233,19 @@ export class CandidateService {
     const kept = person.matching;
     if (Array.isArray(kept?.proposed)) return { proposed: kept.proposed, passed: kept.passed ?? [] };
     const history = (await this.histories([person._id])).get(person._id) ?? { proposed: [], passed: [] };
-    await this.people.updateOne(
-      { _id: person._id },
-      {
-        $addToSet: {
-          'matching.proposed': { $each: history.proposed },
-          'matching.passed': { $each: history.passed },
-        },
-      },
-    );
+    // On FerretDB an `$addToSet` of nothing creates no field unless the update changes something
+    // else (here mongoose's `updatedAt`): an empty history is set outright, so that it is kept
+    // whatever else the update holds, and not looked for again at every ranking.
+    const update =
+      history.proposed.length === 0
+        ? { $set: { 'matching.proposed': [], 'matching.passed': [] } }
+        : {
+            $addToSet: {
+              'matching.proposed': { $each: history.proposed },
+              'matching.passed': { $each: history.passed },
+            },
+          };
+    await this.people.updateOne({ _id: person._id }, update);
     return history;
   }
 

@@ -546,6 +546,8 @@ export class Matchmaker {
       ]);
     }
     await proposals.settle(proposal._id, decision);
+    // The request held a place of the mentor's capacity: rankings here see it free at once.
+    if (decision !== 'full') this.deps.candidates.invalidate();
   }
 
   /**

@@ -210,7 +210,6 @@ export class PeopleService {
     return r.matchedCount > 0;
   }
 
-  /** Sets some of the person's matching pointers (undefined removes one). */
   /** A mentor proposed to the mentee: their current proposal, and one more in their history. */
   async proposedTo(menteeId: string, proposalId: string, mentorId: string): Promise<void> {
     await this.people.updateOne(
@@ -224,7 +223,11 @@ export class PeopleService {
     await this.people.updateOne({ _id: menteeId }, { $addToSet: { 'matching.passed': mentorId } });
   }
 
-  async setMatching(personId: string, patch: Partial<MatchingPointers>): Promise<void> {
+  /** Sets some of the person's matching pointers (undefined removes one); not the history. */
+  async setMatching(
+    personId: string,
+    patch: Partial<Omit<MatchingPointers, 'proposed' | 'passed'>>,
+  ): Promise<void> {
     const $set: Record<string, unknown> = {};
     const $unset: Record<string, ''> = {};
     for (const [k, v] of Object.entries(patch)) {

@@ -34,6 +34,8 @@ export class Home {
       log: Logger;
       /** Starts a turn in the person's direct message (the profile edit). */
       edit: (userId: string, channel: string) => Promise<void>;
+      /** The mentor paused or came back: this process's rankings see it at once. */
+      availabilityChanged: () => void;
     },
   ) {}
 
@@ -72,9 +74,9 @@ export class Home {
     const person = await this.person(userId);
     const state = mentorState(person);
     if (person && actionId === 'home_pause' && state !== 'onboarding' && state !== 'paused') {
-      await this.deps.people.setStatus(person._id, 'paused', 'active');
+      if (await this.deps.people.setStatus(person._id, 'paused', 'active')) this.deps.availabilityChanged();
     } else if (person && actionId === 'home_resume' && state === 'paused') {
-      await this.deps.people.setStatus(person._id, 'active', 'paused');
+      if (await this.deps.people.setStatus(person._id, 'active', 'paused')) this.deps.availabilityChanged();
     } else if (person && actionId === 'home_edit' && state !== 'onboarding') {
       const { channel } = await this.deps.client.conversations.open({ users: userId });
       if (channel?.id) await this.deps.edit(userId, channel.id);

@@ -40,20 +40,20 @@ export async function slashCommand(
   if (sub === 'help') return say('slack:command.help');
   const state = mentorState(person, person ? (await deps.home.mentees(person._id)).length : 0);
   if (!person || state === 'onboarding') return say('slack:command.not_ready');
-  const { people } = deps.bot.services;
+  const { people, candidates } = deps.bot.services;
+  /** A pause or a return: this process's rankings see it at once. */
+  const setStatus = async (to: 'active' | 'paused', from: 'active' | 'paused') => {
+    const changed = await people.setStatus(person._id, to, from);
+    if (changed) candidates.invalidate();
+    return changed;
+  };
   switch (sub) {
     case 'status':
       return { text: t('slack:command.status', { state: t(`slack:state.${state}`) }), changed: false };
     case 'pause':
-      return say(
-        'slack:command.paused',
-        state !== 'paused' && (await people.setStatus(person._id, 'paused', 'active')),
-      );
+      return say('slack:command.paused', state !== 'paused' && (await setStatus('paused', 'active')));
     case 'resume':
-      return say(
-        'slack:command.resumed',
-        state === 'paused' && (await people.setStatus(person._id, 'active', 'paused')),
-      );
+      return say('slack:command.resumed', state === 'paused' && (await setStatus('active', 'paused')));
     default: {
       const lines = MENTOR_PROFILE.map((id) => escapeMrkdwn(describe(id, person.profile[fieldOf(id)], t)));
       return { text: `${t('slack:command.profile')}\n${lines.join('\n')}`, changed: false };

@@ -326,4 +326,14 @@ describe('CandidateService', () => {
     );
     expect(after?.penalty ?? 0).toBeGreaterThan(before?.penalty ?? 0);
   });
+
+  it('keeps an empty history too, so it is not looked for again', async () => {
+    // A pointer to a proposal that is not there (removed since): nothing to read, once.
+    await mentee('pointer-only');
+    await new PeopleService(conn).setMatching('pointer-only', { proposalId: 'gone|gone' });
+    await candidates.rankFor('pointer-only');
+    const kept = (await personModel(conn).findById('pointer-only').lean())?.matching;
+    expect(kept?.proposed).toEqual([]);
+    expect(kept?.passed).toEqual([]);
+  });
 });

@@ -210,6 +210,12 @@ describe('Slack: App Home and /tandem', () => {
     await playClaire(user);
   });
 
+  /** Whether this process's mentor index has the mentor paused (undefined: not in it). */
+  const pausedInIndex = async () => {
+    const id = (await personOf(user.userId))?._id;
+    return (await app.bot.services.candidates.mentorIndex()).mentors.find((m) => m.id === id)?.paused;
+  };
+
   const homeAction = (actionId: string) =>
     asInteraction(slackFixture('block_actions_home', { userId: user.userId, actionId, value: actionId }));
   const homeText = () => JSON.stringify(fake.home(user.userId)?.blocks ?? []);
@@ -225,15 +231,19 @@ describe('Slack: App Home and /tandem', () => {
     expect(homeText()).toContain('Directrice des ressources humaines');
     expect(homeText()).toContain('2 personnes à la fois');
 
+    expect(await pausedInIndex()).toBe(false);
     await postSlack(app, homeAction('home_pause'), 'application/x-www-form-urlencoded');
     await app.slack?.settled();
     expect((await personOf(user.userId))?.status).toBe('paused');
+    // The rankings of this process know it at once, not at their next rebuild.
+    expect(await pausedInIndex()).toBe(true);
     expect(homeText()).toContain('En pause');
     expect(homeText()).toContain('home_resume');
 
     await postSlack(app, homeAction('home_resume'), 'application/x-www-form-urlencoded');
     await app.slack?.settled();
     expect((await personOf(user.userId))?.status).toBe('active');
+    expect(await pausedInIndex()).toBe(false);
     expect(homeText()).toContain('Actif');
   });
 
@@ -252,10 +262,13 @@ describe('Slack: App Home and /tandem', () => {
 
   it('answers /tandem statut, pause, reprendre, profil and aide', async () => {
     expect(await user.command('statut')).toMatch(/Actif/);
+    expect(await pausedInIndex()).toBe(false);
     expect(await user.command('pause')).toMatch(/en pause/);
     expect((await personOf(user.userId))?.status).toBe('paused');
+    expect(await pausedInIndex()).toBe(true);
     expect(await user.command('reprendre')).toMatch(/de nouveau/);
     expect((await personOf(user.userId))?.status).toBe('active');
+    expect(await pausedInIndex()).toBe(false);
     expect(await user.command('profil')).toContain('Acme Provence');
     expect(await user.command('aide')).toContain('/tandem pause');
     expect(await user.command('')).toContain('/tandem statut');
