@@ -106,8 +106,8 @@ export async function main(): Promise<void> {
       stored = total;
       const scan = await timedMedian(() => candidates.cohortContext(['mentee-0']));
       const ranking = await timedMedian(() => candidates.rankFor('mentee-0'));
-      const index = await timedMedian(() => {
-        candidates.invalidate();
+      const index = await timedMedian(async () => {
+        await candidates.invalidate();
         return candidates.mentorIndex();
       });
       const row = { proposals: total, by_mentee_ms: scan, ranking_now_ms: ranking, index_build_ms: index };

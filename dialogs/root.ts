@@ -113,14 +113,14 @@ export class RootDialog extends ComponentDialog {
             // A mentor who paused stays paused: accepting a new charter is not resuming.
             if (turn.person.status !== 'paused')
               await turn.services.people.setStatus(turn.person._id, 'active');
-            if (mentorReady) turn.services.candidates.invalidate();
+            if (mentorReady) await turn.services.candidates.invalidate();
             await step.context.sendActivity(text(turn.t('charter:thanks')));
             if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
           } else if (step.result === 'done' && !isMentor(turn)) {
             // The end of the mentee's onboarding: the first proposal comes at once.
             return step.beginDialog(PROPOSALS, { first: true });
           } else if (mentorReady) {
-            turn.services.candidates.invalidate();
+            await turn.services.candidates.invalidate();
           } else if (step.result === false) {
             await turn.services.people.setStatus(turn.person._id, 'declined_charter');
             await step.context.sendActivity(text(turn.t(wordsFor(turn).charterDeclined)));
@@ -238,13 +238,13 @@ export class RootDialog extends ComponentDialog {
       },
       stop: async () => {
         await turn.services.people.setProactive(turn.person._id, false);
-        if (isMentor(turn)) turn.services.candidates.invalidate();
+        if (isMentor(turn)) await turn.services.candidates.invalidate();
         await say('common:stopped');
         return settle();
       },
       resume: async () => {
         await turn.services.people.setProactive(turn.person._id, true);
-        if (isMentor(turn)) turn.services.candidates.invalidate();
+        if (isMentor(turn)) await turn.services.candidates.invalidate();
         await say('common:resumed');
         return reprompt();
       },

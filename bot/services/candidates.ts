@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { matchModel } from '../../models/match.js';
 import { type PersonDoc, type PersonStatus, type Profile, personModel } from '../../models/person.js';
 import { type ProposalDoc, type ProposalStatus, proposalModel } from '../../models/proposal.js';
+import { type VersionDoc, versionModel } from '../../models/version.js';
 import type { CohortContext } from '../matching/cohort.js';
 import { pairKey } from '../matching/filters.js';
 import { indexMentors, type MentorIndex } from '../matching/mentors.js';
@@ -53,17 +54,20 @@ interface History {
  * few hundred people, the difference stayed within the machine's noise (p99 315–325 ms with 10
  * minutes against 497–523 ms with 30 s in one pair of runs; 536–595 ms with 5 minutes against
  * 492–676 ms in another). Nothing is proposed from a stale index without reading the mentor
- * again, and this process forgets its index when a change made here matters to it (a match, a
- * request ended, a pause or a return, a profile edited, a mentor onboarded or back on the
- * charter); what waits for the next rebuild is a change made by another process: a mentor who
- * joined, resumed or got a place back there is proposed here within 5 minutes (the matching round
- * runs every 15).
+ * again, and a change that matters to it (a match, a request ended, a pause or a return, a
+ * profile edited, a mentor onboarded or back on the charter) makes every process build a fresh one
+ * for its next ranking (`invalidate`). What waits for the next rebuild is what nobody invalidates
+ * for: a request made (its place is checked before each proposal) and answer times.
  */
 const INDEX_TTL_MS = 5 * 60_000;
+/** The shared version of the mentor index (models/version.ts). */
+const INDEX_VERSION = 'mentor_index';
 
 /** The mentor index of a moment: pending until built, then `ready`. */
 interface CachedIndex {
   at: number;
+  /** The shared version (see `invalidate`) read before it was built. */
+  version: number;
   index: Promise<MentorIndex>;
   ready?: MentorIndex;
 }
@@ -84,6 +88,7 @@ export class CandidateService {
   private readonly people;
   private readonly matches;
   private readonly proposals;
+  private readonly versions;
   /** The charter version a person must have accepted to be matched. */
   readonly charterVersion: string;
   private readonly now: () => number;
@@ -101,6 +106,7 @@ export class CandidateService {
     this.people = personModel(conn);
     this.matches = matchModel(conn);
     this.proposals = proposalModel(conn);
+    this.versions = versionModel(conn);
     this.charterVersion = opts.charterVersion;
     this.now = opts.now ?? Date.now;
     this.ttlMs = opts.ttlMs ?? INDEX_TTL_MS;
@@ -110,14 +116,17 @@ export class CandidateService {
    * Every mentor (active or paused) as the matching sees them, indexed for ranking. Kept `ttlMs`,
    * then served while a fresh one is built in the background, so no turn waits for the scans of a
    * rebuild: a mentor who filled up or paused meanwhile is re-checked with `mentor()` before a
-   * proposal. Callers at the same moment share one build.
+   * proposal. Callers at the same moment share one build. An index built before an invalidation,
+   * in this process or another (the shared version, read by `_id`), is not served.
    */
   async mentorIndex(): Promise<MentorIndex> {
+    const version = (await this.versions.findById(INDEX_VERSION).lean<VersionDoc>())?.v ?? 0;
+    if (this.cached !== undefined && this.cached.version !== version) this.forget();
     const now = this.now();
     const cached = this.cached;
-    if (cached === undefined) return this.rebuild(now).index;
+    if (cached === undefined) return this.rebuild(now, version).index;
     if (now - cached.at >= this.ttlMs && this.building === undefined) {
-      this.building = this.rebuild(now);
+      this.building = this.rebuild(now, version);
       void this.building.index
         .catch(() => {})
         .finally(() => {
@@ -127,9 +136,9 @@ export class CandidateService {
     return cached.ready ?? cached.index;
   }
 
-  private rebuild(now: number): CachedIndex {
+  private rebuild(now: number, version: number): CachedIndex {
     const generation = this.generation;
-    const entry: CachedIndex = { at: now, index: this.buildIndex() };
+    const entry: CachedIndex = { at: now, version, index: this.buildIndex() };
     // The first build: callers wait for it. Later ones replace the index once built.
     if (this.cached === undefined) this.cached = entry;
     entry.index.then(
@@ -145,8 +154,16 @@ export class CandidateService {
     return entry;
   }
 
-  /** Forgets the cached index: the next ranking waits for a fresh one (a change that must show at once). */
-  invalidate(): void {
+  /**
+   * A change that must show at once: the next ranking waits for a fresh index, in this process
+   * and, through the shared version, in every other one.
+   */
+  async invalidate(): Promise<void> {
+    this.forget();
+    await this.versions.updateOne({ _id: INDEX_VERSION }, { $inc: { v: 1 } }, { upsert: true });
+  }
+
+  private forget(): void {
     this.generation++;
     this.cached = undefined;
   }

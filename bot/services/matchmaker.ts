@@ -356,7 +356,7 @@ export class Matchmaker {
       case 'matched': {
         await people.setMatching(mentor._id, { expiredInARow: 0 });
         await people.setMatching(proposal.menteeId, { matchId: outcome.match._id });
-        this.deps.candidates.invalidate();
+        await this.deps.candidates.invalidate();
         if (mentee) await this.introduce(mentee, mentor, outcome.match._id, 'mentee');
         await this.closeIfFull(mentor);
         return introduction(mentee, outcome.match._id, 'mentor', t);
@@ -536,7 +536,7 @@ export class Matchmaker {
       // Counted afresh once paused: a mentor who resumes starts with a clean slate.
       await people.setMatching(mentor._id, { expiredInARow: paused ? 0 : inARow });
       if (paused) {
-        this.deps.candidates.invalidate();
+        await this.deps.candidates.invalidate();
         await this.deps.alerts.raise('mentor_paused', mentor._id, { firstName: firstName(mentor) });
       }
       const t = this.t(mentor);
@@ -547,7 +547,7 @@ export class Matchmaker {
     }
     await proposals.settle(proposal._id, decision);
     // The request held a place of the mentor's capacity: rankings here see it free at once.
-    if (decision !== 'full') this.deps.candidates.invalidate();
+    if (decision !== 'full') await this.deps.candidates.invalidate();
   }
 
   /**
@@ -555,7 +555,7 @@ export class Matchmaker {
    * their pairs has their waiting requests closed now rather than at their deadline.
    */
   async profileChanged(person: PersonDoc): Promise<void> {
-    this.deps.candidates.invalidate();
+    await this.deps.candidates.invalidate();
     if (person.role === 'mentor') await this.closeIfFull(person);
   }
 

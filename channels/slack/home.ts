@@ -35,7 +35,7 @@ export class Home {
       /** Starts a turn in the person's direct message (the profile edit). */
       edit: (userId: string, channel: string) => Promise<void>;
       /** The mentor paused or came back: this process's rankings see it at once. */
-      availabilityChanged: () => void;
+      availabilityChanged: () => Promise<void>;
     },
   ) {}
 
@@ -74,9 +74,11 @@ export class Home {
     const person = await this.person(userId);
     const state = mentorState(person);
     if (person && actionId === 'home_pause' && state !== 'onboarding' && state !== 'paused') {
-      if (await this.deps.people.setStatus(person._id, 'paused', 'active')) this.deps.availabilityChanged();
+      if (await this.deps.people.setStatus(person._id, 'paused', 'active'))
+        await this.deps.availabilityChanged();
     } else if (person && actionId === 'home_resume' && state === 'paused') {
-      if (await this.deps.people.setStatus(person._id, 'active', 'paused')) this.deps.availabilityChanged();
+      if (await this.deps.people.setStatus(person._id, 'active', 'paused'))
+        await this.deps.availabilityChanged();
     } else if (person && actionId === 'home_edit' && state !== 'onboarding') {
       const { channel } = await this.deps.client.conversations.open({ users: userId });
       if (channel?.id) await this.deps.edit(userId, channel.id);

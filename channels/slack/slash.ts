@@ -44,7 +44,7 @@ export async function slashCommand(
   /** A pause or a return: this process's rankings see it at once. */
   const setStatus = async (to: 'active' | 'paused', from: 'active' | 'paused') => {
     const changed = await people.setStatus(person._id, to, from);
-    if (changed) candidates.invalidate();
+    if (changed) await candidates.invalidate();
     return changed;
   };
   switch (sub) {

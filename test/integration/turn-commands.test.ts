@@ -59,10 +59,11 @@ describe('the database commands of an onboarding', () => {
   });
 
   it('the whole onboarding stays within its budget of commands', () => {
-    // 17 turns: 13 plain answers at 3, the first contact 5, the two consents 5 and 8, the summary 6
-    // (the profile, and old states pruned), one log head. Measured on 2026-11-27: 64.
+    // 17 turns: 13 plain answers at 3, the first contact 5, the two consents 5 and 9 (the charter's
+    // search for a mentor reads the mentor index's shared version), the summary 6 (the profile, and
+    // old states pruned), one log head. Measured on 2026-11-27: 65.
     const total = [...perStep.values()].reduce((n, list) => n + list.length, 0);
-    expect(total).toBeLessThanOrEqual(64);
+    expect(total).toBeLessThanOrEqual(65);
   });
 });
 
@@ -75,7 +76,7 @@ describe("a returning mentee's next proposal", () => {
       const mentors = mentees.on('mentors', 'mentor');
       await play(mentors, 'claire', CLAIRE);
       await play(mentors, 'malik', CLAIRE);
-      mentees.bot.services.candidates.invalidate();
+      await mentees.bot.services.candidates.invalidate();
       const first = (await play(mentees, 'lea', LEA)).at(-1);
       commands.length = 0;
       const next = await mentees.press('lea', 'Voir un autre profil');

@@ -65,7 +65,7 @@ async function mentor(firstName: string, more: Record<string, unknown> = {}): Pr
     { _id: person._id },
     { $set: { 'profile.firstName': firstName, ...more } },
   );
-  mentees.bot.services.candidates.invalidate();
+  await mentees.bot.services.candidates.invalidate();
   await inbox(mentors, user);
   return user;
 }
@@ -276,7 +276,7 @@ describe('old cards and changes meanwhile', () => {
       { 'profile.firstName': name, role: 'mentor' },
       { $set: { status: 'paused' } },
     );
-    mentees.bot.services.candidates.invalidate();
+    await mentees.bot.services.candidates.invalidate();
     const next = await mentees.say(user, 'Je reviens');
     expect((next.at(-1) as Reply).text).not.toMatch(new RegExp(`^${name} ·`));
     // Pressed anyway, the old card asks nothing of the paused mentor.
@@ -287,7 +287,7 @@ describe('old cards and changes meanwhile', () => {
       { 'profile.firstName': name, role: 'mentor' },
       { $set: { status: 'active' } },
     );
-    mentees.bot.services.candidates.invalidate();
+    await mentees.bot.services.candidates.invalidate();
   });
 });
 

@@ -52,7 +52,7 @@ describe('the mentor index of a process', () => {
     await mentees.press('lea', "Ça m'intéresse");
     await outbox.idle();
     // An index built while the request waits counts it as a place taken.
-    candidates.invalidate();
+    await candidates.invalidate();
     expect(await held()).toBe(1);
     const request = (mentors.channel.sent.get('conv-claire') ?? []).map((a) => toReply(a)).at(-1);
     const decline = request?.buttons.find((b) => b.title === 'Je décline');

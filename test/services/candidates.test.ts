@@ -282,7 +282,7 @@ describe('CandidateService', () => {
     expect(await cached.mentorIndex()).toBe(rebuilt); // starts a background rebuild, held once read
     expect(cached.holding).toBe(true);
     await mentor('m-later');
-    cached.invalidate();
+    await cached.invalidate();
     const fresh = await cached.mentorIndex();
     expect(fresh).not.toBe(rebuilt);
     expect(fresh.position.has('m-later')).toBe(true);
@@ -316,7 +316,7 @@ describe('CandidateService', () => {
     expect((await kept())?.proposalId).toBe(proposalId('returning', 'm-other-company'));
     // A mentor passed lowers those like them: here, the other mentors of Zenith.
     await mentor('m-zenith-2', { company: 'Zenith' });
-    candidates.invalidate();
+    await candidates.invalidate();
     const before = (await candidates.rankFor('returning', 20))?.mentors.find(
       (m) => m.mentorId === 'm-zenith-2',
     );
@@ -335,5 +335,20 @@ describe('CandidateService', () => {
     const kept = (await personModel(conn).findById('pointer-only').lean())?.matching;
     expect(kept?.proposed).toEqual([]);
     expect(kept?.passed).toEqual([]);
+  });
+
+  it('serves no index older than an invalidation made by another process', async () => {
+    // Two processes: two services, each with its index, on one database.
+    const here = new CandidateService(conn, { charterVersion: CHARTER });
+    const there = new CandidateService(conn, { charterVersion: CHARTER });
+    await mentor('m-shared');
+    const pausedIn = async (c: CandidateService) =>
+      (await c.mentorIndex()).mentors.find((m) => m.id === 'm-shared')?.paused;
+    expect(await pausedIn(here)).toBe(false);
+    expect(await pausedIn(there)).toBe(false);
+    await new PeopleService(conn).setStatus('m-shared', 'paused', 'active');
+    await there.invalidate();
+    expect(await pausedIn(there)).toBe(true);
+    expect(await pausedIn(here)).toBe(true);
   });
 });
