@@ -2,7 +2,6 @@ import type { Connection } from 'mongoose';
 import { matchModel } from '../../models/match.js';
 import { type PersonDoc, type PersonStatus, type Profile, personModel } from '../../models/person.js';
 import { type ProposalDoc, type ProposalStatus, proposalModel } from '../../models/proposal.js';
-import { type VersionDoc, versionModel } from '../../models/version.js';
 import type { CohortContext } from '../matching/cohort.js';
 import { pairKey } from '../matching/filters.js';
 import { indexMentors, type MentorIndex } from '../matching/mentors.js';
@@ -11,6 +10,7 @@ import type { MenteeCandidate, MentorCandidate } from '../matching/profile.js';
 import { type RankResult, rank } from '../matching/rank.js';
 import { OpenRequests } from './open-requests.js';
 import { seatsTaken } from './proposals.js';
+import { SharedCache } from './shared-cache.js';
 
 /** A paused mentor stays in the index: the filters say why they are not proposed. */
 const MENTOR_STATUSES: PersonStatus[] = ['active', 'paused'];
@@ -60,18 +60,6 @@ interface History {
  * for: a request made (its place is checked before each proposal) and answer times.
  */
 const INDEX_TTL_MS = 5 * 60_000;
-/** The shared version of the mentor index (models/version.ts). */
-const INDEX_VERSION = 'mentor_index';
-
-/** The mentor index of a moment: pending until built, then `ready`. */
-interface CachedIndex {
-  at: number;
-  /** The shared version (see `invalidate`) read before it was built. */
-  version: number;
-  index: Promise<MentorIndex>;
-  ready?: MentorIndex;
-}
-
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
@@ -82,22 +70,15 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
  * The bridge between the database and the pure matching core (bot/matching/): people, matches and
  * proposals read into candidates, rankings and cohort contexts. These reads scan collections on the
  * embedded FerretDB (it pushes down only `_id` filters), so each build reads each collection once,
- * and the mentor index, shared by every ranking, is kept `ttlMs` in this process.
+ * and the mentor index, shared by every ranking, is kept in each process (INDEX_TTL_MS).
  */
 export class CandidateService {
   private readonly people;
   private readonly matches;
   private readonly proposals;
-  private readonly versions;
   /** The charter version a person must have accepted to be matched. */
   readonly charterVersion: string;
-  private readonly now: () => number;
-  private readonly ttlMs: number;
-  private cached?: CachedIndex;
-  /** A rebuild in the background, while the previous index is served. */
-  private building?: CachedIndex;
-  /** Bumped by invalidate(): builds started before it are not kept. */
-  private generation = 0;
+  private readonly index: SharedCache<MentorIndex>;
 
   constructor(
     private readonly conn: Connection,
@@ -106,66 +87,25 @@ export class CandidateService {
     this.people = personModel(conn);
     this.matches = matchModel(conn);
     this.proposals = proposalModel(conn);
-    this.versions = versionModel(conn);
     this.charterVersion = opts.charterVersion;
-    this.now = opts.now ?? Date.now;
-    this.ttlMs = opts.ttlMs ?? INDEX_TTL_MS;
+    this.index = new SharedCache(conn, 'mentor_index', () => this.buildIndex(), {
+      ttlMs: opts.ttlMs ?? INDEX_TTL_MS,
+      now: opts.now ?? Date.now,
+    });
   }
 
   /**
-   * Every mentor (active or paused) as the matching sees them, indexed for ranking. Kept `ttlMs`,
-   * then served while a fresh one is built in the background, so no turn waits for the scans of a
-   * rebuild: a mentor who filled up or paused meanwhile is re-checked with `mentor()` before a
-   * proposal. Callers at the same moment share one build. An index built before an invalidation,
-   * in this process or another (the shared version, read by `_id`), is not served.
+   * Every mentor (active or paused) as the matching sees them, indexed for ranking, kept in this
+   * process (SharedCache): a mentor who filled up or paused meanwhile is re-checked with
+   * `mentor()` before a proposal.
    */
-  async mentorIndex(): Promise<MentorIndex> {
-    const version = (await this.versions.findById(INDEX_VERSION).lean<VersionDoc>())?.v ?? 0;
-    if (this.cached !== undefined && this.cached.version !== version) this.forget();
-    const now = this.now();
-    const cached = this.cached;
-    if (cached === undefined) return this.rebuild(now, version).index;
-    if (now - cached.at >= this.ttlMs && this.building === undefined) {
-      this.building = this.rebuild(now, version);
-      void this.building.index
-        .catch(() => {})
-        .finally(() => {
-          this.building = undefined;
-        });
-    }
-    return cached.ready ?? cached.index;
+  mentorIndex(): Promise<MentorIndex> {
+    return this.index.get();
   }
 
-  private rebuild(now: number, version: number): CachedIndex {
-    const generation = this.generation;
-    const entry: CachedIndex = { at: now, version, index: this.buildIndex() };
-    // The first build: callers wait for it. Later ones replace the index once built.
-    if (this.cached === undefined) this.cached = entry;
-    entry.index.then(
-      (index) => {
-        entry.ready = index;
-        // A build started before an invalidation read the data before the change: not kept.
-        if (generation === this.generation) this.cached = entry;
-      },
-      () => {
-        if (this.cached === entry) this.cached = undefined;
-      },
-    );
-    return entry;
-  }
-
-  /**
-   * A change that must show at once: the next ranking waits for a fresh index, in this process
-   * and, through the shared version, in every other one.
-   */
-  async invalidate(): Promise<void> {
-    this.forget();
-    await this.versions.updateOne({ _id: INDEX_VERSION }, { $inc: { v: 1 } }, { upsert: true });
-  }
-
-  private forget(): void {
-    this.generation++;
-    this.cached = undefined;
+  /** A change that must show at once: every process's next ranking waits for a fresh index. */
+  invalidate(): Promise<void> {
+    return this.index.invalidate();
   }
 
   /**
