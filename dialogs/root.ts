@@ -106,21 +106,19 @@ export class RootDialog extends ComponentDialog {
         },
         async (step) => {
           const turn = turnOf(step.context);
+          // A mentor who paused stays paused: accepting a new charter is not resuming.
+          if (step.result === true && turn.person.status !== 'paused')
+            await turn.services.people.setStatus(turn.person._id, 'active');
           // A mentor who can now be proposed (onboarded, or a charter accepted again), once their
-          // status says so: this process's rankings see them at once, others at their next rebuild.
-          const mentorReady = isMentor(turn) && (step.result === true || step.result === 'done');
+          // status says so: every process's next ranking sees them.
+          if (isMentor(turn) && (step.result === true || step.result === 'done'))
+            await turn.services.candidates.invalidate();
           if (step.result === true) {
-            // A mentor who paused stays paused: accepting a new charter is not resuming.
-            if (turn.person.status !== 'paused')
-              await turn.services.people.setStatus(turn.person._id, 'active');
-            if (mentorReady) await turn.services.candidates.invalidate();
             await step.context.sendActivity(text(turn.t('charter:thanks')));
             if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
           } else if (step.result === 'done' && !isMentor(turn)) {
             // The end of the mentee's onboarding: the first proposal comes at once.
             return step.beginDialog(PROPOSALS, { first: true });
-          } else if (mentorReady) {
-            await turn.services.candidates.invalidate();
           } else if (step.result === false) {
             await turn.services.people.setStatus(turn.person._id, 'declined_charter');
             await step.context.sendActivity(text(turn.t(wordsFor(turn).charterDeclined)));

@@ -60,6 +60,7 @@ interface History {
  * for: a request made (its place is checked before each proposal) and answer times.
  */
 const INDEX_TTL_MS = 5 * 60_000;
+
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
@@ -121,7 +122,8 @@ export class CandidateService {
       OpenRequests.of(this.conn)
         .requests({ mentorId: personId })
         .then((waiting) => waiting.length),
-      this.mentorIndex(),
+      // Only for their answer times, which move slowly: no need to ask whether it is current.
+      this.index.current(),
     ]);
     if (person?.role !== 'mentor' || !MENTOR_STATUSES.includes(person.status)) return undefined;
     const j = index.position.get(personId);
@@ -194,19 +196,18 @@ export class CandidateService {
     const kept = person.matching;
     if (Array.isArray(kept?.proposed)) return { proposed: kept.proposed, passed: kept.passed ?? [] };
     const history = (await this.histories([person._id])).get(person._id) ?? { proposed: [], passed: [] };
-    // On FerretDB an `$addToSet` of nothing creates no field unless the update changes something
-    // else (here mongoose's `updatedAt`): an empty history is set outright, so that it is kept
-    // whatever else the update holds, and not looked for again at every ranking.
-    const update =
-      history.proposed.length === 0
-        ? { $set: { 'matching.proposed': [], 'matching.passed': [] } }
-        : {
-            $addToSet: {
-              'matching.proposed': { $each: history.proposed },
-              'matching.passed': { $each: history.passed },
-            },
-          };
-    await this.people.updateOne({ _id: person._id }, update);
+    // An empty history is kept too (empty arrays), so it is not looked for again. On FerretDB an
+    // `$addToSet` of nothing creates the field only because the update changes something else
+    // (mongoose's `updatedAt`): the candidates test checks that it is kept.
+    await this.people.updateOne(
+      { _id: person._id },
+      {
+        $addToSet: {
+          'matching.proposed': { $each: history.proposed },
+          'matching.passed': { $each: history.passed },
+        },
+      },
+    );
     return history;
   }
 
@@ -270,7 +271,8 @@ export class CandidateService {
   private async profilesOf(mentorIds: ReadonlySet<string>): Promise<Map<string, Profile>> {
     const profiles = new Map<string, Profile>();
     if (mentorIds.size === 0) return profiles;
-    const index = await this.mentorIndex();
+    // The index the ranking just used (or any recent one): a profile not in it is read by `_id`.
+    const index = await this.index.current();
     const missing: string[] = [];
     for (const id of mentorIds) {
       const j = index.position.get(id);

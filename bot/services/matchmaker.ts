@@ -554,6 +554,20 @@ export class Matchmaker {
    * A profile was edited: rankings are built again, and a mentor who lowered their capacity below
    * their pairs has their waiting requests closed now rather than at their deadline.
    */
+  /**
+   * A mentor pauses or comes back (Slack's App Home, /tandem): false when their status was not
+   * `from` any more. Every process's next ranking sees it.
+   */
+  async setMentorStatus(
+    mentorId: string,
+    to: 'active' | 'paused',
+    from: 'active' | 'paused',
+  ): Promise<boolean> {
+    const changed = await this.deps.people.setStatus(mentorId, to, from);
+    if (changed) await this.deps.candidates.invalidate();
+    return changed;
+  }
+
   async profileChanged(person: PersonDoc): Promise<void> {
     await this.deps.candidates.invalidate();
     if (person.role === 'mentor') await this.closeIfFull(person);

@@ -52,6 +52,15 @@ export class SharedCache<T> {
     return cached.ready ?? cached.value;
   }
 
+  /**
+   * The value this process has, without asking whether it was invalidated elsewhere (no read):
+   * for readers to whom a few minutes' staleness is harmless. `get` when there is none.
+   */
+  async current(): Promise<T> {
+    const cached = this.cached;
+    return cached ? (cached.ready ?? cached.value) : this.get();
+  }
+
   /** The next `get`, in this process and in every other one, waits for a fresh value. */
   async invalidate(): Promise<void> {
     this.forget();

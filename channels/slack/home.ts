@@ -34,8 +34,8 @@ export class Home {
       log: Logger;
       /** Starts a turn in the person's direct message (the profile edit). */
       edit: (userId: string, channel: string) => Promise<void>;
-      /** The mentor paused or came back: this process's rankings see it at once. */
-      availabilityChanged: () => Promise<void>;
+      /** The mentor pauses or comes back (Matchmaker.setMentorStatus). */
+      setStatus: (personId: string, to: 'active' | 'paused', from: 'active' | 'paused') => Promise<boolean>;
     },
   ) {}
 
@@ -74,11 +74,9 @@ export class Home {
     const person = await this.person(userId);
     const state = mentorState(person);
     if (person && actionId === 'home_pause' && state !== 'onboarding' && state !== 'paused') {
-      if (await this.deps.people.setStatus(person._id, 'paused', 'active'))
-        await this.deps.availabilityChanged();
+      await this.deps.setStatus(person._id, 'paused', 'active');
     } else if (person && actionId === 'home_resume' && state === 'paused') {
-      if (await this.deps.people.setStatus(person._id, 'active', 'paused'))
-        await this.deps.availabilityChanged();
+      await this.deps.setStatus(person._id, 'active', 'paused');
     } else if (person && actionId === 'home_edit' && state !== 'onboarding') {
       const { channel } = await this.deps.client.conversations.open({ users: userId });
       if (channel?.id) await this.deps.edit(userId, channel.id);

@@ -101,7 +101,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     proposals: bot.services.proposals,
     i18n: bot.i18n,
     log,
-    availabilityChanged: () => bot.services.candidates.invalidate(),
+    setStatus: (personId, to, from) => bot.services.matchmaker.setMentorStatus(personId, to, from),
     // "Modifier mon profil" opens the summary in the direct message, as a turn of its own.
     edit: async (userId, channel) => {
       await turn(

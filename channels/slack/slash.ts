@@ -40,13 +40,8 @@ export async function slashCommand(
   if (sub === 'help') return say('slack:command.help');
   const state = mentorState(person, person ? (await deps.home.mentees(person._id)).length : 0);
   if (!person || state === 'onboarding') return say('slack:command.not_ready');
-  const { people, candidates } = deps.bot.services;
-  /** A pause or a return: this process's rankings see it at once. */
-  const setStatus = async (to: 'active' | 'paused', from: 'active' | 'paused') => {
-    const changed = await people.setStatus(person._id, to, from);
-    if (changed) await candidates.invalidate();
-    return changed;
-  };
+  const setStatus = (to: 'active' | 'paused', from: 'active' | 'paused') =>
+    deps.bot.services.matchmaker.setMentorStatus(person._id, to, from);
   switch (sub) {
     case 'status':
       return { text: t('slack:command.status', { state: t(`slack:state.${state}`) }), changed: false };

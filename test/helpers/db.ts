@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { afterAll, inject } from 'vitest';
 import { Database } from '../../bot/db/database.js';
+import { type EmbeddedDb, ensureFerretBinary, startFerret } from '../../bot/db/ferretdb.js';
 import { createLogger } from '../../bot/log.js';
 
 export const silentLog = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -54,4 +58,32 @@ export async function monitoredConnection(label: string) {
     await conn.close();
   };
   return { conn, commands, close };
+}
+
+/**
+ * An embedded FerretDB of its own, in a throwaway data folder, for tests of the server itself;
+ * `stop` stops it and removes the folder.
+ */
+export async function throwawayFerret(label: string): Promise<{
+  server: EmbeddedDb;
+  dataDir: string;
+  cacheDir: string;
+  stop(): Promise<void>;
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), `tandem-${label}-`));
+  const cacheDir = process.env.TANDEM_CACHE_DIR ?? join(homedir(), '.cache', 'tandem');
+  const server = await startFerret({
+    binary: await ensureFerretBinary(cacheDir, silentLog),
+    dataDir,
+    log: silentLog,
+  });
+  return {
+    server,
+    dataDir,
+    cacheDir,
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../bot/config.js';
 import { Database } from '../../bot/db/database.js';
-import { ensureFerretBinary, runningFerret, startFerret } from '../../bot/db/ferretdb.js';
-import { silentLog } from '../helpers/db.js';
+import { runningFerret } from '../../bot/db/ferretdb.js';
+import { silentLog, throwawayFerret } from '../helpers/db.js';
 
 /**
  * A short-lived process on the app's data directory (the staff command) uses the embedded
@@ -14,13 +13,7 @@ import { silentLog } from '../helpers/db.js';
  */
 describe.skipIf(process.env.MONGODB_URI)('the embedded FerretDB of a data directory', () => {
   it('is found by another process while it runs, and forgotten when it stops', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-attach-'));
-    const cacheDir = process.env.TANDEM_CACHE_DIR ?? join(homedir(), '.cache', 'tandem');
-    const app = await startFerret({
-      binary: await ensureFerretBinary(cacheDir, silentLog),
-      dataDir,
-      log: silentLog,
-    });
+    const { server: app, dataDir, cacheDir, stop } = await throwawayFerret('attach');
     try {
       expect(await runningFerret(dataDir)).toBe(app.uri);
       const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, TANDEM_CACHE_DIR: cacheDir });
@@ -31,12 +24,12 @@ describe.skipIf(process.env.MONGODB_URI)('the embedded FerretDB of a data direct
       await staff.close();
       const names = await listCollections(app.uri);
       expect(names).toContain('cohort_plans');
-    } finally {
       await app.stop();
+      expect(existsSync(join(dataDir, 'ferretdb', 'uri'))).toBe(false);
+      expect(await runningFerret(dataDir)).toBeUndefined();
+    } finally {
+      await stop();
     }
-    expect(existsSync(join(dataDir, 'ferretdb', 'uri'))).toBe(false);
-    expect(await runningFerret(dataDir)).toBeUndefined();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 });
 

@@ -1,9 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ensureFerretBinary, ferretEnv, startFerret } from '../../bot/db/ferretdb.js';
-import { silentLog } from '../helpers/db.js';
+import { ferretEnv } from '../../bot/db/ferretdb.js';
+import { throwawayFerret } from '../helpers/db.js';
 
 /** The environment of the process whose command line has `needle`, read from /proc. */
 function environOf(needle: string): Record<string, string> | undefined {
@@ -27,20 +25,13 @@ describe('the embedded FerretDB process', () => {
   });
 
   it.skipIf(process.env.MONGODB_URI || process.platform !== 'linux')('runs with that setting', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tandem-gogc-'));
-    const cacheDir = process.env.TANDEM_CACHE_DIR ?? join(homedir(), '.cache', 'tandem');
-    const db = await startFerret({
-      binary: await ensureFerretBinary(cacheDir, silentLog),
-      dataDir,
-      log: silentLog,
-    });
+    const db = await throwawayFerret('gogc');
     try {
-      const env = environOf(`--listen-addr=127.0.0.1:${db.port}`);
+      const env = environOf(`--listen-addr=127.0.0.1:${db.server.port}`);
       expect(env).toBeDefined();
       expect(env?.GOGC).toBe(process.env.GOGC || '400');
     } finally {
       await db.stop();
-      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
