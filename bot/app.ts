@@ -3,6 +3,7 @@ import { startTelegram, type TelegramChannel } from '../channels/telegram/index.
 import { startWebchat, type WebchatChannel } from '../channels/webchat/index.js';
 import { type Bot, createBot } from './bot.js';
 import type { Config } from './config.js';
+import { AppendLog } from './db/append-log.js';
 import { Database } from './db/database.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import { matchingRoundJob } from './jobs/matching-round.js';
@@ -83,6 +84,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
       server.server.closeAllConnections();
       await closed;
+      await AppendLog.settled();
       if (!opts.db) await db.close();
       log.info('stopped');
     })();

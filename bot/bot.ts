@@ -24,7 +24,7 @@ export function createBot(deps: { conn: Connection; config: Config; log: Logger;
   const adapter = new TandemAdapter();
   const i18n = createI18n();
   const services = createServices({ ...deps, i18n });
-  const conversation = new DialogConversation(new MongoStorage(deps.conn), new RootDialog());
+  const conversation = new DialogConversation(new MongoStorage(deps.conn, deps.log), new RootDialog());
   const engine = new Engine({ ...deps, services, i18n, adapter, conversation });
   const proactive = new Proactive(adapter, services.people);
   // Messages the bot starts go out through the outbox, to the person's channel or a staff channel.

@@ -8,7 +8,9 @@ export const CHARTER = 'charter';
 /**
  * The hub's charter of commitments, shown in full and accepted or refused. The decision is a
  * consent record of its own (kind 'charter'), separate from the consent to data processing, with
- * the charter's version and the hash of the exact text shown. Returns true when accepted.
+ * the charter's version and the hash of the exact text shown. The person's status follows, in the
+ * same write: active (a paused mentor stays paused: accepting a new charter is not resuming), or
+ * declined_charter. Returns true when accepted.
  */
 export class CharterDialog extends WaterfallDialog {
   constructor() {
@@ -21,6 +23,7 @@ export class CharterDialog extends WaterfallDialog {
       async (step) => {
         const turn = turnOf(step.context);
         const accepted = step.result === 'yes';
+        const { status } = turn.person;
         await turn.services.consents.record({
           personId: turn.person._id,
           kind: 'charter',
@@ -30,6 +33,7 @@ export class CharterDialog extends WaterfallDialog {
           text: turn.t('charter:text', { version: turn.t('charter:version') }),
           channel: step.context.activity.channelId ?? '',
           turnKey: turn.key,
+          status: accepted ? (status === 'paused' ? undefined : 'active') : 'declined_charter',
         });
         return step.endDialog(accepted);
       },
@@ -45,9 +49,9 @@ export async function hasCurrentCharter(context: Parameters<typeof turnOf>[0]): 
 }
 
 /**
- * The last step of an onboarding, after CharterDialog: accepted, the person is active and told
- * what happens next (`done`, with their first name); refused, the refusal is kept and explained
- * (`declined`). Ends the onboarding with its outcome.
+ * The last step of an onboarding, after CharterDialog (which set the status): accepted, the
+ * person is told what happens next (`done`, with their first name); refused, the refusal is
+ * explained (`declined`). Ends the onboarding with its outcome.
  */
 export async function closeOnboarding(
   step: WaterfallStepContext,
@@ -56,11 +60,9 @@ export async function closeOnboarding(
 ): Promise<DialogTurnResult> {
   const turn = turnOf(step.context);
   if (step.result !== true) {
-    await turn.services.people.setStatus(turn.person._id, 'declined_charter');
     await step.context.sendActivity(text(turn.t(texts.declined)));
     return step.endDialog('declined_charter');
   }
-  await turn.services.people.setStatus(turn.person._id, 'active');
   await step.context.sendActivity(text(turn.t(texts.done, { firstName })));
   return step.endDialog('done');
 }

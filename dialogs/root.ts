@@ -106,11 +106,9 @@ export class RootDialog extends ComponentDialog {
         },
         async (step) => {
           const turn = turnOf(step.context);
-          // A mentor who paused stays paused: accepting a new charter is not resuming.
-          if (step.result === true && turn.person.status !== 'paused')
-            await turn.services.people.setStatus(turn.person._id, 'active');
           // A mentor who can now be proposed (onboarded, or a charter accepted again), once their
-          // status says so: every process's next ranking sees them.
+          // status says so (written with the charter's decision): every process's next ranking
+          // sees them.
           if (isMentor(turn) && (step.result === true || step.result === 'done'))
             await turn.services.candidates.invalidate();
           if (step.result === true) {
@@ -120,7 +118,6 @@ export class RootDialog extends ComponentDialog {
             // The end of the mentee's onboarding: the first proposal comes at once.
             return step.beginDialog(PROPOSALS, { first: true });
           } else if (step.result === false) {
-            await turn.services.people.setStatus(turn.person._id, 'declined_charter');
             await step.context.sendActivity(text(turn.t(wordsFor(turn).charterDeclined)));
           }
           return step.endDialog();

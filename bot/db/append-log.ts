@@ -21,18 +21,21 @@ export class AppendLog<T> {
 
   private readonly headEvery: number;
   private readonly prune: boolean;
+  private readonly onError: (err: unknown) => void;
 
   /**
    * The stored head moves every `headEvery` entries. With `prune`, entries below the previous
    * head are removed when it moves, so a log keeps between `headEvery` and `2 × headEvery` entries.
+   * Both happen after the append returns (see `settled`); `onError` hears of their failures.
    */
   constructor(
     conn: Connection,
     collection: string,
-    opts: { headEvery?: number; prune?: boolean; cacheSize?: number } = {},
+    opts: { headEvery?: number; prune?: boolean; cacheSize?: number; onError?: (err: unknown) => void } = {},
   ) {
     this.headEvery = opts.headEvery ?? 16;
     this.prune = opts.prune ?? false;
+    this.onError = opts.onError ?? (() => {});
     this.known = new Lru(opts.cacheSize ?? 20_000);
     const m = logModels(conn, collection);
     this.entries = m.entries;
@@ -109,8 +112,25 @@ export class AppendLog<T> {
       return false;
     }
     this.known.set(key, seq);
-    if (seq % this.headEvery === 0) await this.moveHead(key, seq);
+    // The head is a hint and pruning is housekeeping: neither holds up the writer (a turn's reply).
+    if (seq % this.headEvery === 0) AppendLog.inBackground(this.moveHead(key, seq), this.onError);
     return true;
+  }
+
+  private static readonly background = new Set<Promise<void>>();
+
+  private static inBackground(work: Promise<void>, onError: (err: unknown) => void): void {
+    const tracked = work.catch(onError).finally(() => AppendLog.background.delete(tracked));
+    AppendLog.background.add(tracked);
+  }
+
+  /**
+   * Resolves once the heads moved and the entries pruned in the background are written, those of
+   * every log of this process: before the connection closes. A failure there costs nothing but a
+   * lagging hint or entries left unpruned; it goes to the log's `onError`.
+   */
+  static async settled(): Promise<void> {
+    while (AppendLog.background.size > 0) await Promise.all(AppendLog.background);
   }
 
   private async moveHead(key: string, seq: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import type { Connection } from 'mongoose';
 import { ConflictError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { AppendLog } from './append-log.js';
 import { Lru } from './lru.js';
 
@@ -20,8 +21,12 @@ export class MongoStorage implements Storage {
   private readonly log: AppendLog<Item>;
   private readonly cache: Lru<string, { rev: number; json: string }>;
 
-  constructor(conn: Connection, cacheSize = 5000) {
-    this.log = new AppendLog<Item>(conn, 'bot_state', { headEvery: 8, prune: true });
+  constructor(conn: Connection, log?: Logger, cacheSize = 5000) {
+    this.log = new AppendLog<Item>(conn, 'bot_state', {
+      headEvery: 8,
+      prune: true,
+      onError: (err) => log?.warn({ err }, 'state log: moving the head or pruning failed'),
+    });
     this.cache = new Lru(cacheSize);
   }
 

@@ -40,7 +40,8 @@ const MAX_ATTEMPTS = 4;
 
 /**
  * The turn pipeline, in this order:
- *  1. dedupe      a native message id is processed once (unique index; a redelivery is dropped)
+ *  1. dedupe      a native message id is processed once (unique index; a redelivery is dropped
+ *                 at step 3, where the mark's answer is awaited with the read of the person)
  *  2. serialize   one turn at a time per sender in this process; across processes, see 5
  *  3. identify    channel + user id -> Person (created on first contact)
  *  4. localize    the person's locale -> turn.t
@@ -99,12 +100,17 @@ export class Engine {
     return outcome;
   }
 
+  /**
+   * The mark is sent here, on arrival, and its answer awaited by `identify`, together with the
+   * read of the person: one round trip to the database instead of two, in every turn. Nothing of
+   * the turn happens before the answer; a redelivery costs one read of the person.
+   */
   private readonly dedupe: Middleware = async (turn, next) => {
     if (!turn.activity?.id || turn.recorded) return next();
-    if (!(await mark(this.deps.conn, turn.key ?? ''))) {
-      turn.log?.info('redelivered message dropped');
-      throw DUPLICATE;
-    }
+    const marked = mark(this.deps.conn, turn.key ?? '');
+    // Awaited in `identify`; until then, a failure must not count as unhandled.
+    marked.catch(() => {});
+    turn.firstDelivery = marked;
     return next();
   };
 
@@ -114,16 +120,29 @@ export class Engine {
   private readonly identify: Middleware = async (turn, next) => {
     const { activity } = turn as Turn;
     const channel = this.deps.adapter.channel(activity.channelId ?? '');
+    const userId = activity.from?.id ?? '';
+    const { people } = this.deps.services;
     const ref = TurnContext.getConversationReference(activity);
     const code = arrivalOf(activity)?.link;
-    if (code) turn.link = await this.redeem(code, channel.id, activity.from?.id ?? '', ref);
-    const { person, isNew } = await this.deps.services.people.resolve({
-      channel: channel.id,
-      userId: activity.from?.id ?? '',
-      conversation: JSON.parse(JSON.stringify(ref)),
-      defaultRole: channel.defaultRole,
-      locale: toLocale(activity.locale),
-    });
+    // Read now unless a link code may move this identity to someone else first. After `serialize`:
+    // no earlier turn of this person in this process can still change it.
+    const lookup = code ? undefined : people.lookup(channel.id, userId);
+    lookup?.catch(() => {});
+    if (turn.firstDelivery && !(await turn.firstDelivery)) {
+      turn.log?.info('redelivered message dropped');
+      throw DUPLICATE;
+    }
+    if (code) turn.link = await this.redeem(code, channel.id, userId, ref);
+    const { person, isNew } = await people.resolve(
+      {
+        channel: channel.id,
+        userId,
+        conversation: JSON.parse(JSON.stringify(ref)),
+        defaultRole: channel.defaultRole,
+        locale: toLocale(activity.locale),
+      },
+      await lookup,
+    );
     turn.person = person;
     if (isNew) this.deps.conversation.created?.(person._id);
     turn.log = turn.log?.child({ person: person._id });

@@ -31,6 +31,8 @@ export interface Turn {
   key: string;
   /** The channel already recorded the native id (its own unique insert): no dedupe mark needed. */
   recorded: boolean;
+  /** The dedupe mark's answer, once sent: false when this message was seen before. */
+  firstDelivery?: Promise<boolean>;
   log: Logger;
   config: Config;
   services: Services;

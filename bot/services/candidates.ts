@@ -145,10 +145,13 @@ export class CandidateService {
    * mentors resembling those they passed a little lower.
    */
   async rankFor(menteeId: string, limit?: number): Promise<RankResult | undefined> {
+    // Asked together: the index is this process's, its freshness one read, wasted on a non-mentee.
+    const indexed = this.mentorIndex();
+    indexed.catch(() => {});
     const person = await this.people.findById(menteeId).lean<PersonDoc>();
     if (person?.role !== 'mentee') return undefined;
     const [index, context] = await Promise.all([
-      this.mentorIndex(),
+      indexed,
       // A mentee who never had a proposal has no history: the common case of the first proposal,
       // at the end of the onboarding. Were the history short of a pair, that pair is still refused
       // by the proposal's own claim.

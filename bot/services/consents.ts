@@ -6,7 +6,7 @@ import {
   type ConsentKind,
   consentModel,
 } from '../../models/consent.js';
-import { type ConsentSummary, type PersonDoc, personModel } from '../../models/person.js';
+import { type ConsentSummary, type PersonDoc, type PersonStatus, personModel } from '../../models/person.js';
 import { isDuplicateKey } from '../errors.js';
 
 export function hashText(text: string): string {
@@ -25,7 +25,8 @@ export class ConsentService {
 
   /**
    * Records a decision. `turnKey` identifies the inbound message that carried it, so a turn run
-   * twice (after a state conflict) records it once.
+   * twice (after a state conflict) records it once. `status`: the person's status that follows
+   * from the decision, written with its copy on the person (one write, never one without the other).
    */
   async record(input: {
     personId: string;
@@ -36,8 +37,9 @@ export class ConsentService {
     text: string;
     channel: string;
     turnKey: string;
+    status?: PersonStatus;
   }): Promise<void> {
-    const { text, turnKey, ...rest } = input;
+    const { text, turnKey, status, ...rest } = input;
     const at = new Date();
     try {
       await this.consents.create({
@@ -51,7 +53,10 @@ export class ConsentService {
       return;
     }
     const summary: ConsentSummary = { decision: input.decision, version: input.version, at };
-    await this.people.updateOne({ _id: input.personId }, { $set: { [`consents.${input.kind}`]: summary } });
+    await this.people.updateOne(
+      { _id: input.personId },
+      { $set: { [`consents.${input.kind}`]: summary, ...(status ? { status } : {}) } },
+    );
   }
 
   /** The latest decision of a kind, as copied on the person (no scan of the records). */

@@ -15,6 +15,12 @@ import { isDuplicateKey } from '../errors.js';
 /** How long an identity read is trusted without reading it again (see `known`). */
 const IDENTITY_TTL_MS = 30_000;
 
+/** An identity as read now: missing on first contact; its person missing if it was removed. */
+export interface Lookup {
+  identity: IdentityDoc | null;
+  person: PersonDoc | null;
+}
+
 export interface Resolved {
   person: PersonDoc;
   identity: IdentityDoc;
@@ -37,27 +43,39 @@ export class PeopleService {
   }
 
   /**
+   * Who (channel, user id) is now, read only: the identity and its person, either of which may be
+   * missing. `resolve` takes it, so a caller can read it while something else is on its way.
+   */
+  async lookup(channel: string, userId: string): Promise<Lookup> {
+    const _id = identityId(channel, userId);
+    const identity = this.cached(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
+    const person = identity ? await this.people.findById(identity.personId).lean<PersonDoc>() : null;
+    if (identity && person) this.known.set(_id, { doc: identity, at: Date.now() });
+    else this.known.delete(_id);
+    return { identity, person };
+  }
+
+  /**
    * The person behind (channel, user id), created on first contact. Two processes meeting the
    * same stranger at once create one identity: the loser's person is removed and the winner's used.
+   * `found`: this identity's `lookup`, if the caller has made it.
    */
-  async resolve(input: {
-    channel: string;
-    userId: string;
-    conversation: Record<string, unknown>;
-    defaultRole: Role;
-    locale: string;
-  }): Promise<Resolved> {
-    const _id = identityId(input.channel, input.userId);
-    const identity = this.cached(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
-    if (identity) {
-      const person = await this.people.findById(identity.personId).lean<PersonDoc>();
-      if (person) {
-        this.known.set(_id, { doc: identity, at: Date.now() });
-        await this.touch(person, identity);
-        return { person, identity, isNew: false };
-      }
-      this.known.delete(_id);
+  async resolve(
+    input: {
+      channel: string;
+      userId: string;
+      conversation: Record<string, unknown>;
+      defaultRole: Role;
+      locale: string;
+    },
+    found?: Lookup,
+  ): Promise<Resolved> {
+    const { identity, person: known } = found ?? (await this.lookup(input.channel, input.userId));
+    if (identity && known) {
+      await this.touch(known, identity);
+      return { person: known, identity, isNew: false };
     }
+    const _id = identityId(input.channel, input.userId);
     const now = new Date();
     const person = await this.people.create({
       _id: randomUUID(),

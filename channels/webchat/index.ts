@@ -23,7 +23,7 @@ export interface WebchatChannel {
 export function startWebchat(deps: ChannelDeps): WebchatChannel {
   const { server, config } = deps;
   const log = deps.log.child({ channel: 'webchat' });
-  const store = new WebchatStore(deps.conn);
+  const store = new WebchatStore(deps.conn, log);
   const signer = new TokenSigner(config.tokenSigningKey, config.webchat.tokenTtlS);
   deps.bot.adapter.register(new WebchatOutbound(store));
   mountDirectLine(server, { config, log, store, signer, engine: deps.bot.engine, inFlight: deps.inFlight });

@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import { AppendLog } from '../../bot/db/append-log.js';
 import { Lru } from '../../bot/db/lru.js';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
+import type { Logger } from '../../bot/log.js';
 import { type WebchatConversationDoc, webchatConversationModel } from '../../models/webchat.js';
 
 export interface ActivitySet {
@@ -29,9 +30,12 @@ export class WebchatStore {
   /** A conversation's user never changes: cache it. */
   private readonly users = new Lru<string, WebchatConversationDoc>(20_000);
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, log?: Logger) {
     this.conversations = webchatConversationModel(conn);
-    this.log = new AppendLog(conn, 'webchat_activities', { headEvery: 16 });
+    this.log = new AppendLog(conn, 'webchat_activities', {
+      headEvery: 16,
+      onError: (err) => log?.warn({ err }, 'web chat transcript: moving the head failed'),
+    });
     this.events.setMaxListeners(0);
   }
 

@@ -27,37 +27,57 @@ export async function useTestDb(label?: string): Promise<Database> {
   return db;
 }
 
-/** A command that reached the server: its name, collection, filter's keys and documents sent. */
+/**
+ * A command that reached the server: its name, collection, filter's keys and documents sent;
+ * `sent` and `answered` are ticks of the connection's clock (see `monitoredConnection`).
+ */
 export interface SeenCommand {
   name: string;
   collection: string;
   filter: string;
   docs: number;
+  sent: number;
+  answered?: number;
 }
 
 /**
  * A connection to a fresh database that records every command it sends (`commands`, which a test
- * may empty), for tests that say what reaches the server. `close` drops the database.
+ * may empty), for tests that say what reaches the server. `tick()` reads a clock that moves at
+ * each command sent or answered, and at each tick: what happened before what. `close` drops the
+ * database.
  */
 export async function monitoredConnection(label: string) {
   const conn = await mongoose.createConnection(freshDbUri(label), { monitorCommands: true }).asPromise();
   const commands: SeenCommand[] = [];
+  let clock = 0;
+  const tick = () => ++clock;
+  const byRequest = new Map<number, SeenCommand>();
+  const answered = (e: { requestId: number }) => {
+    const seen = byRequest.get(e.requestId);
+    if (seen) seen.answered = tick();
+    byRequest.delete(e.requestId);
+  };
+  conn.getClient().on('commandSucceeded', answered);
+  conn.getClient().on('commandFailed', answered);
   conn.getClient().on('commandStarted', (e) => {
     const c = e.command as Record<string, unknown>;
     const list = c.documents ?? c.updates ?? c.deletes;
     const filter = (c.filter ?? c.query ?? {}) as Record<string, unknown>;
-    commands.push({
+    const seen: SeenCommand = {
       name: e.commandName,
       collection: String(c[e.commandName]),
       filter: Object.keys(filter).join(','),
       docs: Array.isArray(list) ? list.length : 1,
-    });
+      sent: tick(),
+    };
+    byRequest.set(e.requestId, seen);
+    commands.push(seen);
   });
   const close = async () => {
     await conn.dropDatabase().catch(() => {});
     await conn.close();
   };
-  return { conn, commands, close };
+  return { conn, commands, tick, close };
 }
 
 /**

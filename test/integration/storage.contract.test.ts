@@ -2,7 +2,7 @@ import { MemoryStorage, type Storage } from 'botbuilder';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppendLog } from '../../bot/db/append-log.js';
 import { MongoStorage } from '../../bot/db/mongo-storage.js';
-import { useTestDb } from '../helpers/db.js';
+import { monitoredConnection, useTestDb } from '../helpers/db.js';
 
 /**
  * The same contract for every Storage: botbuilder's MemoryStorage is the reference, MongoStorage
@@ -115,9 +115,32 @@ describe('AppendLog pruning', () => {
     const db = await useTestDb('applog');
     const log = new AppendLog<{ n: number }>(db.connection, 'prune_test', { headEvery: 4, prune: true });
     for (let n = 1; n <= 20; n++) await log.append('k', { n });
+    await AppendLog.settled();
     for (const gone of [1, 4, 8, 12, 15]) expect(await log.get('k', gone)).toBeUndefined();
     for (const kept of [16, 17, 20]) expect(await log.get('k', kept)).toEqual({ n: kept });
     const fresh = new AppendLog<{ n: number }>(db.connection, 'prune_test', { headEvery: 4, prune: true });
     expect(await fresh.last('k')).toEqual({ seq: 20, value: { n: 20 } });
+  });
+
+  it('moves its head and prunes after the append returns: a reply does not wait for them', async () => {
+    const { conn, commands, tick, close } = await monitoredConnection('applog_later');
+    try {
+      const log = new AppendLog<{ n: number }>(conn, 'later_test', { headEvery: 4, prune: true });
+      for (let n = 1; n <= 7; n++) await log.append('k', { n });
+      await AppendLog.settled();
+      commands.length = 0;
+      await log.append('k', { n: 8 });
+      const returned = tick();
+      await AppendLog.settled();
+      const after = commands.filter((c) => c.name !== 'insert');
+      expect(after.map((c) => `${c.name} ${c.collection}`).sort()).toEqual([
+        'delete later_test',
+        'update later_test_heads',
+      ]);
+      for (const c of after) expect(c.answered).toBeGreaterThan(returned);
+      expect(await log.get('k', 3)).toBeUndefined();
+    } finally {
+      await close();
+    }
   });
 });
