@@ -84,7 +84,8 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
       server.server.closeAllConnections();
       await closed;
-      await AppendLog.settled();
+      if (!(await AppendLog.settled(config.shutdownTimeoutMs)))
+        log.warn('shutdown timeout: some log heads not moved, some old entries not pruned');
       if (!opts.db) await db.close();
       log.info('stopped');
     })();

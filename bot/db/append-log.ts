@@ -120,17 +120,37 @@ export class AppendLog<T> {
   private static readonly background = new Set<Promise<void>>();
 
   private static inBackground(work: Promise<void>, onError: (err: unknown) => void): void {
-    const tracked = work.catch(onError).finally(() => AppendLog.background.delete(tracked));
+    const tracked = work
+      .catch((err) => {
+        try {
+          onError(err);
+        } catch {}
+      })
+      .finally(() => AppendLog.background.delete(tracked));
     AppendLog.background.add(tracked);
   }
 
   /**
    * Resolves once the heads moved and the entries pruned in the background are written, those of
    * every log of this process: before the connection closes. A failure there costs nothing but a
-   * lagging hint or entries left unpruned; it goes to the log's `onError`.
+   * lagging hint or entries left unpruned; it goes to the log's `onError`. With `timeoutMs`,
+   * resolves false if some are still pending then.
    */
-  static async settled(): Promise<void> {
-    while (AppendLog.background.size > 0) await Promise.all(AppendLog.background);
+  static async settled(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (AppendLog.background.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const late = Number.isFinite(left)
+        ? new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, left);
+          })
+        : new Promise<void>(() => {});
+      await Promise.race([Promise.all(AppendLog.background), late]);
+      clearTimeout(timer);
+    }
+    return true;
   }
 
   private async moveHead(key: string, seq: number): Promise<void> {
@@ -174,6 +194,8 @@ export class AppendLog<T> {
 
   /** Forgets a whole log: its entries (those not pruned already), and the head. */
   async drop(key: string): Promise<void> {
+    // A head moving in the background would write the head again after it is removed.
+    await AppendLog.settled();
     const last = (await this.last(key))?.seq ?? 0;
     const depth = this.prune ? 2 * this.headEvery : Number.POSITIVE_INFINITY;
     const entries: Promise<void>[] = [];

@@ -103,7 +103,8 @@ export class Engine {
   /**
    * The mark is sent here, on arrival, and its answer awaited by `identify`, together with the
    * read of the person: one round trip to the database instead of two, in every turn. Nothing of
-   * the turn happens before the answer; a redelivery costs one read of the person.
+   * the turn happens before the answer; a redelivery waits its turn in `serialize` and costs a
+   * read of the person (and of the identity, if this process has not seen it lately).
    */
   private readonly dedupe: Middleware = async (turn, next) => {
     if (!turn.activity?.id || turn.recorded) return next();
@@ -125,7 +126,8 @@ export class Engine {
     const ref = TurnContext.getConversationReference(activity);
     const code = arrivalOf(activity)?.link;
     // Read now unless a link code may move this identity to someone else first. After `serialize`:
-    // no earlier turn of this person in this process can still change it.
+    // no earlier turn from this sender in this process can still change it (the same person
+    // writing at once from another channel may, as before: the state revision settles that).
     const lookup = code ? undefined : people.lookup(channel.id, userId);
     lookup?.catch(() => {});
     if (turn.firstDelivery && !(await turn.firstDelivery)) {

@@ -25,8 +25,10 @@ export class ConsentService {
 
   /**
    * Records a decision. `turnKey` identifies the inbound message that carried it, so a turn run
-   * twice (after a state conflict) records it once. `status`: the person's status that follows
-   * from the decision, written with its copy on the person (one write, never one without the other).
+   * twice (after a state conflict, or replayed after a crash) records it once. `status`: the
+   * person's status that follows from the decision, written with its copy on the person (one
+   * write). A turn that finds its record there already writes that copy and status again: it may
+   * be the replay of a turn cut short between the two writes.
    */
   async record(input: {
     personId: string;
@@ -40,23 +42,24 @@ export class ConsentService {
     status?: PersonStatus;
   }): Promise<void> {
     const { text, turnKey, status, ...rest } = input;
-    const at = new Date();
+    const _id = `${input.personId}|${input.kind}|${turnKey}`;
+    const field = `consents.${input.kind}`;
+    let summary: ConsentSummary = { decision: input.decision, version: input.version, at: new Date() };
+    let filter: Record<string, unknown> = { _id: input.personId };
     try {
-      await this.consents.create({
-        _id: `${input.personId}|${input.kind}|${turnKey}`,
-        ...rest,
-        textHash: hashText(text),
-        at,
-      });
+      await this.consents.create({ _id, ...rest, textHash: hashText(text), at: summary.at });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      return;
+      const recorded = await this.consents.findById(_id).lean<ConsentDoc>();
+      if (!recorded) return;
+      summary = { decision: recorded.decision, version: recorded.version, at: recorded.at };
+      // Not over a decision made since (the person wrote again before the replay).
+      filter = {
+        ...filter,
+        $or: [{ [field]: { $exists: false } }, { [`${field}.at`]: { $lte: recorded.at } }],
+      };
     }
-    const summary: ConsentSummary = { decision: input.decision, version: input.version, at };
-    await this.people.updateOne(
-      { _id: input.personId },
-      { $set: { [`consents.${input.kind}`]: summary, ...(status ? { status } : {}) } },
-    );
+    await this.people.updateOne(filter, { $set: { [field]: summary, ...(status ? { status } : {}) } });
   }
 
   /** The latest decision of a kind, as copied on the person (no scan of the records). */

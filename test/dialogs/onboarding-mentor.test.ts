@@ -3,6 +3,7 @@ import { loadConfig } from '../../bot/config.js';
 import type { Database } from '../../bot/db/database.js';
 import { createI18n } from '../../bot/i18n.js';
 import { hashText } from '../../bot/services/consents.js';
+import { personModel } from '../../models/person.js';
 import { makeTestBot, type TestBot, texts } from '../helpers/bot.js';
 import { useTestDb } from '../helpers/db.js';
 import { CLAIRE, CLAIRE_PROFILE, type Journey, personOf, play } from '../helpers/journey.js';
@@ -351,6 +352,31 @@ describe('mentor onboarding (transcript)', () => {
     expect(texts(await t.say(u, 'oui'))).toMatch(/Merci, c'est noté/);
     expect((await personOf(t, db.connection, u)).status).toBe('active');
     expect(texts(await t.say(u, 'Bonjour'))).toBe(fr('mentor:idle'));
+  });
+
+  it('a new charter version: a paused mentor who accepts stays paused; one who refuses is declined', async () => {
+    const older = { $set: { 'consents.charter.version': '2025-01' } };
+    const people = personModel(db.connection);
+    const paused = newUser('newcharter_paused');
+    await play(t, paused, CLAIRE);
+    const pausedId = (await personOf(t, db.connection, paused))._id;
+    await people.updateOne({ _id: pausedId }, { ...older, $set: { ...older.$set, status: 'paused' } });
+    expect(texts(await t.say(paused, 'Bonjour'))).toMatch(/La charte du Hub a changé/);
+    await t.press(paused, "J'accepte la charte");
+    expect(await personOf(t, db.connection, paused)).toMatchObject({
+      status: 'paused',
+      consents: { charter: { decision: 'accepted', version: fr('charter:version') } },
+    });
+
+    const refusing = newUser('newcharter_refused');
+    await play(t, refusing, CLAIRE);
+    await people.updateOne({ _id: (await personOf(t, db.connection, refusing))._id }, older);
+    expect(texts(await t.say(refusing, 'Bonjour'))).toMatch(/La charte du Hub a changé/);
+    expect(texts(await t.press(refusing, 'Je refuse'))).toBe(fr('mentor:charter_declined'));
+    expect(await personOf(t, db.connection, refusing)).toMatchObject({
+      status: 'declined_charter',
+      consents: { charter: { decision: 'refused', version: fr('charter:version') } },
+    });
   });
 
   it('still gives a mentee (a stranger on a mentee channel) the mentee onboarding', async () => {
