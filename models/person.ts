@@ -84,54 +84,6 @@ const schema = new Schema<PersonDoc>(
 );
 schema.index({ role: 1, status: 1 });
 
-/**
- * Told of every write to a person on a connection: `personId`, or undefined when the filter does
- * not name one person. `before` as the write is sent, `after` once it is done (awaited: the write
- * returns after its listeners). A person kept in a process is forgotten this way
- * (services/people.ts), and other processes are told (bot/bot.ts).
- */
-export type PersonWriteListener = (
-  personId: string | undefined,
-  phase: 'before' | 'after',
-  op: PersonWrite,
-) => unknown;
-
-const WRITES = [
-  'updateOne',
-  'updateMany',
-  'findOneAndUpdate',
-  'replaceOne',
-  'deleteOne',
-  'deleteMany',
-] as const;
-export type PersonWrite = (typeof WRITES)[number];
-
-const listeners = new WeakMap<Connection, PersonWriteListener[]>();
-
-export function onPersonWrite(conn: Connection, listener: PersonWriteListener): void {
-  listeners.set(conn, [...(listeners.get(conn) ?? []), listener]);
-}
-
-async function written(
-  conn: Connection,
-  filter: Record<string, unknown>,
-  phase: 'before' | 'after',
-  op: PersonWrite,
-) {
-  const id = typeof filter._id === 'string' ? filter._id : undefined;
-  for (const listener of listeners.get(conn) ?? []) await listener(id, phase, op);
-}
-
-// Every way a person is changed through the model (nothing writes people around it).
-for (const op of WRITES) {
-  schema.pre(op, { document: false, query: true }, async function () {
-    await written(this.model.db, this.getFilter(), 'before', op);
-  });
-  schema.post(op, { document: false, query: true }, async function () {
-    await written(this.model.db, this.getFilter(), 'after', op);
-  });
-}
-
 export function personModel(conn: Connection) {
   return modelOn(conn, 'Person', schema);
 }

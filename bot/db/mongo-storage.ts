@@ -79,17 +79,6 @@ export class MongoStorage implements Storage {
     item.eTag = String(rev);
   }
 
-  /**
-   * Appends a copy of the last revision of `key` (an empty one if it has none): whoever saves
-   * based on an earlier revision now conflicts and reads again. How a change made outside the
-   * person's turns reaches the processes that keep that person (bot/bot.ts).
-   */
-  async bump(key: string): Promise<void> {
-    const last = await this.log.last(key);
-    await this.log.append(key, last?.value ?? {});
-    this.cache.delete(key);
-  }
-
   async delete(keys: string[]): Promise<void> {
     await Promise.all(
       keys.map(async (key) => {

@@ -8,7 +8,6 @@ import { type Locale, rememberingT, type TFunction, toLocale } from '../i18n.js'
 import type { Logger } from '../log.js';
 import { isProgramme } from '../reference/lists.js';
 import type { Services } from '../services/index.js';
-import { ActiveTurns } from './active-turns.js';
 import type { TandemAdapter } from './adapter.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { text } from './reply.js';
@@ -54,11 +53,9 @@ const MAX_ATTEMPTS = 4;
  */
 export class Engine {
   private readonly queue = new KeyedQueue();
-  private readonly active: ActiveTurns;
   private readonly steps: Middleware[];
 
   constructor(private readonly deps: EngineDeps) {
-    this.active = new ActiveTurns(deps.conn);
     this.steps = [this.dedupe, this.serialize, this.identify, this.localize, this.arrive, this.converse];
   }
 
@@ -98,8 +95,6 @@ export class Engine {
           return;
         }
         await this.fail(context, turn, err);
-      } finally {
-        if (turn.person) this.active.leave(turn.person._id);
       }
     });
     return outcome;
@@ -140,12 +135,6 @@ export class Engine {
       throw DUPLICATE;
     }
     if (code) turn.link = await this.redeem(code, channel.id, userId, ref);
-    const found = await lookup;
-    // From here the turn is theirs: what it writes to them is no change from outside (bot/bot.ts).
-    if (found?.person) {
-      this.active.enter(found.person._id);
-      turn.person = found.person;
-    }
     const { person, isNew } = await people.resolve(
       {
         channel: channel.id,
@@ -154,13 +143,9 @@ export class Engine {
         defaultRole: channel.defaultRole,
         locale: toLocale(activity.locale),
       },
-      found,
+      await lookup,
     );
     turn.person = person;
-    if (person._id !== found?.person?._id) {
-      if (found?.person) this.active.leave(found.person._id);
-      this.active.enter(person._id);
-    }
     if (isNew) this.deps.conversation.created?.(person._id);
     turn.log = turn.log?.child({ person: person._id });
     return next();
@@ -232,12 +217,7 @@ export class Engine {
         turn.log?.info({ attempt }, 'state changed by another process: running the turn again');
         this.deps.adapter.discard(context);
         const fresh = await this.deps.services.people.get(turn.person?._id ?? '');
-        if (fresh) {
-          turn.person = fresh;
-          // Their language may be what changed.
-          turn.locale = toLocale(fresh.locale);
-          turn.t = this.translator(turn.locale);
-        }
+        if (fresh) turn.person = fresh;
       }
     }
     try {

@@ -3,7 +3,6 @@ import type { Connection } from 'mongoose';
 import { type IdentityDoc, identityId, identityModel } from '../../models/identity.js';
 import {
   type MatchingPointers,
-  onPersonWrite,
   type PersonDoc,
   type PersonStatus,
   type Profile,
@@ -15,8 +14,6 @@ import { isDuplicateKey } from '../errors.js';
 
 /** How long an identity read is trusted without reading it again (see `known`). */
 const IDENTITY_TTL_MS = 30_000;
-/** How long a person read in a turn is kept for the next turns (see `kept`). */
-const PERSON_TTL_MS = 60_000;
 
 /** An identity as read now: missing on first contact; its person missing if it was removed. */
 export interface Lookup {
@@ -39,39 +36,10 @@ export class PeopleService {
    * person going on in another channel), possibly by another process, so the cache expires.
    */
   private readonly known = new Lru<string, { doc: IdentityDoc; at: number }>(20_000);
-  /**
-   * person id -> the person as last read here, for the next turns: a turn's one read otherwise.
-   * Every write to a person through the model forgets them (`onPersonWrite`, as it is sent and
-   * once done), and `writes` counts them, so a read that a write overtook is not kept. A write in
-   * another process moves the person's state log (bot/bot.ts): a turn run on what is kept here
-   * then loses its state revision and runs again on a fresh read. The TTL bounds what a process
-   * killed between the two could leave stale.
-   */
-  private readonly kept = new Lru<string, { doc: PersonDoc; at: number }>(20_000);
-  private readonly writes = new Lru<string, number>(20_000);
 
   constructor(conn: Connection) {
     this.people = personModel(conn);
     this.identities = identityModel(conn);
-    onPersonWrite(conn, (personId) => {
-      if (personId === undefined) {
-        this.kept.clear();
-        return;
-      }
-      this.kept.delete(personId);
-      this.writes.set(personId, (this.writes.get(personId) ?? 0) + 1);
-    });
-  }
-
-  /** The person, from what this process keeps or read now (and then kept). A copy: turns change it. */
-  private async read(personId: string, fresh = false): Promise<PersonDoc | null> {
-    const hit = fresh ? undefined : this.kept.get(personId);
-    if (hit && Date.now() - hit.at < PERSON_TTL_MS) return structuredClone(hit.doc);
-    const before = this.writes.get(personId) ?? 0;
-    const doc = await this.people.findById(personId).lean<PersonDoc>();
-    if (!doc || (this.writes.get(personId) ?? 0) !== before) return doc;
-    this.kept.set(personId, { doc, at: Date.now() });
-    return structuredClone(doc);
   }
 
   /**
@@ -81,7 +49,7 @@ export class PeopleService {
   async lookup(channel: string, userId: string): Promise<Lookup> {
     const _id = identityId(channel, userId);
     const identity = this.cached(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
-    const person = identity ? await this.read(identity.personId) : null;
+    const person = identity ? await this.people.findById(identity.personId).lean<PersonDoc>() : null;
     if (identity && person) this.known.set(_id, { doc: identity, at: Date.now() });
     else this.known.delete(_id);
     return { identity, person };
@@ -242,9 +210,8 @@ export class PeopleService {
     if (Object.keys($set).length > 0) await this.people.updateOne({ _id: personId }, { $set });
   }
 
-  /** The person as stored now (read, and kept for the next turns). */
   async get(personId: string): Promise<PersonDoc | null> {
-    return this.read(personId, true);
+    return this.people.findById(personId).lean<PersonDoc>();
   }
 
   async saveProfile(personId: string, profile: Profile): Promise<void> {
