@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mongoose';
 import { type LogEntryDoc, logModels } from '../../models/log-entry.js';
 import { isDuplicateKey } from '../errors.js';
@@ -141,14 +142,9 @@ export class AppendLog<T> {
     while (AppendLog.background.size > 0) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      const late = Number.isFinite(left)
-        ? new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, left);
-          })
-        : new Promise<void>(() => {});
-      await Promise.race([Promise.all(AppendLog.background), late]);
-      clearTimeout(timer);
+      const all = Promise.all(AppendLog.background);
+      // An unref'd timer: it does not keep the process alive once the work is done.
+      await (Number.isFinite(left) ? Promise.race([all, sleep(left, undefined, { ref: false })]) : all);
     }
     return true;
   }

@@ -551,10 +551,6 @@ export class Matchmaker {
   }
 
   /**
-   * A profile was edited: rankings are built again, and a mentor who lowered their capacity below
-   * their pairs has their waiting requests closed now rather than at their deadline.
-   */
-  /**
    * A mentor pauses or comes back (Slack's App Home, /tandem): false when their status was not
    * `from` any more. Every process's next ranking sees it.
    */
@@ -568,6 +564,10 @@ export class Matchmaker {
     return changed;
   }
 
+  /**
+   * A profile was edited: rankings are built again, and a mentor who lowered their capacity below
+   * their pairs has their waiting requests closed now rather than at their deadline.
+   */
   async profileChanged(person: PersonDoc): Promise<void> {
     await this.deps.candidates.invalidate();
     if (person.role === 'mentor') await this.closeIfFull(person);
