@@ -14,11 +14,14 @@ import { turnOf } from './turn.js';
 
 interface Meta {
   version: number;
+  /** The message whose turn saved this revision (its `Turn.key`). */
+  turn?: string;
 }
 
 /**
  * Runs the dialog stack of one turn on the person's state: load afresh, migrate or restart an
- * older state, continue the active dialog or begin the root, save as a new revision.
+ * older state, continue the active dialog or begin the root, save as a new revision marked with
+ * the message it answers. A message whose revision is already saved is never applied twice.
  */
 export class DialogConversation implements Conversation {
   private readonly state: PersonState;
@@ -44,15 +47,15 @@ export class DialogConversation implements Conversation {
   async run(context: TurnContext): Promise<void> {
     shareDialogMemory(context);
     await this.state.load(context, true);
+    const turn = turnOf(context);
     const meta = await this.meta.get(context, { version: STATE_VERSION });
+    if (meta.turn === turn.key) return this.alreadyApplied(context);
     if (meta.version !== STATE_VERSION) {
-      const turn = turnOf(context);
       turn.log.warn(
         { stored: meta.version, current: STATE_VERSION },
         'older dialog state: restarting the dialog',
       );
       await this.dialogState.delete(context);
-      await this.meta.set(context, { version: STATE_VERSION });
       await context.sendActivity(text(turn.t('common:state_reset')));
     }
     let dc = await this.dialogs.createContext(context);
@@ -62,7 +65,6 @@ export class DialogConversation implements Conversation {
     } catch (err) {
       // A stored stack naming a dialog this version no longer has: start over rather than fail forever.
       if (!/wasn't found/.test(String((err as Error)?.message))) throw err;
-      const turn = turnOf(context);
       turn.log.warn({ err }, 'stored dialog stack names an unknown dialog: restarting');
       await this.dialogState.set(context, { dialogStack: [] });
       await context.sendActivity(text(turn.t('common:state_reset')));
@@ -70,6 +72,20 @@ export class DialogConversation implements Conversation {
       result = { status: DialogTurnStatus.empty };
     }
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.root.id);
+    await this.meta.set(context, { version: STATE_VERSION, turn: turn.key });
     await this.state.saveChanges(context);
+  }
+
+  /**
+   * This message's turn ran to its save before, but its answers may never have gone out: its
+   * process stopped first, and a channel's recovery runs it again. The person is told it was
+   * taken into account and asked the current question again; nothing is saved.
+   */
+  private async alreadyApplied(context: TurnContext): Promise<void> {
+    const turn = turnOf(context);
+    turn.log.info('message already applied: asking the current question again');
+    await context.sendActivity(text(turn.t('common:already_applied')));
+    const dc = await this.dialogs.createContext(context);
+    if (dc.activeDialog) await dc.repromptDialog();
   }
 }

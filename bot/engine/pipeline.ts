@@ -11,7 +11,7 @@ import type { Services } from '../services/index.js';
 import type { TandemAdapter } from './adapter.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { text } from './reply.js';
-import { arrivalOf, attachTurn, type LinkOutcome, type Turn } from './turn.js';
+import { arrivalOf, attachTurn, type LinkOutcome, type Turn, turnKey } from './turn.js';
 
 /** A step of the turn pipeline. It calls `next` to go on, or returns to stop the turn there. */
 export type Middleware = (turn: Partial<Turn>, next: () => Promise<void>) => Promise<void>;
@@ -72,7 +72,7 @@ export class Engine {
     let outcome: Outcome = 'processed';
     const { adapter, log, config, services } = this.deps;
     const channel = activity.channelId ?? '';
-    const key = `${channel}|${opts.nativeId ?? activity.id ?? ''}`;
+    const key = turnKey(channel, opts.nativeId ?? activity.id ?? '');
     await adapter.runTurn(activity, async (context) => {
       const turn = attachTurn(context, {
         context,

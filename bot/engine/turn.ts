@@ -43,6 +43,11 @@ export interface Turn {
   link?: LinkOutcome;
 }
 
+/** A message's `Turn.key`: its channel and its native id (the activity's id unless the channel says). */
+export function turnKey(channelId: string, nativeId: string): string {
+  return `${channelId}|${nativeId}`;
+}
+
 /** The arrival a `start` event carries, if this activity is one. */
 export function arrivalOf(activity: Partial<Activity>): Arrival | undefined {
   if (activity.type !== 'event' || activity.name !== 'start') return undefined;

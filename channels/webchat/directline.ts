@@ -2,28 +2,23 @@ import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Config } from '../../bot/config.js';
-import type { Engine } from '../../bot/engine/pipeline.js';
 import { sameSecret } from '../../bot/http/body.js';
-import type { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import { bearer, fail, originAllowed, wsBase } from './http.js';
-import { WEBCHAT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenClaims, TokenSigner } from './tokens.js';
+import { isUserTurn, type WebchatTurns } from './turns.js';
 
 export interface DirectLineDeps {
   config: Config;
   log: Logger;
   store: WebchatStore;
   signer: TokenSigner;
-  engine: Engine;
-  inFlight: InFlight;
+  turns: WebchatTurns;
 }
 
 const PREFIX = '/v3/directline';
 const MAX_TEXT = 20_000;
-/** A turn that takes longer than this shows "typing…" (as on Telegram). */
-const TYPING_AFTER_MS = 1000;
 const USER_ID = /^[\w.:@-]{1,64}$/;
 
 type Auth = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims };
@@ -164,21 +159,7 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
       },
     ]);
     res.json(200, { id: activity.id });
-    if (body.type !== 'message' && body.type !== 'event') return;
-    // Processed after the answer, as Direct Line does; shutdown waits for it. A turn that takes
-    // a while shows "typing…" on the open sockets.
-    const typing = setTimeout(() => store.events.emit('typing', conv._id), TYPING_AFTER_MS);
-    void deps.inFlight
-      .track(() =>
-        deps.engine.process(
-          { ...activity, channelId: WEBCHAT, recipient: { id: 'tandem', name: 'Tandem' } },
-          // A client retrying a post keeps its clientActivityID: that is the message's identity.
-          typeof clientActivityId === 'string'
-            ? { nativeId: `${conv._id}:c:${clientActivityId.slice(0, 100)}` }
-            : {},
-        ),
-      )
-      .catch((err) => deps.log.error({ err }, 'web chat turn failed'))
-      .finally(() => clearTimeout(typing));
+    // Processed after the answer, as Direct Line does (turns.ts).
+    if (isUserTurn(activity)) deps.turns.start(conv._id, activity);
   });
 }

@@ -7,10 +7,12 @@ import { WEBCHAT, WebchatOutbound } from './outbound.js';
 import { WebchatStore } from './store.js';
 import { DirectLineStream } from './stream.js';
 import { TokenSigner } from './tokens.js';
+import { WebchatTurns } from './turns.js';
 import { mountWidget } from './widget.js';
 
 export interface WebchatChannel {
   store: WebchatStore;
+  turns: WebchatTurns;
   signer: TokenSigner;
   stream: DirectLineStream;
   close(): void;
@@ -26,8 +28,15 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   const store = new WebchatStore(deps.conn, log);
   const signer = new TokenSigner(config.tokenSigningKey, config.webchat.tokenTtlS);
   deps.bot.adapter.register(new WebchatOutbound(store));
-  mountDirectLine(server, { config, log, store, signer, engine: deps.bot.engine, inFlight: deps.inFlight });
-  const stream = new DirectLineStream(server.server, { store, signer, origins: config.webchat.origins, log });
+  const turns = new WebchatTurns({ store, engine: deps.bot.engine, inFlight: deps.inFlight, log });
+  mountDirectLine(server, { config, log, store, signer, turns });
+  const stream = new DirectLineStream(server.server, {
+    store,
+    signer,
+    origins: config.webchat.origins,
+    log,
+    turns,
+  });
 
   // The widget's own token endpoint: same origin only, a few tokens per minute per address.
   const limiter = new RateLimiter(10, 60_000);
@@ -83,5 +92,5 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   });
   mountWidget(server, config);
   log.info({ origins: config.webchat.origins }, 'web chat channel on');
-  return { store, signer, stream, close: () => stream.close() };
+  return { store, turns, signer, stream, close: () => stream.close() };
 }

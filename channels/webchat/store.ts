@@ -6,6 +6,7 @@ import { AppendLog } from '../../bot/db/append-log.js';
 import { Lru } from '../../bot/db/lru.js';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
 import type { Logger } from '../../bot/log.js';
+import { mark } from '../../models/inbound-mark.js';
 import { type WebchatConversationDoc, webchatConversationModel } from '../../models/webchat.js';
 
 export interface ActivitySet {
@@ -30,7 +31,10 @@ export class WebchatStore {
   /** A conversation's user never changes: cache it. */
   private readonly users = new Lru<string, WebchatConversationDoc>(20_000);
 
-  constructor(conn: Connection, log?: Logger) {
+  constructor(
+    private readonly conn: Connection,
+    log?: Logger,
+  ) {
     this.conversations = webchatConversationModel(conn);
     this.log = new AppendLog(conn, 'webchat_activities', {
       headEvery: 16,
@@ -86,6 +90,21 @@ export class WebchatStore {
       activities: entries.flatMap((e) => e.value),
       watermark: String(entries.at(-1)?.seq ?? watermark),
     };
+  }
+
+  /** The activities of the conversation's last entry (a message, or a turn's replies). */
+  async last(conversationId: string): Promise<Partial<Activity>[] | undefined> {
+    return (await this.log.last(conversationId))?.value;
+  }
+
+  /** The activities of entry `seq` (the set whose watermark is `seq`). */
+  entry(conversationId: string, seq: number): Promise<Partial<Activity>[] | undefined> {
+    return this.log.get(conversationId, seq);
+  }
+
+  /** Takes the right to do something once, across processes (a unique insert). */
+  claim(id: string): Promise<boolean> {
+    return mark(this.conn, `webchat|${id}`);
   }
 
   /** Whether the conversation has an activity after `watermark` (one primary-key read). */

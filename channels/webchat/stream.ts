@@ -7,6 +7,7 @@ import { originAllowed } from './http.js';
 import { BOT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
+import { isUserTurn, type WebchatTurns } from './turns.js';
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
 /** Every second, at most POLL_BUDGET sockets quiet for QUIET_MS are checked for other processes' appends. */
@@ -24,6 +25,10 @@ interface Subscription {
   alive: boolean;
   /** When this socket last got something, or was last checked: polls go to the quietest first. */
   checkedAt: number;
+  /** Not yet caught up since it connected: what it saw last is not known here. */
+  fresh: boolean;
+  /** The last activity it got is the user's, posted then (ms): no reply has followed yet. */
+  waitingSince?: number;
 }
 
 export interface StreamDeps {
@@ -31,11 +36,14 @@ export interface StreamDeps {
   signer: TokenSigner;
   origins: string[];
   log: Logger;
+  turns: Pick<WebchatTurns, 'recover' | 'lostAfterMs'>;
 }
 
 /**
  * The Direct Line WebSocket stream: each socket gets the activity sets after its watermark, at
- * once when this process appended them, within about ten seconds when another process did.
+ * once when this process appended them, within about ten seconds when another process did. A
+ * socket whose last activity is the user's message, with no reply for a while, has its
+ * conversation looked at: a turn lost with its process is run again (turns.ts).
  */
 export class DirectLineStream {
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -62,14 +70,14 @@ export class DirectLineStream {
         sub.checkedAt = Date.now();
         // The common case, the next entry of a socket that is up to date: no read needed.
         if (!sub.busy && sub.watermark === seq - 1 && sub.socket.readyState === sub.socket.OPEN) {
-          sub.socket.send(JSON.stringify({ activities, watermark: String(seq) }));
-          sub.watermark = seq;
+          this.send(sub, activities, seq);
         } else {
           this.catchUp(sub);
         }
       }
     });
     this.timers.push(setInterval(() => void this.poll(), POLL_MS).unref());
+    this.timers.push(setInterval(() => void this.unanswered(), POLL_MS).unref());
     this.timers.push(setInterval(() => this.ping(), PING_MS).unref());
   }
 
@@ -111,6 +119,7 @@ export class DirectLineStream {
         again: false,
         alive: true,
         checkedAt: Date.now(),
+        fresh: true,
       };
       this.add(sub);
       ws.on('pong', () => {
@@ -149,10 +158,14 @@ export class DirectLineStream {
           sub.again = false;
           const set = await this.deps.store.after(sub.conversationId, sub.watermark);
           if (set.activities.length > 0 && sub.socket.readyState === sub.socket.OPEN) {
-            sub.socket.send(JSON.stringify(set));
-            sub.watermark = Number(set.watermark);
+            this.send(sub, set.activities, Number(set.watermark));
             sub.again = true;
+          } else if (sub.fresh && sub.watermark > 0) {
+            // Reconnected, nothing new: whether it waits for a reply is in the entry it last got.
+            const seen = await this.deps.store.entry(sub.conversationId, sub.watermark);
+            sub.waitingSince = waitingSince(seen ?? []);
           }
+          sub.fresh = false;
         } while (sub.again && this.subs.has(sub));
       } catch (err) {
         this.deps.log.warn({ err, conversation: sub.conversationId }, 'web chat stream catch-up failed');
@@ -186,6 +199,40 @@ export class DirectLineStream {
     );
   }
 
+  private send(sub: Subscription, activities: Partial<Activity>[], watermark: number): void {
+    sub.socket.send(JSON.stringify({ activities, watermark: String(watermark) }));
+    sub.watermark = watermark;
+    sub.waitingSince = waitingSince(activities);
+  }
+
+  /**
+   * The conversations whose socket has waited for a reply for a while (LOST_AFTER_MS): the
+   * transcript is read, and a message with no reply after it has its turn run again. A
+   * conversation is looked at again after the same delay until its reply comes.
+   */
+  private async unanswered(): Promise<void> {
+    const now = Date.now();
+    const late = new Map<string, Subscription[]>();
+    for (const sub of this.subs) {
+      if (sub.waitingSince === undefined || now - sub.waitingSince < this.deps.turns.lostAfterMs) continue;
+      late.set(sub.conversationId, [...(late.get(sub.conversationId) ?? []), sub]);
+    }
+    await Promise.all(
+      [...late].map(async ([conversationId, subs]) => {
+        for (const sub of subs) sub.waitingSince = now;
+        try {
+          const found = await this.deps.turns.recover(conversationId);
+          if (found === 'answered') for (const sub of subs) this.catchUp(sub);
+        } catch (err) {
+          this.deps.log.warn(
+            { err, conversation: conversationId },
+            'web chat: looking for a lost turn failed',
+          );
+        }
+      }),
+    );
+  }
+
   private ping(): void {
     for (const sub of this.subs) {
       if (!sub.alive) {
@@ -197,4 +244,12 @@ export class DirectLineStream {
       sub.socket.ping();
     }
   }
+}
+
+/** When the user posted the last of these activities, if it is theirs and calls for a reply. */
+function waitingSince(activities: Partial<Activity>[]): number | undefined {
+  const last = activities.at(-1);
+  if (!last || !isUserTurn(last)) return undefined;
+  const at = new Date(last.timestamp ?? Date.now()).getTime();
+  return Number.isFinite(at) ? at : Date.now();
 }
