@@ -48,6 +48,7 @@ const schema = z.object({
   TOKEN_SIGNING_KEY: secret,
   WEBCHAT_ORIGINS: csv,
   WEBCHAT_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(1800),
+  WEBCHAT_RECOVER_AFTER_S: z.coerce.number().int().min(1).max(600).default(20),
   PROGRAMMES: optionalString.pipe(
     z
       .string()
@@ -128,7 +129,7 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   shutdownTimeoutMs: number;
-  webchat: { secret: string; origins: string[]; tokenTtlS: number };
+  webchat: { secret: string; origins: string[]; tokenTtlS: number; recoverAfterS: number };
   tokenSigningKey: string;
   privacyNoticeUrl: string;
   /** The partner programmes, when not the default list (bot/reference/lists.ts). */
@@ -206,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secret: e.WEBCHAT_SECRET ?? DEV_SECRET,
       origins: e.WEBCHAT_ORIGINS.length > 0 ? e.WEBCHAT_ORIGINS : [new URL(publicUrl).origin],
       tokenTtlS: e.WEBCHAT_TOKEN_TTL_S,
+      recoverAfterS: e.WEBCHAT_RECOVER_AFTER_S,
     },
     tokenSigningKey: e.TOKEN_SIGNING_KEY ?? DEV_SECRET,
     privacyNoticeUrl: e.PRIVACY_NOTICE_URL,

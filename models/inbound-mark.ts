@@ -31,3 +31,8 @@ export function inboundMarkModel(conn: Connection) {
 export function mark(conn: Connection, id: string): Promise<boolean> {
   return insertOnce(inboundMarkModel(conn).collection, { _id: id, at: new Date() });
 }
+
+/** Whether `id` was recorded (see `mark`). */
+export async function isMarked(conn: Connection, id: string): Promise<boolean> {
+  return (await inboundMarkModel(conn).exists({ _id: id })) !== null;
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Storage, TurnContext } from 'botbuilder';
 import {
   type Dialog,
@@ -14,8 +15,16 @@ import { turnOf } from './turn.js';
 
 interface Meta {
   version: number;
-  /** The message whose turn saved this revision (its `Turn.key`). */
-  turn?: string;
+  /** The messages whose turns saved the last revisions (`digest` of `Turn.key`), oldest first. */
+  turns?: string[];
+}
+
+/** How many applied messages a state remembers: more than a channel ever runs again at once. */
+const REMEMBERED_TURNS = 12;
+
+/** A short digest of a turn key (72 bits): twelve of them add under 200 bytes to each revision. */
+function digest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 12);
 }
 
 /**
@@ -49,7 +58,10 @@ export class DialogConversation implements Conversation {
     await this.state.load(context, true);
     const turn = turnOf(context);
     const meta = await this.meta.get(context, { version: STATE_VERSION });
-    if (meta.turn === turn.key) return this.alreadyApplied(context);
+    const applied = meta.version === STATE_VERSION ? (meta.turns ?? []) : [];
+    // A message without an id of its own has no key to remember.
+    const id = turn.key.endsWith('|') ? undefined : digest(turn.key);
+    if (id && applied.includes(id)) return this.alreadyApplied(context, applied.at(-1) === id);
     if (meta.version !== STATE_VERSION) {
       turn.log.warn(
         { stored: meta.version, current: STATE_VERSION },
@@ -72,20 +84,29 @@ export class DialogConversation implements Conversation {
       result = { status: DialogTurnStatus.empty };
     }
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.root.id);
-    await this.meta.set(context, { version: STATE_VERSION, turn: turn.key });
+    const turns = id ? [...applied, id].slice(-REMEMBERED_TURNS) : applied;
+    await this.meta.set(context, { version: STATE_VERSION, turns });
     await this.state.saveChanges(context);
   }
 
   /**
-   * This message's turn ran to its save before, but its answers may never have gone out: its
-   * process stopped first, and a channel's recovery runs it again. The person is told it was
-   * taken into account and asked the current question again; nothing is saved.
+   * This message's turn ran to its save before, and a channel runs it again: its process stopped
+   * before knowing its answers were out. Nothing is applied or saved. When it was the last message
+   * applied, its answers may never have gone out: the person is told it was taken into account and
+   * asked the current question again. When a later message was applied since, that one's answers
+   * asked it: nothing is said.
    */
-  private async alreadyApplied(context: TurnContext): Promise<void> {
+  private async alreadyApplied(context: TurnContext, last: boolean): Promise<void> {
     const turn = turnOf(context);
-    turn.log.info('message already applied: asking the current question again');
+    turn.log.info({ last }, 'message already applied: not applied again');
+    if (!last) return;
     await context.sendActivity(text(turn.t('common:already_applied')));
     const dc = await this.dialogs.createContext(context);
-    if (dc.activeDialog) await dc.repromptDialog();
+    try {
+      if (dc.activeDialog) await dc.repromptDialog();
+    } catch (err) {
+      // A stack this version does not know: its next message restarts it (run, above).
+      turn.log.warn({ err }, 'could not ask the current question again');
+    }
   }
 }

@@ -34,7 +34,8 @@ export interface EngineDeps {
   conversation: Conversation;
 }
 
-export type Outcome = 'processed' | 'duplicate';
+/** 'silent': processed, with nothing to say (an event a waiting dialog ignores, a message already applied). */
+export type Outcome = 'processed' | 'silent' | 'duplicate';
 
 const MAX_ATTEMPTS = 4;
 
@@ -89,6 +90,7 @@ export class Engine {
       };
       try {
         await run(0);
+        if (turn.said === false) outcome = 'silent';
       } catch (err) {
         if (err === DUPLICATE) {
           outcome = 'duplicate';
@@ -220,6 +222,7 @@ export class Engine {
         if (fresh) turn.person = fresh;
       }
     }
+    turn.said = this.deps.adapter.buffered(context).length > 0;
     try {
       await this.deps.adapter.flush(context);
     } catch (err) {

@@ -41,6 +41,8 @@ export interface Turn {
   t: TFunction;
   /** Set on a `start` event that carried a link code. */
   link?: LinkOutcome;
+  /** Set when the dialogs are done: whether the turn had anything to send. */
+  said?: boolean;
 }
 
 /** A message's `Turn.key`: its channel and its native id (the activity's id unless the channel says). */

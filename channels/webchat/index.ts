@@ -36,6 +36,7 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
     origins: config.webchat.origins,
     log,
     turns,
+    lostAfterMs: config.webchat.recoverAfterS * 1000,
   });
 
   // The widget's own token endpoint: same origin only, a few tokens per minute per address.
@@ -92,5 +93,14 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   });
   mountWidget(server, config);
   log.info({ origins: config.webchat.origins }, 'web chat channel on');
-  return { store, turns, signer, stream, close: () => stream.close() };
+  return {
+    store,
+    turns,
+    signer,
+    stream,
+    close: () => {
+      turns.close();
+      stream.close();
+    },
+  };
 }

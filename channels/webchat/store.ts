@@ -6,7 +6,7 @@ import { AppendLog } from '../../bot/db/append-log.js';
 import { Lru } from '../../bot/db/lru.js';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
 import type { Logger } from '../../bot/log.js';
-import { mark } from '../../models/inbound-mark.js';
+import { isMarked, mark } from '../../models/inbound-mark.js';
 import { type WebchatConversationDoc, webchatConversationModel } from '../../models/webchat.js';
 
 export interface ActivitySet {
@@ -92,9 +92,16 @@ export class WebchatStore {
     };
   }
 
-  /** The activities of the conversation's last entry (a message, or a turn's replies). */
-  async last(conversationId: string): Promise<Partial<Activity>[] | undefined> {
-    return (await this.log.last(conversationId))?.value;
+  /** The activities of the conversation's last `entries` entries, oldest first. */
+  async tail(conversationId: string, entries: number): Promise<Partial<Activity>[]> {
+    const last = await this.log.last(conversationId);
+    if (!last) return [];
+    const seqs = Array.from(
+      { length: Math.min(entries, last.seq) - 1 },
+      (_, i) => last.seq - 1 - i,
+    ).reverse();
+    const before = await Promise.all(seqs.map((seq) => this.log.get(conversationId, seq)));
+    return [...before.flatMap((value) => value ?? []), ...last.value];
   }
 
   /** The activities of entry `seq` (the set whose watermark is `seq`). */
@@ -105,6 +112,11 @@ export class WebchatStore {
   /** Takes the right to do something once, across processes (a unique insert). */
   claim(id: string): Promise<boolean> {
     return mark(this.conn, `webchat|${id}`);
+  }
+
+  /** Whether `claim(id)` was taken. */
+  claimed(id: string): Promise<boolean> {
+    return isMarked(this.conn, `webchat|${id}`);
   }
 
   /** Whether the conversation has an activity after `watermark` (one primary-key read). */

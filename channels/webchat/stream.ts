@@ -7,7 +7,7 @@ import { originAllowed } from './http.js';
 import { BOT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
-import { isUserTurn, type WebchatTurns } from './turns.js';
+import { isUserTurn, LOST_AFTER_MS, type WebchatTurns } from './turns.js';
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
 /** Every second, at most POLL_BUDGET sockets quiet for QUIET_MS are checked for other processes' appends. */
@@ -27,7 +27,7 @@ interface Subscription {
   checkedAt: number;
   /** Not yet caught up since it connected: what it saw last is not known here. */
   fresh: boolean;
-  /** The last activity it got is the user's, posted then (ms): no reply has followed yet. */
+  /** Since when (this process's clock) its last activity is the user's message, with no reply. */
   waitingSince?: number;
 }
 
@@ -36,7 +36,9 @@ export interface StreamDeps {
   signer: TokenSigner;
   origins: string[];
   log: Logger;
-  turns: Pick<WebchatTurns, 'recover' | 'lostAfterMs'>;
+  turns: Pick<WebchatTurns, 'recover'>;
+  /** How long a socket waits for a reply before its conversation is looked at (LOST_AFTER_MS). */
+  lostAfterMs?: number;
 }
 
 /**
@@ -51,11 +53,13 @@ export class DirectLineStream {
   /** The same subscriptions by conversation: an append reaches its own sockets without a look at all. */
   private readonly byConversation = new Map<string, Set<Subscription>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly lostAfterMs: number;
 
   constructor(
     http: HttpServer,
     private readonly deps: StreamDeps,
   ) {
+    this.lostAfterMs = deps.lostAfterMs ?? LOST_AFTER_MS;
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     // "Typing…" is a hint, not part of the transcript: sent to this process's sockets, not stored.
     deps.store.events.on('typing', (conversationId: string) => {
@@ -64,6 +68,10 @@ export class DirectLineStream {
         const typing = { type: 'typing', from: BOT, conversation: { id: conversationId } };
         sub.socket.send(JSON.stringify({ activities: [typing], watermark: String(sub.watermark) }));
       }
+    });
+    // A turn with nothing to say: no reply will come.
+    deps.store.events.on('settled', (conversationId: string) => {
+      for (const sub of this.byConversation.get(conversationId) ?? []) sub.waitingSince = undefined;
     });
     deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
       for (const sub of this.byConversation.get(conversationId) ?? []) {
@@ -163,7 +171,7 @@ export class DirectLineStream {
           } else if (sub.fresh && sub.watermark > 0) {
             // Reconnected, nothing new: whether it waits for a reply is in the entry it last got.
             const seen = await this.deps.store.entry(sub.conversationId, sub.watermark);
-            sub.waitingSince = waitingSince(seen ?? []);
+            sub.waitingSince = waits(seen ?? [], undefined);
           }
           sub.fresh = false;
         } while (sub.again && this.subs.has(sub));
@@ -202,27 +210,32 @@ export class DirectLineStream {
   private send(sub: Subscription, activities: Partial<Activity>[], watermark: number): void {
     sub.socket.send(JSON.stringify({ activities, watermark: String(watermark) }));
     sub.watermark = watermark;
-    sub.waitingSince = waitingSince(activities);
+    sub.waitingSince = waits(activities, sub.waitingSince);
   }
 
   /**
-   * The conversations whose socket has waited for a reply for a while (LOST_AFTER_MS): the
-   * transcript is read, and a message with no reply after it has its turn run again. A
-   * conversation is looked at again after the same delay until its reply comes.
+   * The conversations whose socket has waited for a reply for a while (LOST_AFTER_MS): their
+   * messages left unanswered are run again (turns.ts). Looked at again after the same delay while
+   * one may still need it; otherwise not until the next activity.
    */
   private async unanswered(): Promise<void> {
     const now = Date.now();
     const late = new Map<string, Subscription[]>();
     for (const sub of this.subs) {
-      if (sub.waitingSince === undefined || now - sub.waitingSince < this.deps.turns.lostAfterMs) continue;
+      if (sub.waitingSince === undefined || now - sub.waitingSince < this.lostAfterMs) continue;
       late.set(sub.conversationId, [...(late.get(sub.conversationId) ?? []), sub]);
     }
     await Promise.all(
       [...late].map(async ([conversationId, subs]) => {
         for (const sub of subs) sub.waitingSince = now;
         try {
-          const found = await this.deps.turns.recover(conversationId);
-          if (found === 'answered') for (const sub of subs) this.catchUp(sub);
+          const { recovered, later } = await this.deps.turns.recover(conversationId);
+          if (recovered > 0 || later > 0) return;
+          for (const sub of subs) {
+            sub.waitingSince = undefined;
+            // Answered meanwhile, maybe by another process: the socket gets it now.
+            this.catchUp(sub);
+          }
         } catch (err) {
           this.deps.log.warn(
             { err, conversation: conversationId },
@@ -246,10 +259,16 @@ export class DirectLineStream {
   }
 }
 
-/** When the user posted the last of these activities, if it is theirs and calls for a reply. */
-function waitingSince(activities: Partial<Activity>[]): number | undefined {
-  const last = activities.at(-1);
-  if (!last || !isUserTurn(last)) return undefined;
-  const at = new Date(last.timestamp ?? Date.now()).getTime();
-  return Number.isFinite(at) ? at : Date.now();
+/**
+ * Whether a socket that got these activities waits for a reply: since `before` if it already did,
+ * since now if the last of them that counts is the user's message, not if it is the bot's. The
+ * user's other activities (typing) change nothing.
+ */
+function waits(activities: Partial<Activity>[], before: number | undefined): number | undefined {
+  for (let i = activities.length - 1; i >= 0; i--) {
+    const a = activities[i] as Partial<Activity>;
+    if (a.from?.role === BOT.role) return undefined;
+    if (isUserTurn(a)) return before ?? Date.now();
+  }
+  return before;
 }

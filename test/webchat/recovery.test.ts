@@ -13,9 +13,10 @@ let a: App;
 let b: App;
 const uri = freshDbUri('recovery');
 
+// A socket's conversation is looked at after 1 s without a reply (20 s by default).
 beforeAll(async () => {
-  a = await startTestApp({}, { dbUri: uri });
-  b = await startTestApp({}, { dbUri: uri });
+  a = await startTestApp({ WEBCHAT_RECOVER_AFTER_S: '1' }, { dbUri: uri });
+  b = await startTestApp({ WEBCHAT_RECOVER_AFTER_S: '1' }, { dbUri: uri });
 });
 
 afterAll(async () => {
@@ -80,12 +81,18 @@ async function botSaid(app: App, conversationId: string, n: number): Promise<Sto
  * A message stored as a post stores it, by a process that stopped before its turn answered;
  * `agoMs` ago. Its dedupe mark is there too: the first run had begun.
  */
-async function lostMessage(app: App, conversationId: string, clientId: string, agoMs: number) {
+async function lostMessage(
+  app: App,
+  conversationId: string,
+  clientId: string,
+  agoMs: number,
+  text = 'Bonjour',
+) {
   const conv = await app.webchat.store.conversation(conversationId);
   const { activities } = await app.webchat.store.append(conversationId, [
     {
       type: 'message',
-      text: 'Bonjour',
+      text,
       channelData: { clientActivityID: clientId },
       channelId: 'directline',
       from: { id: conv?.userId ?? '', name: '' },
@@ -97,20 +104,32 @@ async function lostMessage(app: App, conversationId: string, clientId: string, a
   return activities[0] as Stored;
 }
 
-/** Makes the conversation's last entry look `agoMs` old, as if posted then. */
-async function age(app: App, conversationId: string, agoMs: number): Promise<void> {
-  const entries = app.db.connection.collection<{ _id: string; json: string }>('webchat_activities');
-  const _id = `${conversationId}#${(await read(app, conversationId)).watermark}`;
-  const doc = await entries.findOne({ _id });
-  const activities = JSON.parse(doc?.json ?? '[]') as Stored[];
-  for (const x of activities) x.timestamp = new Date(Date.now() - agoMs);
-  await entries.updateOne({ _id }, { $set: { json: JSON.stringify(activities) } });
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A person at the age question, in the web chat of `app`; `post` sends as the widget does. */
+async function atAgeQuestion(app: App) {
+  const conv = await newConversation(app);
+  let n = 0;
+  const post = (text: string, value?: unknown, clientId = `c${++n}`) =>
+    call(app, 'POST', `/conversations/${conv.id}/activities`, conv.token, {
+      type: 'message',
+      text,
+      value,
+      channelData: { clientActivityID: clientId },
+    });
+  await post('Bonjour');
+  const welcome = await botSaid(app, conv.id, 2);
+  const consent = welcome.at(-1)?.suggestedActions?.actions[0];
+  await post(String(consent?.title), consent?.value);
+  const asked = await botSaid(app, conv.id, welcome.length + 1);
+  expect(asked.at(-1)?.text).toMatch(/tranche d'âge/);
+  return { conv, post, said: asked.length };
 }
 
 describe('web chat messages left unanswered by a stopped process', () => {
   it('runs the turn again when a client reconnects to another process and no reply comes', async () => {
     const conv = await newConversation(a);
-    const lost = await lostMessage(a, conv.id, 'lost-1', 30_000);
+    const lost = await lostMessage(a, conv.id, 'lost-1', 5_000);
     expect(fromBot(await transcript(a, conv.id))).toEqual([]);
 
     // The client's socket to `a` closed with it; it reconnects to `b`, having seen its message.
@@ -130,35 +149,44 @@ describe('web chat messages left unanswered by a stopped process', () => {
       );
       expect(fromBot(pushed)[0]?.text).toMatch(/bienvenue sur Tandem/);
       expect(fromBot(pushed).every((x) => x.replyToId === lost.id)).toBe(true);
-      // Answered once, and no process runs it again.
+      // Answered once: neither the socket's process, a second later, nor another one runs it again.
       const said = fromBot(await transcript(a, conv.id)).length;
-      expect(await a.webchat.turns.recover(conv.id)).toBe('answered');
-      await new Promise((r) => setTimeout(r, 1500));
+      expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
+      await wait(2500);
       expect(fromBot(await transcript(a, conv.id))).toHaveLength(said);
     } finally {
       ws.close();
     }
   });
 
-  it('runs a lost turn in one process only, and leaves a recent message to the turn running', async () => {
+  it('runs a lost turn in one process only, and not a message older than 10 minutes', async () => {
     const conv = await newConversation(a);
-    await lostMessage(a, conv.id, 'young-1', 0);
-    expect(await b.webchat.turns.recover(conv.id)).toBe('young');
+    await lostMessage(a, conv.id, 'lost-2', 5_000);
+    const outcomes = await Promise.all([a.webchat.turns.recover(conv.id), b.webchat.turns.recover(conv.id)]);
+    expect(outcomes.map((o) => o.recovered).sort()).toEqual([0, 1]);
+    const welcome = await botSaid(a, conv.id, 2);
+    await wait(1000);
+    expect(fromBot(await transcript(a, conv.id))).toHaveLength(welcome.length);
 
-    const other = await newConversation(a);
-    await lostMessage(a, other.id, 'lost-2', 30_000);
-    const outcomes = await Promise.all([
-      a.webchat.turns.recover(other.id),
-      b.webchat.turns.recover(other.id),
-    ]);
-    expect(outcomes.filter((o) => o === 'recovered')).toHaveLength(1);
-    expect(outcomes.filter((o) => o !== 'recovered')).toEqual([expect.stringMatching(/^(taken|answered)$/)]);
-    const welcome = await botSaid(a, other.id, 2);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(fromBot(await transcript(a, other.id))).toHaveLength(welcome.length);
+    const old = await newConversation(a);
+    await lostMessage(a, old.id, 'lost-old', 11 * 60_000);
+    expect(await b.webchat.turns.recover(old.id)).toEqual({ recovered: 0, later: 0 });
   });
 
-  it('leaves a slow turn still running in this process alone', async () => {
+  it('runs every message lost since the last reply, in order', async () => {
+    const conv = await newConversation(a);
+    await lostMessage(a, conv.id, 'first', 5_000, 'Bonjour');
+    await lostMessage(a, conv.id, 'second', 4_000, 'oui');
+    expect((await b.webchat.turns.recover(conv.id)).recovered).toBe(2);
+    const said = await botSaid(a, conv.id, 3);
+    await wait(500);
+    const texts = fromBot(await transcript(a, conv.id)).map((x) => x.text);
+    expect(texts[0]).toMatch(/bienvenue sur Tandem/);
+    expect(texts.at(-1)).toMatch(/tranche d'âge/);
+    expect(texts).toHaveLength(said.length);
+  });
+
+  it('leaves a slow turn still running in this process alone, and looks again later', async () => {
     const conv = await newConversation(a);
     const engine = a.bot.engine;
     const process = engine.process.bind(engine);
@@ -175,27 +203,55 @@ describe('web chat messages left unanswered by a stopped process', () => {
         type: 'message',
         text: 'Bonjour',
       });
-      await age(a, conv.id, 30_000);
-      expect(await a.webchat.turns.recover(conv.id)).toBe('running');
+      expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 1 });
     } finally {
       engine.process = process;
       release();
     }
     const welcome = await botSaid(a, conv.id, 2);
-    await new Promise((r) => setTimeout(r, 500));
+    await wait(500);
     expect(fromBot(await transcript(a, conv.id))).toHaveLength(welcome.length);
   });
 
-  it('does not apply twice a message whose turn was saved but whose replies were lost: it asks the question again', async () => {
+  it('does not run again a retried copy of a message answered before', async () => {
+    const { conv, post, said } = await atAgeQuestion(a);
+    await post('26 à 35 ans', undefined, 'retried');
+    await botSaid(a, conv.id, said + 1);
+    // The client did not see the answer to its post and sent it again: the copy is dropped.
+    await post('26 à 35 ans', undefined, 'retried');
+    await wait(300);
+    expect((await transcript(a, conv.id)).at(-1)?.text).toBe('26 à 35 ans');
+    expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
+  });
+
+  it('settles a turn with nothing to say: no process runs it again', async () => {
     const conv = await newConversation(a);
-    const post = (text: string, value?: unknown) =>
-      call(a, 'POST', `/conversations/${conv.id}/activities`, conv.token, { type: 'message', text, value });
-    await post('Bonjour');
-    const welcome = await botSaid(a, conv.id, 2);
-    const consent = welcome.at(-1)?.suggestedActions?.actions[0];
-    await post(String(consent?.title), consent?.value);
-    const asked = await botSaid(a, conv.id, welcome.length + 1);
-    expect(asked.at(-1)?.text).toMatch(/tranche d'âge/);
+    await lostMessage(a, conv.id, 'silent', 5_000);
+    const engine = b.bot.engine;
+    const process = engine.process.bind(engine);
+    let ran = 0;
+    engine.process = async () => {
+      ran++;
+      return 'silent';
+    };
+    try {
+      expect((await b.webchat.turns.recover(conv.id)).recovered).toBe(1);
+      await pollUntil(
+        () => ran === 1,
+        5_000,
+        () => new Error('not run'),
+      );
+      await wait(300);
+      // Without the settling, the same period's claim would make it "later", for ever.
+      expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
+      expect(ran).toBe(1);
+    } finally {
+      engine.process = process;
+    }
+  });
+
+  it('does not apply twice a message whose turn was saved but whose replies were lost: it asks the question again', async () => {
+    const { conv, post, said } = await atAgeQuestion(a);
 
     // The process saves the answer, then stops before any reply is stored.
     const store = a.webchat.store;
@@ -219,15 +275,37 @@ describe('web chat messages left unanswered by a stopped process', () => {
     } finally {
       store.append = append;
     }
-    const tail = (await transcript(a, conv.id)).at(-1);
-    expect(tail?.text).toBe('26 à 35 ans');
+    expect((await transcript(a, conv.id)).at(-1)?.text).toBe('26 à 35 ans');
 
-    await age(a, conv.id, 30_000);
-    expect(await b.webchat.turns.recover(conv.id)).toBe('recovered');
-    const replies = (await botSaid(a, conv.id, asked.length + 2)).slice(asked.length);
+    expect((await b.webchat.turns.recover(conv.id)).recovered).toBe(1);
+    const replies = (await botSaid(a, conv.id, said + 2)).slice(said);
     expect(replies.map((x) => x.text)).toEqual([
       'Votre dernier message a bien été pris en compte.',
       expect.stringMatching(/Comment vous appelez-vous/),
     ]);
+    // The answer was kept once: the next one goes on from there.
+    await post('Marie');
+    const next = await botSaid(a, conv.id, said + 3);
+    expect(next.at(-1)?.text).toMatch(/situation/i);
+  });
+
+  it('runs again, silently, a message applied before a later one was answered', async () => {
+    const { conv, post, said } = await atAgeQuestion(a);
+    await post('26 à 35 ans', undefined, 'applied');
+    await botSaid(a, conv.id, said + 1);
+    await post('Marie');
+    await botSaid(a, conv.id, said + 2);
+    const applied = (await transcript(a, conv.id)).find(
+      (x) => (x.channelData as { clientActivityID?: string } | undefined)?.clientActivityID === 'applied',
+    );
+    // A recovery elsewhere (Telegram's, after its process stopped) runs the first one again.
+    a.webchat.turns.start(conv.id, applied ?? {}, { recovered: true });
+    await wait(800);
+    expect(fromBot(await transcript(a, conv.id))).toHaveLength(said + 2);
+    // The engine said the turn had nothing to say: it is settled.
+    expect(await a.webchat.store.claimed(`settled|webchat|${conv.id}:c:applied`)).toBe(true);
+    await post('chômage');
+    const next = await botSaid(a, conv.id, said + 3);
+    expect(next.at(-1)?.text).not.toMatch(/pas bien compris/);
   });
 });
