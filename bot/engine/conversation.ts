@@ -60,7 +60,7 @@ export class DialogConversation implements Conversation {
     const meta = await this.meta.get(context, { version: STATE_VERSION });
     const applied = meta.version === STATE_VERSION ? (meta.turns ?? []) : [];
     // A message without an id of its own has no key to remember.
-    const id = turn.key.endsWith('|') ? undefined : digest(turn.key);
+    const id = turn.keyed ? digest(turn.key) : undefined;
     if (id && applied.includes(id)) return this.alreadyApplied(context, applied.at(-1) === id);
     if (meta.version !== STATE_VERSION) {
       turn.log.warn(
@@ -91,7 +91,7 @@ export class DialogConversation implements Conversation {
 
   /**
    * This message's turn ran to its save before, and a channel runs it again: its process stopped
-   * before knowing its answers were out. Nothing is applied or saved. When it was the last message
+   * before knowing its answers were out. Nothing is applied. When it was the last message
    * applied, its answers may never have gone out: the person is told it was taken into account and
    * asked the current question again. When a later message was applied since, that one's answers
    * asked it: nothing is said.
@@ -100,6 +100,10 @@ export class DialogConversation implements Conversation {
     const turn = turnOf(context);
     turn.log.info({ last }, 'message already applied: not applied again');
     if (!last) return;
+    // The revision may come from this process's cache while another process saved a later one
+    // (then this message is not the last any more): saved unchanged, a stale one conflicts, and
+    // the turn runs again on the fresh state.
+    await this.state.saveChanges(context);
     await context.sendActivity(text(turn.t('common:already_applied')));
     const dc = await this.dialogs.createContext(context);
     try {

@@ -73,12 +73,14 @@ export class Engine {
     let outcome: Outcome = 'processed';
     const { adapter, log, config, services } = this.deps;
     const channel = activity.channelId ?? '';
-    const key = turnKey(channel, opts.nativeId ?? activity.id ?? '');
+    const nativeId = opts.nativeId ?? activity.id ?? '';
+    const key = turnKey(channel, nativeId);
     await adapter.runTurn(activity, async (context) => {
       const turn = attachTurn(context, {
         context,
         activity,
         key,
+        keyed: nativeId !== '',
         recorded: opts.recorded === true,
         config,
         services,

@@ -22,7 +22,10 @@ export class Proactive {
     const identity = await this.people.reachable(personId);
     if (!identity) return 'unreachable';
     try {
-      await this.adapter.channel(identity.channel).send(identity.conversation, activities);
+      // A message of the bot's own: it replies to none of the person's (the stored reference
+      // names the message it was taken from).
+      const { activityId: _, ...ref } = identity.conversation;
+      await this.adapter.channel(identity.channel).send(ref, activities);
       return 'sent';
     } catch (err) {
       if (err instanceof UnreachableError) return 'unreachable';

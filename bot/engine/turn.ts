@@ -29,6 +29,8 @@ export interface Turn {
   activity: Partial<Activity>;
   /** `<channel>|<native id>`: identifies this inbound message (dedupe, idempotent side effects). */
   key: string;
+  /** Whether the message has a native id: a key without one is shared by every such message. */
+  keyed: boolean;
   /** The channel already recorded the native id (its own unique insert): no dedupe mark needed. */
   recorded: boolean;
   /** The dedupe mark's answer, once sent: false when this message was seen before. */

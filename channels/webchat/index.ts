@@ -28,7 +28,13 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   const store = new WebchatStore(deps.conn, log);
   const signer = new TokenSigner(config.tokenSigningKey, config.webchat.tokenTtlS);
   deps.bot.adapter.register(new WebchatOutbound(store));
-  const turns = new WebchatTurns({ store, engine: deps.bot.engine, inFlight: deps.inFlight, log });
+  const turns = new WebchatTurns({
+    store,
+    engine: deps.bot.engine,
+    inFlight: deps.inFlight,
+    log,
+    lostAfterMs: config.webchat.recoverAfterS * 1000,
+  });
   mountDirectLine(server, { config, log, store, signer, turns });
   const stream = new DirectLineStream(server.server, {
     store,
@@ -36,7 +42,6 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
     origins: config.webchat.origins,
     log,
     turns,
-    lostAfterMs: config.webchat.recoverAfterS * 1000,
   });
 
   // The widget's own token endpoint: same origin only, a few tokens per minute per address.

@@ -7,7 +7,7 @@ import { originAllowed } from './http.js';
 import { BOT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
-import { isUserTurn, LOST_AFTER_MS, type WebchatTurns } from './turns.js';
+import { isUserTurn, type WebchatTurns } from './turns.js';
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
 /** Every second, at most POLL_BUDGET sockets quiet for QUIET_MS are checked for other processes' appends. */
@@ -27,7 +27,9 @@ interface Subscription {
   checkedAt: number;
   /** Not yet caught up since it connected: what it saw last is not known here. */
   fresh: boolean;
-  /** Since when (this process's clock) its last activity is the user's message, with no reply. */
+  /** The user's messages it got that no reply it got answers ('?': unknown, after a reconnect). */
+  awaiting: Set<string>;
+  /** Since when (this process's clock) it awaits one, or when its conversation was last looked at. */
   waitingSince?: number;
 }
 
@@ -36,9 +38,8 @@ export interface StreamDeps {
   signer: TokenSigner;
   origins: string[];
   log: Logger;
-  turns: Pick<WebchatTurns, 'recover'>;
-  /** How long a socket waits for a reply before its conversation is looked at (LOST_AFTER_MS). */
-  lostAfterMs?: number;
+  /** `lostAfterMs`: how long a socket waits for a reply before its conversation is looked at. */
+  turns: Pick<WebchatTurns, 'recover' | 'lostAfterMs'>;
 }
 
 /**
@@ -53,13 +54,11 @@ export class DirectLineStream {
   /** The same subscriptions by conversation: an append reaches its own sockets without a look at all. */
   private readonly byConversation = new Map<string, Set<Subscription>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly lostAfterMs: number;
 
   constructor(
     http: HttpServer,
     private readonly deps: StreamDeps,
   ) {
-    this.lostAfterMs = deps.lostAfterMs ?? LOST_AFTER_MS;
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     // "Typing…" is a hint, not part of the transcript: sent to this process's sockets, not stored.
     deps.store.events.on('typing', (conversationId: string) => {
@@ -70,8 +69,11 @@ export class DirectLineStream {
       }
     });
     // A turn with nothing to say: no reply will come.
-    deps.store.events.on('settled', (conversationId: string) => {
-      for (const sub of this.byConversation.get(conversationId) ?? []) sub.waitingSince = undefined;
+    deps.store.events.on('settled', (conversationId: string, activityId: string) => {
+      for (const sub of this.byConversation.get(conversationId) ?? []) {
+        sub.awaiting.delete(activityId);
+        if (sub.awaiting.size === 0) sub.waitingSince = undefined;
+      }
     });
     deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
       for (const sub of this.byConversation.get(conversationId) ?? []) {
@@ -128,6 +130,7 @@ export class DirectLineStream {
         alive: true,
         checkedAt: Date.now(),
         fresh: true,
+        awaiting: new Set(),
       };
       this.add(sub);
       ws.on('pong', () => {
@@ -170,8 +173,10 @@ export class DirectLineStream {
             sub.again = true;
           } else if (sub.fresh && sub.watermark > 0) {
             // Reconnected, nothing new: whether it waits for a reply is in the entry it last got.
-            const seen = await this.deps.store.entry(sub.conversationId, sub.watermark);
-            sub.waitingSince = waits(seen ?? [], undefined);
+            const seen = (await this.deps.store.entry(sub.conversationId, sub.watermark)) ?? [];
+            track(sub, seen);
+            // Only the user's typing or the like there: what came before is not known here.
+            if (!seen.some((a) => isUserTurn(a) || a.from?.role === BOT.role)) track(sub, [], '?');
           }
           sub.fresh = false;
         } while (sub.again && this.subs.has(sub));
@@ -210,7 +215,7 @@ export class DirectLineStream {
   private send(sub: Subscription, activities: Partial<Activity>[], watermark: number): void {
     sub.socket.send(JSON.stringify({ activities, watermark: String(watermark) }));
     sub.watermark = watermark;
-    sub.waitingSince = waits(activities, sub.waitingSince);
+    track(sub, activities);
   }
 
   /**
@@ -222,19 +227,27 @@ export class DirectLineStream {
     const now = Date.now();
     const late = new Map<string, Subscription[]>();
     for (const sub of this.subs) {
-      if (sub.waitingSince === undefined || now - sub.waitingSince < this.lostAfterMs) continue;
+      if (sub.waitingSince === undefined || now - sub.waitingSince < this.deps.turns.lostAfterMs) continue;
       late.set(sub.conversationId, [...(late.get(sub.conversationId) ?? []), sub]);
     }
     await Promise.all(
       [...late].map(async ([conversationId, subs]) => {
         for (const sub of subs) sub.waitingSince = now;
         try {
+          // A reply from another process reaches a socket by polling: see first whether it came.
+          const behind = await Promise.all(
+            subs.map((sub) => this.deps.store.hasAfter(conversationId, sub.watermark)),
+          );
+          if (behind.some(Boolean)) {
+            for (const [i, sub] of subs.entries()) if (behind[i]) this.catchUp(sub);
+            return;
+          }
           const { recovered, later } = await this.deps.turns.recover(conversationId);
           if (recovered > 0 || later > 0) return;
+          // Nothing to run (answered copies, settled, too old): nothing to wait for.
           for (const sub of subs) {
+            sub.awaiting.clear();
             sub.waitingSince = undefined;
-            // Answered meanwhile, maybe by another process: the socket gets it now.
-            this.catchUp(sub);
           }
         } catch (err) {
           this.deps.log.warn(
@@ -260,15 +273,17 @@ export class DirectLineStream {
 }
 
 /**
- * Whether a socket that got these activities waits for a reply: since `before` if it already did,
- * since now if the last of them that counts is the user's message, not if it is the bot's. The
- * user's other activities (typing) change nothing.
+ * What a socket awaits once it got these activities: the user's messages, until a reply of the
+ * bot's answers them (`replyToId`); the user's other activities (typing) change nothing. `extra`
+ * is an id to await as well.
  */
-function waits(activities: Partial<Activity>[], before: number | undefined): number | undefined {
-  for (let i = activities.length - 1; i >= 0; i--) {
-    const a = activities[i] as Partial<Activity>;
-    if (a.from?.role === BOT.role) return undefined;
-    if (isUserTurn(a)) return before ?? Date.now();
+function track(sub: Subscription, activities: Partial<Activity>[], extra?: string): void {
+  for (const a of activities) {
+    if (a.from?.role === BOT.role) {
+      if (a.replyToId) sub.awaiting.delete(a.replyToId);
+    } else if (isUserTurn(a) && a.id) sub.awaiting.add(a.id);
   }
-  return before;
+  if (extra) sub.awaiting.add(extra);
+  if (sub.awaiting.size === 0) sub.waitingSince = undefined;
+  else sub.waitingSince ??= Date.now();
 }

@@ -16,7 +16,11 @@ const TYPING_AFTER_MS = 1000;
 export const LOST_AFTER_MS = 20_000;
 /** Older messages are not run again: the person has left, or moved on elsewhere. */
 export const RECOVER_WITHIN_MS = 10 * 60_000;
-/** A message is run again once per period at most, by one process: a retry when that one stops too. */
+/**
+ * A conversation's lost messages are run again by one process per period, counted from the first
+ * of them (so every process that looks in time for it agrees on the first): another process runs
+ * them in the next period if that one stops too.
+ */
 export const RECOVERY_PERIOD_MS = 2 * 60_000;
 /** How far back the transcript is read for the messages left unanswered (entries). */
 const LOOK_BACK = 16;
@@ -26,6 +30,8 @@ export interface WebchatTurnsDeps {
   engine: Engine;
   inFlight: InFlight;
   log: Logger;
+  /** A message younger than this may still be in a turn of another process (LOST_AFTER_MS). */
+  lostAfterMs?: number;
   now?: () => number;
 }
 
@@ -43,13 +49,15 @@ export interface Recovery {
  * conversations for one left unanswered (stream.ts) and calls `recover`.
  */
 export class WebchatTurns {
-  /** The messages whose turn runs in this process, by turn key. */
-  private readonly running = new Set<string>();
+  /** The messages whose turn runs in this process (how many runs), by turn key. */
+  private readonly running = new Map<string, number>();
   private closed = false;
   private readonly now: () => number;
+  readonly lostAfterMs: number;
 
   constructor(private readonly deps: WebchatTurnsDeps) {
     this.now = deps.now ?? Date.now;
+    this.lostAfterMs = deps.lostAfterMs ?? LOST_AFTER_MS;
   }
 
   /**
@@ -60,7 +68,7 @@ export class WebchatTurns {
     const { store, engine, inFlight, log } = this.deps;
     const nativeId = nativeIdOf(conversationId, activity);
     const key = turnKey(WEBCHAT, nativeId ?? activity.id ?? '');
-    this.running.add(key);
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
     const typing = setTimeout(() => store.events.emit('typing', conversationId), TYPING_AFTER_MS);
     void inFlight
       .track(async () => {
@@ -71,44 +79,60 @@ export class WebchatTurns {
         );
         if (outcome === 'silent') {
           await store.claim(`settled|${key}`);
-          store.events.emit('settled', conversationId);
+          store.events.emit('settled', conversationId, activity.id);
         }
       })
       .catch((err) => log.error({ err }, 'web chat turn failed'))
       .finally(() => {
         clearTimeout(typing);
-        this.running.delete(key);
+        const runs = (this.running.get(key) ?? 1) - 1;
+        if (runs > 0) this.running.set(key, runs);
+        else this.running.delete(key);
       });
   }
 
   /**
-   * A socket of the conversation has waited a while for a reply. Its messages since the bot's last
-   * reply are run again, in order, each by one process, unless it runs here, was settled, is too
-   * old, or is a copy of a message answered before (a client's retried post).
+   * A socket of the conversation has waited a while for a reply. The user's messages that no reply
+   * answers are run again, in order, by one process, unless one runs here, was settled, is older
+   * than RECOVER_WITHIN_MS, or is a copy of a message answered (a client's retried post). Those
+   * from the first one younger than `lostAfterMs` on are left for a later look: they may still be
+   * in a turn of another process.
    */
   recover(conversationId: string): Promise<Recovery> {
     return this.deps.inFlight.track(async () => {
-      const out: Recovery = { recovered: 0, later: 0 };
       const { store, log } = this.deps;
       const now = this.now();
-      const period = Math.floor(now / RECOVERY_PERIOD_MS);
+      const lost: Array<{ activity: Partial<Activity>; key: string }> = [];
       for (const activity of unanswered(conversationId, await store.tail(conversationId, LOOK_BACK))) {
         const key = turnKey(WEBCHAT, nativeIdOf(conversationId, activity) ?? activity.id ?? '');
         const at = new Date(activity.timestamp ?? 0).getTime();
-        if (this.closed || !(now - at < RECOVER_WITHIN_MS) || (await store.claimed(`settled|${key}`)))
-          continue;
-        if (this.running.has(key) || !(await store.claim(`recover|${key}|${period}`))) {
-          out.later++;
-          continue;
-        }
+        if (!(now - at < RECOVER_WITHIN_MS) || (await store.claimed(`settled|${key}`))) continue;
+        lost.push({ activity, key });
+      }
+      const young = lost.findIndex(
+        ({ activity }) => now - new Date(activity.timestamp ?? 0).getTime() < this.lostAfterMs,
+      );
+      const later = young < 0 ? 0 : lost.length - young;
+      if (young >= 0) lost.splice(young);
+      const first = lost[0];
+      if (!first || this.closed) return { recovered: 0, later };
+      const since = new Date(first.activity.timestamp ?? 0).getTime();
+      const period = Math.max(0, Math.floor((now - since) / RECOVERY_PERIOD_MS));
+      if (
+        lost.some(({ key }) => this.running.has(key)) ||
+        !(await store.claim(`recover|${conversationId}|${first.key}|${period}`))
+      ) {
+        return { recovered: 0, later: lost.length + later };
+      }
+      for (const { activity } of lost) {
         log.warn(
           { conversation: conversationId, message: activity.id },
           'web chat message unanswered: running its turn again',
         );
+        // In order: the engine takes a sender's turns one at a time, as they come.
         this.start(conversationId, activity, { recovered: true });
-        out.recovered++;
       }
-      return out;
+      return { recovered: lost.length, later };
     });
   }
 
@@ -124,22 +148,18 @@ export function isUserTurn(activity: Partial<Activity>): boolean {
 }
 
 /**
- * The user's messages after the bot's last reply, oldest first, once each: a copy of a message
- * that came before that reply (a post retried with its clientActivityID) was answered with it.
+ * The user's messages that no reply of the bot's answers (`replyToId`), oldest first, once each:
+ * a copy of a message (a post retried with its clientActivityID) is answered with it.
  */
 function unanswered(conversationId: string, activities: Partial<Activity>[]): Partial<Activity>[] {
-  const lastReply = activities.findLastIndex((a) => a.from?.role === BOT.role);
+  const replied = new Set(activities.filter((a) => a.from?.role === BOT.role).map((a) => a.replyToId));
   const identity = (a: Partial<Activity>) => nativeIdOf(conversationId, a) ?? a.id;
-  const answered = new Set(
-    activities
-      .slice(0, lastReply + 1)
-      .filter(isUserTurn)
-      .map(identity),
-  );
+  const turns = activities.filter(isUserTurn);
+  const answered = new Set(turns.filter((a) => replied.has(a.id)).map(identity));
   const seen = new Set<string | undefined>();
-  return activities.slice(lastReply + 1).filter((a) => {
+  return turns.filter((a) => {
     const id = identity(a);
-    if (!isUserTurn(a) || answered.has(id) || seen.has(id)) return false;
+    if (answered.has(id) || seen.has(id)) return false;
     seen.add(id);
     return true;
   });

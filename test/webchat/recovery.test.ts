@@ -159,6 +159,30 @@ describe('web chat messages left unanswered by a stopped process', () => {
     }
   });
 
+  it('runs the turn again when the socket got the message live and no reply came', async () => {
+    const conv = await newConversation(b);
+    const ws = new WebSocket(conv.streamUrl, { headers: { Origin: 'http://localhost:3978' } });
+    const pushed: Stored[] = [];
+    ws.on('message', (data) => {
+      if (data.toString()) pushed.push(...(JSON.parse(data.toString()).activities as Stored[]));
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    try {
+      // Stored here, and pushed to the socket; the turn was to run in a process that stopped.
+      const lost = await lostMessage(b, conv.id, 'live', 0);
+      await pollUntil(
+        () => fromBot(pushed).length >= 2,
+        10_000,
+        () => new Error(`no reply on the socket: ${JSON.stringify(pushed.map((x) => x.text))}`),
+        50,
+      );
+      expect(pushed[0]?.id).toBe(lost.id);
+      expect(fromBot(pushed).every((x) => x.replyToId === lost.id)).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('runs a lost turn in one process only, and not a message older than 10 minutes', async () => {
     const conv = await newConversation(a);
     await lostMessage(a, conv.id, 'lost-2', 5_000);
@@ -171,6 +195,49 @@ describe('web chat messages left unanswered by a stopped process', () => {
     const old = await newConversation(a);
     await lostMessage(a, old.id, 'lost-old', 11 * 60_000);
     expect(await b.webchat.turns.recover(old.id)).toEqual({ recovered: 0, later: 0 });
+  });
+
+  it('runs a message that a reply to an earlier one followed, and leaves a young one for later', async () => {
+    const conv = await newConversation(a);
+    const first = await lostMessage(a, conv.id, 'answered', 6_000, 'Bonjour');
+    const second = await lostMessage(a, conv.id, 'overtaken', 5_000, 'aide');
+    // The first one's reply was stored after the second message, then the process stopped.
+    await a.webchat.store.append(conv.id, [
+      {
+        type: 'message',
+        text: 'Bienvenue',
+        from: { id: 'tandem', name: 'Tandem', role: 'bot' },
+        replyToId: first.id,
+      },
+    ]);
+    await lostMessage(a, conv.id, 'young', 0, 'recommencer');
+    expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 1, later: 1 });
+    await botSaid(a, conv.id, 2);
+    await wait(300);
+    const replies = fromBot(await transcript(a, conv.id)).slice(1);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.every((x) => x.replyToId === second.id)).toBe(true);
+  });
+
+  it("keeps a message the bot starts from answering the user's last one", async () => {
+    const conv = await newConversation(a);
+    const lost = await lostMessage(a, conv.id, 'then-proactive', 5_000);
+    // The person exists (their first turn saved them), and a job writes to them.
+    const userId = (await a.webchat.store.conversation(conv.id))?.userId ?? '';
+    const { person } = await a.bot.services.people.resolve({
+      channel: 'webchat',
+      userId,
+      conversation: { conversation: { id: conv.id }, user: { id: userId }, activityId: lost.id },
+      defaultRole: 'mentee',
+      locale: 'fr',
+    });
+    expect(
+      await a.bot.proactive.send(person._id, [{ type: 'message', text: 'Une nouvelle proposition' }]),
+    ).toBe('sent');
+    const last = (await transcript(a, conv.id)).at(-1);
+    expect(last?.text).toBe('Une nouvelle proposition');
+    expect(last?.replyToId).toBeUndefined();
+    expect((await b.webchat.turns.recover(conv.id)).recovered).toBe(1);
   });
 
   it('runs every message lost since the last reply, in order', async () => {
@@ -203,6 +270,9 @@ describe('web chat messages left unanswered by a stopped process', () => {
         type: 'message',
         text: 'Bonjour',
       });
+      // Young, it may be in a turn elsewhere; old enough, it is running here.
+      expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 1 });
+      await wait(1100);
       expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 1 });
     } finally {
       engine.process = process;
@@ -277,6 +347,7 @@ describe('web chat messages left unanswered by a stopped process', () => {
     }
     expect((await transcript(a, conv.id)).at(-1)?.text).toBe('26 à 35 ans');
 
+    await wait(1100);
     expect((await b.webchat.turns.recover(conv.id)).recovered).toBe(1);
     const replies = (await botSaid(a, conv.id, said + 2)).slice(said);
     expect(replies.map((x) => x.text)).toEqual([
@@ -289,11 +360,15 @@ describe('web chat messages left unanswered by a stopped process', () => {
     expect(next.at(-1)?.text).toMatch(/situation/i);
   });
 
-  it('runs again, silently, a message applied before a later one was answered', async () => {
+  it('runs again, silently, a message applied before a later one was answered elsewhere', async () => {
     const { conv, post, said } = await atAgeQuestion(a);
     await post('26 à 35 ans', undefined, 'applied');
     await botSaid(a, conv.id, said + 1);
-    await post('Marie');
+    // The next message goes to another process: this one's cached revision still ends with the first.
+    await call(b, 'POST', `/conversations/${conv.id}/activities`, conv.token, {
+      type: 'message',
+      text: 'Marie',
+    });
     await botSaid(a, conv.id, said + 2);
     const applied = (await transcript(a, conv.id)).find(
       (x) => (x.channelData as { clientActivityID?: string } | undefined)?.clientActivityID === 'applied',
