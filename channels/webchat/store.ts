@@ -104,11 +104,6 @@ export class WebchatStore {
     return [...before.flatMap((value) => value ?? []), ...last.value];
   }
 
-  /** The activities of entry `seq` (the set whose watermark is `seq`). */
-  entry(conversationId: string, seq: number): Promise<Partial<Activity>[] | undefined> {
-    return this.log.get(conversationId, seq);
-  }
-
   /** Takes the right to do something once, across processes (a unique insert). */
   claim(id: string): Promise<boolean> {
     return mark(this.conn, `webchat|${id}`);

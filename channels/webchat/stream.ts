@@ -7,7 +7,7 @@ import { originAllowed } from './http.js';
 import { BOT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
-import { isUserTurn, type WebchatTurns } from './turns.js';
+import { isUserTurn, RECOVER_WITHIN_MS, type WebchatTurns } from './turns.js';
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
 /** Every second, at most POLL_BUDGET sockets quiet for QUIET_MS are checked for other processes' appends. */
@@ -25,8 +25,6 @@ interface Subscription {
   alive: boolean;
   /** When this socket last got something, or was last checked: polls go to the quietest first. */
   checkedAt: number;
-  /** Not yet caught up since it connected: what it saw last is not known here. */
-  fresh: boolean;
   /** The user's messages it got that no reply it got answers ('?': unknown, after a reconnect). */
   awaiting: Set<string>;
   /** Since when (this process's clock) it awaits one, or when its conversation was last looked at. */
@@ -129,10 +127,12 @@ export class DirectLineStream {
         again: false,
         alive: true,
         checkedAt: Date.now(),
-        fresh: true,
         awaiting: new Set(),
       };
       this.add(sub);
+      // Reconnected: what it got before, and what became of it, is not known here. One look at
+      // its conversation in a while (LOST_AFTER_MS), unless its messages are answered meanwhile.
+      if (sub.watermark > 0) track(sub, [], '?');
       ws.on('pong', () => {
         sub.alive = true;
       });
@@ -171,14 +171,7 @@ export class DirectLineStream {
           if (set.activities.length > 0 && sub.socket.readyState === sub.socket.OPEN) {
             this.send(sub, set.activities, Number(set.watermark));
             sub.again = true;
-          } else if (sub.fresh && sub.watermark > 0) {
-            // Reconnected, nothing new: whether it waits for a reply is in the entry it last got.
-            const seen = (await this.deps.store.entry(sub.conversationId, sub.watermark)) ?? [];
-            track(sub, seen);
-            // Only the user's typing or the like there: what came before is not known here.
-            if (!seen.some((a) => isUserTurn(a) || a.from?.role === BOT.role)) track(sub, [], '?');
           }
-          sub.fresh = false;
         } while (sub.again && this.subs.has(sub));
       } catch (err) {
         this.deps.log.warn({ err, conversation: sub.conversationId }, 'web chat stream catch-up failed');
@@ -273,15 +266,16 @@ export class DirectLineStream {
 }
 
 /**
- * What a socket awaits once it got these activities: the user's messages, until a reply of the
- * bot's answers them (`replyToId`); the user's other activities (typing) change nothing. `extra`
- * is an id to await as well.
+ * What a socket awaits once it got these activities: the user's recent messages, until a reply of
+ * the bot's answers them (`replyToId`); the user's other activities (typing) change nothing.
+ * `extra` is an id to await as well.
  */
 function track(sub: Subscription, activities: Partial<Activity>[], extra?: string): void {
+  const since = Date.now() - RECOVER_WITHIN_MS;
   for (const a of activities) {
     if (a.from?.role === BOT.role) {
       if (a.replyToId) sub.awaiting.delete(a.replyToId);
-    } else if (isUserTurn(a) && a.id) sub.awaiting.add(a.id);
+    } else if (isUserTurn(a) && a.id && new Date(a.timestamp ?? 0).getTime() > since) sub.awaiting.add(a.id);
   }
   if (extra) sub.awaiting.add(extra);
   if (sub.awaiting.size === 0) sub.waitingSince = undefined;

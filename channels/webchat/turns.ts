@@ -92,48 +92,60 @@ export class WebchatTurns {
   }
 
   /**
-   * A socket of the conversation has waited a while for a reply. The user's messages that no reply
-   * answers are run again, in order, by one process, unless one runs here, was settled, is older
-   * than RECOVER_WITHIN_MS, or is a copy of a message answered (a client's retried post). Those
-   * from the first one younger than `lostAfterMs` on are left for a later look: they may still be
-   * in a turn of another process.
+   * A socket of the conversation has waited a while for a reply. The user's messages after the
+   * last one a reply answers are run again, in order, by one process: not while one of them runs
+   * here or is younger than `lostAfterMs` (it may still be in a turn of another process), and
+   * not those settled, older than RECOVER_WITHIN_MS, or copies of a message answered (a client's
+   * retried post). A message answered after them means the person went on: they are left alone.
    */
   recover(conversationId: string): Promise<Recovery> {
     return this.deps.inFlight.track(async () => {
-      const { store, log } = this.deps;
+      const { store } = this.deps;
       const now = this.now();
-      const lost: Array<{ activity: Partial<Activity>; key: string }> = [];
-      for (const activity of unanswered(conversationId, await store.tail(conversationId, LOOK_BACK))) {
-        const key = turnKey(WEBCHAT, nativeIdOf(conversationId, activity) ?? activity.id ?? '');
-        const at = new Date(activity.timestamp ?? 0).getTime();
-        if (!(now - at < RECOVER_WITHIN_MS) || (await store.claimed(`settled|${key}`))) continue;
-        lost.push({ activity, key });
-      }
-      const young = lost.findIndex(
-        ({ activity }) => now - new Date(activity.timestamp ?? 0).getTime() < this.lostAfterMs,
-      );
-      const later = young < 0 ? 0 : lost.length - young;
-      if (young >= 0) lost.splice(young);
+      const age = (a: Partial<Activity>) => now - new Date(a.timestamp ?? 0).getTime();
+      const candidates = unanswered(conversationId, await store.tail(conversationId, LOOK_BACK))
+        .filter((activity) => age(activity) < RECOVER_WITHIN_MS)
+        .map((activity) => ({
+          activity,
+          key: turnKey(WEBCHAT, nativeIdOf(conversationId, activity) ?? activity.id ?? ''),
+        }));
+      const settled = await Promise.all(candidates.map(({ key }) => store.claimed(`settled|${key}`)));
+      const lost = candidates.filter((_, i) => !settled[i]);
       const first = lost[0];
-      if (!first || this.closed) return { recovered: 0, later };
-      const since = new Date(first.activity.timestamp ?? 0).getTime();
-      const period = Math.max(0, Math.floor((now - since) / RECOVERY_PERIOD_MS));
-      if (
-        lost.some(({ key }) => this.running.has(key)) ||
-        !(await store.claim(`recover|${conversationId}|${first.key}|${period}`))
-      ) {
-        return { recovered: 0, later: lost.length + later };
+      if (!first || this.closed) return { recovered: 0, later: 0 };
+      if (lost.some(({ activity, key }) => this.running.has(key) || age(activity) < this.lostAfterMs)) {
+        return { recovered: 0, later: lost.length };
       }
-      for (const { activity } of lost) {
-        log.warn(
-          { conversation: conversationId, message: activity.id },
-          'web chat message unanswered: running its turn again',
-        );
-        // In order: the engine takes a sender's turns one at a time, as they come.
-        this.start(conversationId, activity, { recovered: true });
+      // Counted from the first lost message: every process that looks in time agrees on it.
+      const period = Math.floor(age(first.activity) / RECOVERY_PERIOD_MS);
+      if (!(await store.claim(`recover|${conversationId}|${first.key}|${period}`))) {
+        return { recovered: 0, later: lost.length };
       }
-      return { recovered: lost.length, later };
+      return { recovered: await this.rerun(conversationId, lost, period), later: 0 };
     });
+  }
+
+  /**
+   * Runs the turns of `lost` again, in order (the engine takes a sender's turns one at a time, as
+   * they come), each claimed for the period too: a message another process took with a later set
+   * ends the run there.
+   */
+  private async rerun(
+    conversationId: string,
+    lost: Array<{ activity: Partial<Activity>; key: string }>,
+    period: number,
+  ): Promise<number> {
+    let n = 0;
+    for (const { activity, key } of lost) {
+      if (!(await this.deps.store.claim(`recover|${key}|${period}`))) break;
+      this.deps.log.warn(
+        { conversation: conversationId, message: activity.id },
+        'web chat message unanswered: running its turn again',
+      );
+      this.start(conversationId, activity, { recovered: true });
+      n++;
+    }
+    return n;
   }
 
   /** No turn is run again from now on (shutdown). */
@@ -148,18 +160,19 @@ export function isUserTurn(activity: Partial<Activity>): boolean {
 }
 
 /**
- * The user's messages that no reply of the bot's answers (`replyToId`), oldest first, once each:
- * a copy of a message (a post retried with its clientActivityID) is answered with it.
+ * The user's messages after the last one a reply of the bot's answers (`replyToId`), oldest first,
+ * once each: a copy of a message (a post retried with its clientActivityID) is answered with it.
  */
 function unanswered(conversationId: string, activities: Partial<Activity>[]): Partial<Activity>[] {
   const replied = new Set(activities.filter((a) => a.from?.role === BOT.role).map((a) => a.replyToId));
   const identity = (a: Partial<Activity>) => nativeIdOf(conversationId, a) ?? a.id;
   const turns = activities.filter(isUserTurn);
   const answered = new Set(turns.filter((a) => replied.has(a.id)).map(identity));
+  const after = turns.findLastIndex((a) => answered.has(identity(a))) + 1;
   const seen = new Set<string | undefined>();
-  return turns.filter((a) => {
+  return turns.slice(after).filter((a) => {
     const id = identity(a);
-    if (answered.has(id) || seen.has(id)) return false;
+    if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });

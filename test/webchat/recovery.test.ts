@@ -197,12 +197,12 @@ describe('web chat messages left unanswered by a stopped process', () => {
     expect(await b.webchat.turns.recover(old.id)).toEqual({ recovered: 0, later: 0 });
   });
 
-  it('runs a message that a reply to an earlier one followed, and leaves a young one for later', async () => {
+  it('runs a message overtaken by the reply to an earlier one, for a client that reconnects after it', async () => {
     const conv = await newConversation(a);
     const first = await lostMessage(a, conv.id, 'answered', 6_000, 'Bonjour');
     const second = await lostMessage(a, conv.id, 'overtaken', 5_000, 'aide');
     // The first one's reply was stored after the second message, then the process stopped.
-    await a.webchat.store.append(conv.id, [
+    const { seq } = await a.webchat.store.append(conv.id, [
       {
         type: 'message',
         text: 'Bienvenue',
@@ -210,13 +210,40 @@ describe('web chat messages left unanswered by a stopped process', () => {
         replyToId: first.id,
       },
     ]);
-    await lostMessage(a, conv.id, 'young', 0, 'recommencer');
-    expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 1, later: 1 });
-    await botSaid(a, conv.id, 2);
-    await wait(300);
-    const replies = fromBot(await transcript(a, conv.id)).slice(1);
-    expect(replies.length).toBeGreaterThan(0);
-    expect(replies.every((x) => x.replyToId === second.id)).toBe(true);
+    // The client got that reply, then lost its socket; it reconnects to `b`.
+    const ws = new WebSocket(`${conv.streamUrl.replace(a.url.slice(7), b.url.slice(7))}&watermark=${seq}`, {
+      headers: { Origin: 'http://localhost:3978' },
+    });
+    const pushed: Stored[] = [];
+    ws.on('message', (data) => {
+      if (data.toString()) pushed.push(...(JSON.parse(data.toString()).activities as Stored[]));
+    });
+    try {
+      await pollUntil(
+        () => fromBot(pushed).length > 0,
+        10_000,
+        () => new Error('no reply on the socket'),
+        50,
+      );
+      expect(fromBot(pushed).every((x) => x.replyToId === second.id)).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('leaves lost messages alone while a younger one may still be in a turn, or once a later one was answered', async () => {
+    const conv = await newConversation(a);
+    await lostMessage(a, conv.id, 'old', 5_000, 'Bonjour');
+    await lostMessage(a, conv.id, 'young', 0, 'oui');
+    expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 2 });
+
+    // The person saw no answer and wrote again; that one was answered: they went on.
+    const { conv: on, post, said } = await atAgeQuestion(a);
+    await lostMessage(a, on.id, 'lost-before', 5_000, '26 à 35 ans');
+    await post('26 à 35 ans');
+    await botSaid(a, on.id, said + 1);
+    await wait(1100);
+    expect(await b.webchat.turns.recover(on.id)).toEqual({ recovered: 0, later: 0 });
   });
 
   it("keeps a message the bot starts from answering the user's last one", async () => {
@@ -240,7 +267,7 @@ describe('web chat messages left unanswered by a stopped process', () => {
     expect((await b.webchat.turns.recover(conv.id)).recovered).toBe(1);
   });
 
-  it('runs every message lost since the last reply, in order', async () => {
+  it('runs every message lost after the last one answered, in order', async () => {
     const conv = await newConversation(a);
     await lostMessage(a, conv.id, 'first', 5_000, 'Bonjour');
     await lostMessage(a, conv.id, 'second', 4_000, 'oui');
@@ -289,7 +316,8 @@ describe('web chat messages left unanswered by a stopped process', () => {
     await botSaid(a, conv.id, said + 1);
     // The client did not see the answer to its post and sent it again: the copy is dropped.
     await post('26 à 35 ans', undefined, 'retried');
-    await wait(300);
+    // Old enough to be run again, were it not a copy.
+    await wait(1100);
     expect((await transcript(a, conv.id)).at(-1)?.text).toBe('26 à 35 ans');
     expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
   });
@@ -375,10 +403,13 @@ describe('web chat messages left unanswered by a stopped process', () => {
     );
     // A recovery elsewhere (Telegram's, after its process stopped) runs the first one again.
     a.webchat.turns.start(conv.id, applied ?? {}, { recovered: true });
-    await wait(800);
-    expect(fromBot(await transcript(a, conv.id))).toHaveLength(said + 2);
     // The engine said the turn had nothing to say: it is settled.
-    expect(await a.webchat.store.claimed(`settled|webchat|${conv.id}:c:applied`)).toBe(true);
+    await pollUntil(
+      () => a.webchat.store.claimed(`settled|webchat|${conv.id}:c:applied`),
+      5_000,
+      () => new Error('not settled'),
+    );
+    expect(fromBot(await transcript(a, conv.id))).toHaveLength(said + 2);
     await post('chômage');
     const next = await botSaid(a, conv.id, said + 3);
     expect(next.at(-1)?.text).not.toMatch(/pas bien compris/);
