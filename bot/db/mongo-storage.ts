@@ -8,39 +8,63 @@ import { Lru } from './lru.js';
 type Item = Record<string, unknown>;
 
 /**
+ * How long a revision read or written here is trusted without reading: shorter than any person
+ * takes to answer ten questions, so that a stale one is always refused (see MongoStorage).
+ */
+export const CACHE_MS = 5000;
+
+/**
  * botbuilder's Storage on MongoDB. Each key is an append-only log of revisions (bot/db/append-log.ts);
  * the eTag is the revision number. A write carrying an eTag appends the next revision and throws a
  * ConflictError when another writer appended it first; `*` or no eTag writes unconditionally
  * (botbuilder's contract). Between 8 and 16 recent revisions are kept, older ones are removed.
  *
- * Reads are served from a bounded cache of the last revision this process saw. A stale entry
- * (another process wrote since) cannot do harm: the write based on it conflicts, the entry is
- * dropped, and the caller's retry reads the database.
+ * Reads are served from a bounded cache of the last revision this process saw, for CACHE_MS. A
+ * stale entry (another process wrote since) cannot do harm while the revision after it is still
+ * stored: the write based on it conflicts, the entry is dropped, and the caller's retry reads the
+ * database. That revision is pruned once the log is ten revisions past the cached one; the cache's
+ * lifetime keeps a stale entry short of that (nobody answers ten questions in five seconds), so a
+ * write based on it never lands in a pruned slot, which would fork the log.
  */
 export class MongoStorage implements Storage {
   private readonly log: AppendLog<Item>;
-  private readonly cache: Lru<string, { rev: number; json: string }>;
+  private readonly cache: Lru<string, { rev: number; json: string; at: number }>;
+  private readonly now: () => number;
 
-  constructor(conn: Connection, log?: Logger, cacheSize = 5000) {
+  constructor(conn: Connection, log?: Logger, opts: { cacheSize?: number; now?: () => number } = {}) {
     this.log = new AppendLog<Item>(conn, 'bot_state', {
       headEvery: 8,
       prune: true,
       onError: (err) => log?.warn({ err }, 'state log: moving the head or pruning failed'),
     });
-    this.cache = new Lru(cacheSize);
+    this.cache = new Lru(opts.cacheSize ?? 5000);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The revision this process last saw of `key`, if seen within CACHE_MS. */
+  private cached(key: string): { rev: number; json: string } | undefined {
+    const entry = this.cache.get(key);
+    if (entry && this.now() - entry.at < CACHE_MS) return entry;
+    if (entry) this.cache.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, rev: number, json: string): { rev: number; json: string } {
+    const entry = { rev, json, at: this.now() };
+    this.cache.set(key, entry);
+    return entry;
   }
 
   async read(keys: string[]): Promise<StoreItems> {
     const items: StoreItems = {};
     await Promise.all(
       keys.map(async (key) => {
-        let cached = this.cache.get(key);
+        let cached = this.cached(key);
         if (cached?.rev === 0) return;
         if (!cached) {
           const last = await this.log.last(key);
           if (!last) return;
-          cached = { rev: last.seq, json: JSON.stringify(last.value) };
-          this.cache.set(key, cached);
+          cached = this.remember(key, last.seq, JSON.stringify(last.value));
         }
         items[key] = { ...JSON.parse(cached.json), eTag: String(cached.rev) };
       }),
@@ -54,7 +78,7 @@ export class MongoStorage implements Storage {
    * read the database.
    */
   markEmpty(key: string): void {
-    this.cache.set(key, { rev: 0, json: '' });
+    this.remember(key, 0, '');
     this.log.markEmpty(key);
   }
 
@@ -74,7 +98,7 @@ export class MongoStorage implements Storage {
         throw new ConflictError(`state ${key} changed since it was read`, 'storage.write');
       }
     }
-    this.cache.set(key, { rev, json: JSON.stringify(data) });
+    this.remember(key, rev, JSON.stringify(data));
     // The writer may save again in the same turn: give it the new revision.
     item.eTag = String(rev);
   }

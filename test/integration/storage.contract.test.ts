@@ -1,7 +1,7 @@
 import { MemoryStorage, type Storage } from 'botbuilder';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppendLog } from '../../bot/db/append-log.js';
-import { MongoStorage } from '../../bot/db/mongo-storage.js';
+import { CACHE_MS, MongoStorage } from '../../bot/db/mongo-storage.js';
 import { monitoredConnection, useTestDb } from '../helpers/db.js';
 
 /**
@@ -76,6 +76,27 @@ describe('MongoStorage across processes', () => {
     // a's cache still holds n: 1 at the old revision: its write must conflict, then a re-read sees n: 2.
     await expect(a.write({ shared: { ...readByA, n: 3 } })).rejects.toThrow(/changed since it was read/);
     expect((await a.read(['shared'])).shared?.n).toBe(2);
+  });
+
+  it('trusts a cached revision only for a while: never long enough for the next one to be pruned', async () => {
+    const db = await useTestDb('storage5');
+    let clock = 0;
+    const a = new MongoStorage(db.connection, undefined, { now: () => clock });
+    const b = new MongoStorage(db.connection);
+    await a.write({ k: { n: 0 } });
+    expect((await a.read(['k'])).k).toMatchObject({ n: 0, eTag: '1' });
+    // Another process writes 24 revisions: the second revision, the one after a's, is pruned.
+    for (let n = 1; n <= 24; n++) {
+      const current = (await b.read(['k'])).k;
+      await b.write({ k: { ...current, n } });
+    }
+    await AppendLog.settled();
+    clock += CACHE_MS;
+    // Trusted, a's revision 1 would let it write revision 2 again, in a pruned slot: a fork.
+    const fresh = (await a.read(['k'])).k;
+    expect(fresh).toMatchObject({ n: 24, eTag: '25' });
+    await a.write({ k: { ...fresh, n: 25 } });
+    expect((await new MongoStorage(db.connection).read(['k'])).k).toMatchObject({ n: 25, eTag: '26' });
   });
 
   it('finds the last revision from the stored head when it has no hint of its own', async () => {
