@@ -104,6 +104,29 @@ async function lostMessage(
   return activities[0] as Stored;
 }
 
+/** A client's socket on `url`: what it got, and a wait for the bot's `n` first messages there. */
+function openStream(url: string) {
+  const ws = new WebSocket(url, { headers: { Origin: 'http://localhost:3978' } });
+  const pushed: Stored[] = [];
+  ws.on('message', (data) => {
+    if (data.toString()) pushed.push(...(JSON.parse(data.toString()).activities as Stored[]));
+  });
+  const replies = async (n: number) => {
+    await pollUntil(
+      () => fromBot(pushed).length >= n,
+      10_000,
+      () => new Error(`no reply on the socket: ${JSON.stringify(pushed.map((x) => x.text))}`),
+      50,
+    );
+    return fromBot(pushed);
+  };
+  return { ws, pushed, replies };
+}
+
+/** The stream URL of a conversation started on `a`, on `b` instead, from `watermark`. */
+const onB = (streamUrl: string, watermark: number) =>
+  `${streamUrl.replace(a.url.slice(7), b.url.slice(7))}&watermark=${watermark}`;
+
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A person at the age question, in the web chat of `app`; `post` sends as the widget does. */
@@ -133,22 +156,11 @@ describe('web chat messages left unanswered by a stopped process', () => {
     expect(fromBot(await transcript(a, conv.id))).toEqual([]);
 
     // The client's socket to `a` closed with it; it reconnects to `b`, having seen its message.
-    const ws = new WebSocket(`${conv.streamUrl.replace(a.url.slice(7), b.url.slice(7))}&watermark=1`, {
-      headers: { Origin: 'http://localhost:3978' },
-    });
-    const pushed: Stored[] = [];
-    ws.on('message', (data) => {
-      if (data.toString()) pushed.push(...(JSON.parse(data.toString()).activities as Stored[]));
-    });
+    const { ws, replies } = openStream(onB(conv.streamUrl, 1));
     try {
-      await pollUntil(
-        () => fromBot(pushed).length >= 2,
-        10_000,
-        () => new Error(`no reply on the socket: ${JSON.stringify(pushed.map((x) => x.text))}`),
-        50,
-      );
-      expect(fromBot(pushed)[0]?.text).toMatch(/bienvenue sur Tandem/);
-      expect(fromBot(pushed).every((x) => x.replyToId === lost.id)).toBe(true);
+      const pushed = await replies(2);
+      expect(pushed[0]?.text).toMatch(/bienvenue sur Tandem/);
+      expect(pushed.every((x) => x.replyToId === lost.id)).toBe(true);
       // Answered once: neither the socket's process, a second later, nor another one runs it again.
       const said = fromBot(await transcript(a, conv.id)).length;
       expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
@@ -161,23 +173,14 @@ describe('web chat messages left unanswered by a stopped process', () => {
 
   it('runs the turn again when the socket got the message live and no reply came', async () => {
     const conv = await newConversation(b);
-    const ws = new WebSocket(conv.streamUrl, { headers: { Origin: 'http://localhost:3978' } });
-    const pushed: Stored[] = [];
-    ws.on('message', (data) => {
-      if (data.toString()) pushed.push(...(JSON.parse(data.toString()).activities as Stored[]));
-    });
+    const { ws, pushed, replies } = openStream(conv.streamUrl);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     try {
       // Stored here, and pushed to the socket; the turn was to run in a process that stopped.
       const lost = await lostMessage(b, conv.id, 'live', 0);
-      await pollUntil(
-        () => fromBot(pushed).length >= 2,
-        10_000,
-        () => new Error(`no reply on the socket: ${JSON.stringify(pushed.map((x) => x.text))}`),
-        50,
-      );
+      const answers = await replies(2);
       expect(pushed[0]?.id).toBe(lost.id);
-      expect(fromBot(pushed).every((x) => x.replyToId === lost.id)).toBe(true);
+      expect(answers.every((x) => x.replyToId === lost.id)).toBe(true);
     } finally {
       ws.close();
     }
@@ -211,21 +214,9 @@ describe('web chat messages left unanswered by a stopped process', () => {
       },
     ]);
     // The client got that reply, then lost its socket; it reconnects to `b`.
-    const ws = new WebSocket(`${conv.streamUrl.replace(a.url.slice(7), b.url.slice(7))}&watermark=${seq}`, {
-      headers: { Origin: 'http://localhost:3978' },
-    });
-    const pushed: Stored[] = [];
-    ws.on('message', (data) => {
-      if (data.toString()) pushed.push(...(JSON.parse(data.toString()).activities as Stored[]));
-    });
+    const { ws, replies } = openStream(onB(conv.streamUrl, seq));
     try {
-      await pollUntil(
-        () => fromBot(pushed).length > 0,
-        10_000,
-        () => new Error('no reply on the socket'),
-        50,
-      );
-      expect(fromBot(pushed).every((x) => x.replyToId === second.id)).toBe(true);
+      expect((await replies(1)).every((x) => x.replyToId === second.id)).toBe(true);
     } finally {
       ws.close();
     }
