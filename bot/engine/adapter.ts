@@ -44,9 +44,9 @@ export class TandemAdapter extends BotAdapter {
     return (context.turnState.get(BUFFER) as Partial<Activity>[] | undefined) ?? [];
   }
 
-  /** Forgets the buffered replies (the turn is about to run again). */
-  discard(context: TurnContext): void {
-    context.turnState.set(BUFFER, []);
+  /** Forgets the buffered replies but the first `keep` (the turn is about to run again). */
+  discard(context: TurnContext, keep = 0): void {
+    context.turnState.set(BUFFER, this.buffered(context).slice(0, keep));
   }
 
   /** Hands the buffered replies to the channel. */

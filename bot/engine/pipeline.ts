@@ -212,6 +212,8 @@ export class Engine {
 
   private readonly converse: Middleware = async (turn) => {
     const { context } = turn as Turn;
+    // What the turn said before the dialogs (a link code's outcome) stands when they run again.
+    const before = this.deps.adapter.buffered(context).length;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.deps.conversation.run(context);
@@ -219,7 +221,7 @@ export class Engine {
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
         turn.log?.info({ attempt }, 'state changed by another process: running the turn again');
-        this.deps.adapter.discard(context);
+        this.deps.adapter.discard(context, before);
         const fresh = await this.deps.services.people.get(turn.person?._id ?? '');
         if (fresh) turn.person = fresh;
       }

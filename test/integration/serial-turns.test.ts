@@ -56,6 +56,23 @@ describe('one turn at a time per person, across processes', () => {
     }
   });
 
+  it("keeps what a link code's arrival said when its turn runs again after another process's save", async () => {
+    const user = 'linker';
+    await toSectors(user);
+    const personId = await personOf(dbA, user);
+    // a's cached state of the person (trusted 5 s, far more than these turns take) is now a
+    // revision behind b's: a's next turn for them conflicts and runs again.
+    await b.say(user, 'numérique');
+    const { code } = await a.bot.services.links.create(personId);
+    const replies = await a
+      .on('test2', 'mentee')
+      .say('linker-elsewhere', { type: 'event', name: 'start', value: { link: code }, text: '' });
+    const said = texts(replies);
+    expect(said).toMatch(/Vous voilà/);
+    // The question they are at, with b's answer kept: their first pick is shown.
+    expect(said).toMatch(/secteurs/);
+  });
+
   it('resumes in the other process at the same step with the earlier answers', async () => {
     const user = 'mover';
     await toSectors(user);
