@@ -22,9 +22,11 @@ export const CACHE_MS = 5000;
  * Reads are served from a bounded cache of the last revision this process saw, for CACHE_MS. A
  * stale entry (another process wrote since) cannot do harm while the revision after it is still
  * stored: the write based on it conflicts, the entry is dropped, and the caller's retry reads the
- * database. That revision is pruned once the log is ten revisions past the cached one; the cache's
- * lifetime keeps a stale entry short of that (nobody answers ten questions in five seconds), so a
- * write based on it never lands in a pruned slot, which would fork the log.
+ * database. That revision is pruned once the log is ten to seventeen revisions past the cached
+ * one; the cache's lifetime keeps a stale entry short of that (nobody answers ten questions in five
+ * seconds), so a write based on it does not land in a pruned slot, which would fork the log. The
+ * bound is on time: ten revisions written elsewhere within it (a burst of photos, each a turn)
+ * would still get past it; pruning by age would not.
  */
 export class MongoStorage implements Storage {
   private readonly log: AppendLog<Item>;
