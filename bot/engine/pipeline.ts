@@ -212,8 +212,9 @@ export class Engine {
 
   private readonly converse: Middleware = async (turn) => {
     const { context } = turn as Turn;
-    // What the turn said before the dialogs (a link code's outcome) stands when they run again.
-    const before = this.deps.adapter.buffered(context).length;
+    // What the turn said before the dialogs (a link code's outcome) stands when they run again,
+    // or fail.
+    turn.preface = this.deps.adapter.buffered(context).length;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.deps.conversation.run(context);
@@ -221,7 +222,7 @@ export class Engine {
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
         turn.log?.info({ attempt }, 'state changed by another process: running the turn again');
-        this.deps.adapter.discard(context, before);
+        this.deps.adapter.discard(context, turn.preface);
         const fresh = await this.deps.services.people.get(turn.person?._id ?? '');
         if (fresh) turn.person = fresh;
       }
@@ -250,7 +251,7 @@ export class Engine {
   private async fail(context: TurnContext, turn: Partial<Turn>, err: unknown): Promise<void> {
     turn.log?.error({ err }, 'turn failed');
     const { adapter } = this.deps;
-    adapter.discard(context);
+    adapter.discard(context, turn.preface ?? 0);
     const t = turn.t ?? this.translator(toLocale(turn.person?.locale ?? context.activity.locale));
     try {
       await context.sendActivity(t('common:error.technical'));

@@ -43,6 +43,8 @@ export interface Turn {
   t: TFunction;
   /** Set on a `start` event that carried a link code. */
   link?: LinkOutcome;
+  /** How many replies the turn had before its dialogs ran (a link code's outcome): they stand. */
+  preface?: number;
   /** Set when the dialogs are done: whether the turn had anything to send. */
   said?: boolean;
 }

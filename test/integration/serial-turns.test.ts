@@ -73,6 +73,28 @@ describe('one turn at a time per person, across processes', () => {
     expect(said).toMatch(/secteurs/);
   });
 
+  it("keeps what a link code's arrival said when the dialogs then fail", async () => {
+    const user = 'linker-failing';
+    await toSectors(user);
+    const { code } = await a.bot.services.links.create(await personOf(dbA, user));
+    const deps = (a.bot.engine as unknown as { deps: { conversation: { run(): Promise<void> } } }).deps;
+    const run = deps.conversation.run;
+    deps.conversation.run = async () => {
+      throw new Error('the database went away');
+    };
+    try {
+      const said = texts(
+        await a
+          .on('test3', 'mentee')
+          .say('linker-failing-elsewhere', { type: 'event', name: 'start', value: { link: code }, text: '' }),
+      );
+      expect(said).toMatch(/Vous voilà/);
+      expect(said).toMatch(/Un souci technique est survenu/);
+    } finally {
+      deps.conversation.run = run;
+    }
+  });
+
   it('resumes in the other process at the same step with the earlier answers', async () => {
     const user = 'mover';
     await toSectors(user);
