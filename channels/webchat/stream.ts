@@ -43,7 +43,7 @@ export interface StreamDeps {
 /**
  * The Direct Line WebSocket stream: each socket gets the activity sets after its watermark, at
  * once when this process appended them, within about ten seconds when another process did. A
- * socket whose last activity is the user's message, with no reply for a while, has its
+ * socket that awaits a reply to the user's messages for a while (or reconnected) has its
  * conversation looked at: a turn lost with its process is run again (turns.ts).
  */
 export class DirectLineStream {
@@ -131,7 +131,7 @@ export class DirectLineStream {
       };
       this.add(sub);
       // Reconnected: what it got before, and what became of it, is not known here. One look at
-      // its conversation in a while (LOST_AFTER_MS), unless its messages are answered meanwhile.
+      // its conversation in a while (`lostAfterMs`), unless its messages are answered meanwhile.
       if (sub.watermark > 0) track(sub, [], '?');
       ws.on('pong', () => {
         sub.alive = true;
@@ -212,7 +212,7 @@ export class DirectLineStream {
   }
 
   /**
-   * The conversations whose socket has waited for a reply for a while (LOST_AFTER_MS): their
+   * The conversations whose socket has waited for a reply for a while (`lostAfterMs`): their
    * messages left unanswered are run again (turns.ts). Looked at again after the same delay while
    * one may still need it; otherwise not until the next activity.
    */

@@ -8,12 +8,6 @@ import type { WebchatStore } from './store.js';
 
 /** A turn that takes longer than this shows "typing…" (as on Telegram). */
 const TYPING_AFTER_MS = 1000;
-/**
- * A socket that got the user's message and no reply for this long has its conversation looked
- * at (stream.ts; WEBCHAT_RECOVER_AFTER_S): a turn takes well under a second, 1.5 s at the p99 of
- * a 500-user flood.
- */
-export const LOST_AFTER_MS = 20_000;
 /** Older messages are not run again: the person has left, or moved on elsewhere. */
 export const RECOVER_WITHIN_MS = 10 * 60_000;
 /**
@@ -21,7 +15,7 @@ export const RECOVER_WITHIN_MS = 10 * 60_000;
  * of them (so every process that looks in time for it agrees on the first): another process runs
  * them in the next period if that one stops too.
  */
-export const RECOVERY_PERIOD_MS = 2 * 60_000;
+const RECOVERY_PERIOD_MS = 2 * 60_000;
 /** How far back the transcript is read for the messages left unanswered (entries). */
 const LOOK_BACK = 16;
 
@@ -30,9 +24,12 @@ export interface WebchatTurnsDeps {
   engine: Engine;
   inFlight: InFlight;
   log: Logger;
-  /** A message younger than this may still be in a turn of another process (LOST_AFTER_MS). */
-  lostAfterMs?: number;
-  now?: () => number;
+  /**
+   * WEBCHAT_RECOVER_AFTER_S: a socket that got the user's message and no reply for this long has
+   * its conversation looked at (stream.ts), and a message younger than this may still be in a
+   * turn of another process. A turn takes well under a second, 1.5 s at the p99 of a 500-user flood.
+   */
+  lostAfterMs: number;
 }
 
 export interface Recovery {
@@ -52,12 +49,10 @@ export class WebchatTurns {
   /** The messages whose turn runs in this process (how many runs), by turn key. */
   private readonly running = new Map<string, number>();
   private closed = false;
-  private readonly now: () => number;
   readonly lostAfterMs: number;
 
   constructor(private readonly deps: WebchatTurnsDeps) {
-    this.now = deps.now ?? Date.now;
-    this.lostAfterMs = deps.lostAfterMs ?? LOST_AFTER_MS;
+    this.lostAfterMs = deps.lostAfterMs;
   }
 
   /**
@@ -67,7 +62,7 @@ export class WebchatTurns {
   start(conversationId: string, activity: Partial<Activity>, opts: { recovered?: boolean } = {}): void {
     const { store, engine, inFlight, log } = this.deps;
     const nativeId = nativeIdOf(conversationId, activity);
-    const key = turnKey(WEBCHAT, nativeId ?? activity.id ?? '');
+    const key = keyOf(conversationId, activity);
     this.running.set(key, (this.running.get(key) ?? 0) + 1);
     const typing = setTimeout(() => store.events.emit('typing', conversationId), TYPING_AFTER_MS);
     void inFlight
@@ -101,14 +96,11 @@ export class WebchatTurns {
   recover(conversationId: string): Promise<Recovery> {
     return this.deps.inFlight.track(async () => {
       const { store } = this.deps;
-      const now = this.now();
+      const now = Date.now();
       const age = (a: Partial<Activity>) => now - new Date(a.timestamp ?? 0).getTime();
       const candidates = unanswered(conversationId, await store.tail(conversationId, LOOK_BACK))
         .filter((activity) => age(activity) < RECOVER_WITHIN_MS)
-        .map((activity) => ({
-          activity,
-          key: turnKey(WEBCHAT, nativeIdOf(conversationId, activity) ?? activity.id ?? ''),
-        }));
+        .map((activity) => ({ activity, key: keyOf(conversationId, activity) }));
       const settled = await Promise.all(candidates.map(({ key }) => store.claimed(`settled|${key}`)));
       const lost = candidates.filter((_, i) => !settled[i]);
       const first = lost[0];
@@ -176,6 +168,11 @@ function unanswered(conversationId: string, activities: Partial<Activity>[]): Pa
     seen.add(id);
     return true;
   });
+}
+
+/** The engine's key for the turn of a stored message (Turn.key). */
+function keyOf(conversationId: string, activity: Partial<Activity>): string {
+  return turnKey(WEBCHAT, nativeIdOf(conversationId, activity) ?? activity.id ?? '');
 }
 
 /** A client retrying a post keeps its clientActivityID: then that is the message's identity. */
