@@ -4,6 +4,7 @@ import restify, { type Request, type Response, type Server } from 'restify';
 import type { Config } from '../../bot/config.js';
 import { sameSecret } from '../../bot/http/body.js';
 import type { Logger } from '../../bot/log.js';
+import { PolledConversations } from './awaiting.js';
 import { bearer, fail, originAllowed, wsBase } from './http.js';
 import type { WebchatStore } from './store.js';
 import type { TokenClaims, TokenSigner } from './tokens.js';
@@ -33,6 +34,7 @@ export function newUserId(): string {
  */
 export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
   const { config, store, signer } = deps;
+  const polled = new PolledConversations({ store, turns: deps.turns, log: deps.log });
   const json = restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false, rejectUnknown: true });
 
   const authenticate = (req: Request, res: Response): Auth | undefined => {
@@ -117,8 +119,12 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
 
   server.get(`${PREFIX}/conversations/:id/activities`, async (req: Request, res: Response) => {
     if (!forConversation(req, res)) return;
-    const watermark = Number.parseInt(String(req.query?.watermark ?? '0'), 10);
-    res.json(200, await store.after(req.params.id, Number.isFinite(watermark) ? watermark : 0));
+    const asked = Number.parseInt(String(req.query?.watermark ?? '0'), 10);
+    const watermark = Number.isFinite(asked) ? asked : 0;
+    const set = await store.after(req.params.id, watermark);
+    res.json(200, set);
+    // A client that polls instead of holding a socket: its lost messages are looked for too.
+    polled.polled(req.params.id, watermark, set.activities);
   });
 
   server.post(`${PREFIX}/conversations/:id/activities`, json, async (req: Request, res: Response) => {

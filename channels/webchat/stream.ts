@@ -3,11 +3,12 @@ import type { Duplex } from 'node:stream';
 import type { Activity } from 'botbuilder';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../bot/log.js';
+import { Awaiting } from './awaiting.js';
 import { originAllowed } from './http.js';
 import { BOT } from './outbound.js';
 import type { WebchatStore } from './store.js';
 import type { TokenSigner } from './tokens.js';
-import { isUserTurn, RECOVER_WITHIN_MS, type WebchatTurns } from './turns.js';
+import type { WebchatTurns } from './turns.js';
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
 /** Every second, at most POLL_BUDGET sockets quiet for QUIET_MS are checked for other processes' appends. */
@@ -25,10 +26,8 @@ interface Subscription {
   alive: boolean;
   /** When this socket last got something, or was last checked: polls go to the quietest first. */
   checkedAt: number;
-  /** The user's messages it got that no reply it got answers ('?': unknown, after a reconnect). */
-  awaiting: Set<string>;
-  /** Since when (this process's clock) it awaits one, or when its conversation was last looked at. */
-  waitingSince?: number;
+  /** The user's messages it got that no reply it got answers. */
+  awaiting: Awaiting;
 }
 
 export interface StreamDeps {
@@ -68,10 +67,7 @@ export class DirectLineStream {
     });
     // A turn with nothing to say: no reply will come.
     deps.store.events.on('settled', (conversationId: string, activityId: string) => {
-      for (const sub of this.byConversation.get(conversationId) ?? []) {
-        sub.awaiting.delete(activityId);
-        if (sub.awaiting.size === 0) sub.waitingSince = undefined;
-      }
+      for (const sub of this.byConversation.get(conversationId) ?? []) sub.awaiting.answered(activityId);
     });
     deps.store.events.on('append', (conversationId: string, seq: number, activities: Partial<Activity>[]) => {
       for (const sub of this.byConversation.get(conversationId) ?? []) {
@@ -127,12 +123,12 @@ export class DirectLineStream {
         again: false,
         alive: true,
         checkedAt: Date.now(),
-        awaiting: new Set(),
+        awaiting: new Awaiting(),
       };
       this.add(sub);
       // Reconnected: what it got before, and what became of it, is not known here. One look at
-      // its conversation in a while (`lostAfterMs`), unless its messages are answered meanwhile.
-      if (sub.watermark > 0) track(sub, [], '?');
+      // its conversation in a while (`lostAfterMs`).
+      sub.awaiting.saw([], sub.watermark > 0);
       ws.on('pong', () => {
         sub.alive = true;
       });
@@ -208,7 +204,7 @@ export class DirectLineStream {
   private send(sub: Subscription, activities: Partial<Activity>[], watermark: number): void {
     sub.socket.send(JSON.stringify({ activities, watermark: String(watermark) }));
     sub.watermark = watermark;
-    track(sub, activities);
+    sub.awaiting.saw(activities);
   }
 
   /**
@@ -220,12 +216,12 @@ export class DirectLineStream {
     const now = Date.now();
     const late = new Map<string, Subscription[]>();
     for (const sub of this.subs) {
-      if (sub.waitingSince === undefined || now - sub.waitingSince < this.deps.turns.lostAfterMs) continue;
+      if (!sub.awaiting.due(now, this.deps.turns.lostAfterMs)) continue;
       late.set(sub.conversationId, [...(late.get(sub.conversationId) ?? []), sub]);
     }
     await Promise.all(
       [...late].map(async ([conversationId, subs]) => {
-        for (const sub of subs) sub.waitingSince = now;
+        for (const sub of subs) sub.awaiting.since = now;
         try {
           // A reply from another process reaches a socket by polling: see first whether it came.
           const behind = await Promise.all(
@@ -238,10 +234,7 @@ export class DirectLineStream {
           const { recovered, later } = await this.deps.turns.recover(conversationId);
           if (recovered > 0 || later > 0) return;
           // Nothing to run (answered copies, settled, too old): nothing to wait for.
-          for (const sub of subs) {
-            sub.awaiting.clear();
-            sub.waitingSince = undefined;
-          }
+          for (const sub of subs) sub.awaiting.clear();
         } catch (err) {
           this.deps.log.warn(
             { err, conversation: conversationId },
@@ -263,21 +256,4 @@ export class DirectLineStream {
       sub.socket.ping();
     }
   }
-}
-
-/**
- * What a socket awaits once it got these activities: the user's recent messages, until a reply of
- * the bot's answers them (`replyToId`); the user's other activities (typing) change nothing.
- * `extra` is an id to await as well.
- */
-function track(sub: Subscription, activities: Partial<Activity>[], extra?: string): void {
-  const since = Date.now() - RECOVER_WITHIN_MS;
-  for (const a of activities) {
-    if (a.from?.role === BOT.role) {
-      if (a.replyToId) sub.awaiting.delete(a.replyToId);
-    } else if (isUserTurn(a) && a.id && new Date(a.timestamp ?? 0).getTime() > since) sub.awaiting.add(a.id);
-  }
-  if (extra) sub.awaiting.add(extra);
-  if (sub.awaiting.size === 0) sub.waitingSince = undefined;
-  else sub.waitingSince ??= Date.now();
 }

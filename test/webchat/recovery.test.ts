@@ -406,3 +406,49 @@ describe('web chat messages left unanswered by a stopped process', () => {
     expect(next.at(-1)?.text).not.toMatch(/pas bien compris/);
   });
 });
+
+describe('a web chat client that polls instead of holding a socket', () => {
+  /** Polls `app` as Direct Line clients do, from `watermark`, until the bot has said `n` messages. */
+  async function pollFor(app: App, conv: { id: string; token: string }, watermark: number, n: number) {
+    const got: Stored[] = [];
+    let from = watermark;
+    await pollUntil(
+      async () => {
+        const path = `/conversations/${conv.id}/activities?watermark=${from}`;
+        const set = await call(app, 'GET', path, conv.token);
+        got.push(...(set.activities as Stored[]));
+        from = Number(set.watermark);
+        return fromBot(got).length >= n;
+      },
+      10_000,
+      () => new Error(`no reply to the polls: ${JSON.stringify(got.map((x) => x.text))}`),
+      200,
+    );
+    return { got, watermark: from };
+  }
+
+  it('has a message lost with its process answered by the process it polls, once', async () => {
+    const conv = await newConversation(a);
+    const lost = await lostMessage(a, conv.id, 'polled', 5_000);
+    const { got, watermark } = await pollFor(b, conv, 0, 2);
+    expect(got[0]?.id).toBe(lost.id);
+    expect(got[1]?.text).toMatch(/bienvenue sur Tandem/);
+    expect(fromBot(got).every((x) => x.replyToId === lost.id)).toBe(true);
+    // Polling on past the wait runs nothing more: the message is answered.
+    const said = fromBot(await transcript(a, conv.id)).length;
+    for (let i = 0; i < 12; i++) {
+      await call(b, 'GET', `/conversations/${conv.id}/activities?watermark=${watermark}`, conv.token);
+      await wait(200);
+    }
+    expect(fromBot(await transcript(a, conv.id))).toHaveLength(said);
+  });
+
+  it('has it answered when the client got the message elsewhere before polling here', async () => {
+    const conv = await newConversation(a);
+    const lost = await lostMessage(a, conv.id, 'polled-after', 5_000);
+    // Its first poll here starts after the message: what became of it is not known to `b`.
+    const { got } = await pollFor(b, conv, 1, 2);
+    expect(got.map((x) => x.id)).not.toContain(lost.id);
+    expect(fromBot(got).every((x) => x.replyToId === lost.id)).toBe(true);
+  });
+});
