@@ -205,7 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webchat: {
       secret: e.WEBCHAT_SECRET ?? DEV_SECRET,
-      origins: e.WEBCHAT_ORIGINS.length > 0 ? e.WEBCHAT_ORIGINS : [new URL(publicUrl).origin],
+      // The hub's demo page and the widget are served from PUBLIC_URL: its origin is always allowed.
+      origins: [...new Set([new URL(publicUrl).origin, ...e.WEBCHAT_ORIGINS])],
       tokenTtlS: e.WEBCHAT_TOKEN_TTL_S,
       recoverAfterS: e.WEBCHAT_RECOVER_AFTER_S,
     },

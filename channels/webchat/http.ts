@@ -1,4 +1,4 @@
-import type { Request, Response } from 'restify';
+import type { Request, Response, Server } from 'restify';
 
 /** The Bearer credential of a request, if any. */
 export function bearer(req: Request): string | undefined {
@@ -14,6 +14,32 @@ export function fail(res: Response, status: number, code: string, message: strin
 /** Whether a browser Origin (absent for non-browser clients) is one of the allowed origins. */
 export function originAllowed(origin: string | undefined, allowed: string[]): boolean {
   return origin === undefined || allowed.includes(origin);
+}
+
+/** The paths a page of another origin calls from its script (the widget, a Direct Line client). */
+const CROSS_ORIGIN_PATHS = /^\/(v3\/directline|webchat)\//;
+
+/**
+ * CORS for the web chat: a browser lets a page of an allowed origin (another site of the hub that
+ * embeds the widget) read our answers, and send its token in `Authorization` after a preflight.
+ * An origin not allowed gets no such header: its page cannot read anything (and is refused anyway).
+ */
+export function allowOrigins(server: Server, allowed: string[]): void {
+  server.pre((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || !CROSS_ORIGIN_PATHS.test(req.url ?? '')) return next();
+    const ok = allowed.includes(origin);
+    res.header('Vary', 'Origin');
+    if (ok) res.header('Access-Control-Allow-Origin', origin);
+    if (req.method !== 'OPTIONS') return next();
+    if (ok) {
+      res.header('Access-Control-Allow-Methods', 'GET, POST');
+      res.header('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+      res.header('Access-Control-Max-Age', '600');
+    }
+    res.send(ok ? 204 : 403);
+    return next(false);
+  });
 }
 
 /** ws:// or wss:// base URL as the client reached us (behind a proxy too). */

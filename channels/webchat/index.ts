@@ -2,7 +2,7 @@ import type { Request, Response } from 'restify';
 import { LINK_TTL_MS } from '../../bot/services/links.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { mountDirectLine, newUserId } from './directline.js';
-import { bearer, fail, RateLimiter } from './http.js';
+import { allowOrigins, bearer, fail, RateLimiter } from './http.js';
 import { WEBCHAT, WebchatOutbound } from './outbound.js';
 import { WebchatStore } from './store.js';
 import { DirectLineStream } from './stream.js';
@@ -35,6 +35,7 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
     log,
     lostAfterMs: config.webchat.recoverAfterS * 1000,
   });
+  allowOrigins(server, config.webchat.origins);
   mountDirectLine(server, { config, log, store, signer, turns });
   const stream = new DirectLineStream(server.server, {
     store,
@@ -46,13 +47,12 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
 
   // The widget's own token endpoint: same origin only, a few tokens per minute per address.
   const limiter = new RateLimiter(10, 60_000);
-  const sameOrigin = new URL(config.publicUrl).origin;
+  // A page of ours, or one listed in WEBCHAT_ORIGINS (another site of the hub, so "cross-site");
+  // without an Origin, a browser's own word that the request is not from another site.
   const fromOurPages = (req: Request) => {
     const origin = req.headers.origin;
-    return !(
-      (origin !== undefined && origin !== sameOrigin && !config.webchat.origins.includes(origin)) ||
-      req.headers['sec-fetch-site'] === 'cross-site'
-    );
+    if (origin !== undefined) return config.webchat.origins.includes(origin);
+    return req.headers['sec-fetch-site'] !== 'cross-site';
   };
   /** The channels a person can go on in, with a one-time link (Telegram when it is on). */
   const handoffChannels = () =>

@@ -46,7 +46,8 @@ export interface StreamDeps {
  * conversation looked at: a turn lost with its process is run again (turns.ts).
  */
 export class DirectLineStream {
-  private readonly wss = new WebSocketServer({ noServer: true });
+  /** Clients send nothing on the stream (Direct Line): a frame of more than this closes it. */
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly subs = new Set<Subscription>();
   /** The same subscriptions by conversation: an append reaches its own sockets without a look at all. */
   private readonly byConversation = new Map<string, Set<Subscription>>();
@@ -96,15 +97,19 @@ export class DirectLineStream {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = PATH.exec(url.pathname);
-    if (!match) return; // another upgrade handler's business
-    const conversationId = decodeURIComponent(match[1] ?? '');
-    const claims = this.deps.signer.verify(url.searchParams.get('t') ?? '');
     const refuse = (status: string) => {
       socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
     };
+    // The stream is the server's only WebSocket: any other upgrade is refused, not left hanging.
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = PATH.exec(url.pathname);
+    const conversationId = match ? decoded(match[1] ?? '') : undefined;
+    if (conversationId === undefined) {
+      refuse('404 Not Found');
+      return;
+    }
+    const claims = this.deps.signer.verify(url.searchParams.get('t') ?? '');
     if (
       !originAllowed(req.headers.origin, this.deps.origins) ||
       !claims ||
@@ -255,5 +260,14 @@ export class DirectLineStream {
       sub.alive = false;
       sub.socket.ping();
     }
+  }
+}
+
+/** A path segment decoded, or undefined when it is not valid percent-encoding (`%ZZ`). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }

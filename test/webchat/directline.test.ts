@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app.js';
@@ -256,6 +257,79 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(reconnect.body.streamUrl).toContain('watermark=3');
   });
 
+  it("lets a page of an allowed origin read the answers (CORS), another origin's page not", async () => {
+    const listed = 'http://localhost:3978';
+    const preflight = (origin: string) =>
+      fetch(`${dl}/conversations`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization,content-type',
+        },
+      });
+    const ok = await preflight(listed);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(listed);
+    expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect(ok.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    const refused = await preflight('https://evil.example');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+
+    // Another site of the hub, listed: the browser says "cross-site", and that is fine.
+    const token = await fetch(`${app.url}/webchat/token`, {
+      method: 'POST',
+      headers: { Origin: listed, 'Sec-Fetch-Site': 'cross-site' },
+    });
+    expect(token.status).toBe(200);
+    expect(token.headers.get('access-control-allow-origin')).toBe(listed);
+    const { conversationId, token: t } = await token.json();
+    const read = await call('GET', `/conversations/${conversationId}/activities`, t, undefined, {
+      Origin: listed,
+    });
+    expect(read.status).toBe(200);
+    const unlisted = await fetch(`${app.url}/webchat/token`, {
+      method: 'POST',
+      headers: { 'Sec-Fetch-Site': 'cross-site' },
+    });
+    expect(unlisted.status).toBe(403);
+  });
+
+  it('refuses a malformed or unknown WebSocket upgrade without stopping, and a frame the stream does not take', async () => {
+    const upgrade = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(new URL(app.url).port), '127.0.0.1', () => {
+          socket.write(
+            `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          );
+        });
+        let got = '';
+        socket.on('data', (d) => {
+          got += d.toString();
+        });
+        socket.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+        socket.setTimeout(5000, () => {
+          socket.destroy();
+          resolve(`no answer: ${got}`);
+        });
+      });
+    expect(await upgrade('/v3/directline/conversations/%ZZ/stream?t=x')).toBe('HTTP/1.1 404 Not Found');
+    expect(await upgrade('/somewhere/else')).toBe('HTTP/1.1 404 Not Found');
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+
+    const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    const { streamUrl } = (await call('POST', '/conversations', gen.token)).body;
+    const ws = new WebSocket(streamUrl);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    ws.send('x'.repeat(10_000));
+    expect(await closed).toBe(1009);
+  });
+
+  // Last: it uses up this address's tokens for the minute.
   it('gives the widget a token from the same origin only, and rate-limits it', async () => {
     const ok = await fetch(`${app.url}/webchat/token`, {
       method: 'POST',
