@@ -181,8 +181,12 @@ export class AskDialog extends Dialog<AskOptions> {
       return { kind: 'again', message: t('common:ask.stale_button') };
     if (input.kind === 'text' && input.text === '') return { kind: 'retry', message: t('common:ask.empty') };
     switch (q.kind) {
-      case 'choice':
-        return this.choiceAmong(options(q.list, t, q.wording), input, t);
+      case 'choice': {
+        const outcome = this.choiceAmong(options(q.list, t, q.wording), input, t);
+        // An age typed as such ("j'ai 30 ans", "56") is its bracket.
+        const bracket = q.list === 'age' && input.kind === 'text' ? ageBracket(input.text) : undefined;
+        return outcome.kind !== 'answer' && bracket ? { kind: 'answer', value: bracket } : outcome;
+      }
       case 'multi':
         return this.multi(q, input, state, t, locale);
       case 'text':
@@ -192,7 +196,7 @@ export class AskDialog extends Dialog<AskOptions> {
       case 'pick':
         return this.choiceAmong(pickOptions(q, t), input, t);
       case 'confirm': {
-        const v = input.kind === 'button' ? input.v : recognizeYesNo(input.text, locale);
+        const v = input.kind === 'button' ? input.v : typedYesNo(input.text, q, t, locale);
         if (v === 'yes' || v === 'no') return { kind: 'answer', value: v };
         if (input.kind === 'button') return { kind: 'retry', message: t('common:ask.unknown_button') };
         return { kind: 'retry', message: t('common:ask.yes_or_no') };
@@ -331,4 +335,37 @@ function pickOptions(q: Question & { kind: 'pick' }, t: TFunction): Option[] {
     const label = t(question(id).name ?? id);
     return { value: id, label, labels: [label] };
   });
+}
+
+/**
+ * A typed answer to a yes/no question: one of its buttons' labels typed out ("Modifier", "Je
+ * refuse la charte"), exactly, or the usual words for yes and no. Only exactly: "je n'accepte pas
+ * la charte" names a label too.
+ */
+function typedYesNo(
+  text: string,
+  q: { yes: string; no: string },
+  t: TFunction,
+  locale: Locale,
+): 'yes' | 'no' | undefined {
+  const typed = normalize(text);
+  if (typed === normalize(t(q.yes))) return 'yes';
+  if (typed === normalize(t(q.no))) return 'no';
+  return recognizeYesNo(text, locale);
+}
+
+/** The age bracket of an age typed alone or in a short sentence ("30", "j'ai 30 ans", "I'm 56"). */
+function ageBracket(text: string): string | undefined {
+  const numbers = normalize(text).match(/\d+/g);
+  if (numbers?.length !== 1 || normalize(text).length > 30) return undefined;
+  const age = Number(numbers[0]);
+  if (age < 10 || age > 110) return undefined;
+  if (age < 18) return 'under_18';
+  const bracket = [
+    [25, '18_25'],
+    [35, '26_35'],
+    [45, '36_45'],
+    [55, '46_55'],
+  ].find(([upTo]) => age <= Number(upTo));
+  return bracket ? String(bracket[1]) : 'over_55';
 }

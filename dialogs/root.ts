@@ -206,6 +206,9 @@ export class RootDialog extends ComponentDialog {
       activity.type === 'message' && !activity.value ? recognizeCommand(activity.text) : undefined;
     if (!command) return undefined;
     const turn = turnOf(dc.context);
+    // "Reprendre" resumes only someone who stopped; otherwise it is an answer ("reprendre" an
+    // existing business, at the goal question; "resume", a CV, for a mentor's skills).
+    if (command === 'resume' && turn.person.proactive !== false) return undefined;
     const say = (key: string) => dc.context.sendActivity(text(turn.t(key)));
     // With a question pending, ask it again and wait; with none, the root ends and the next
     // message starts afresh, except for a newcomer (e.g. "aide" as a first message): the

@@ -4,7 +4,7 @@ export type Command = 'help' | 'restart' | 'stop' | 'resume' | 'my_data' | 'dele
 
 /** Each command's words in French and English; the whole message must be the command. */
 const WORDS: Record<Command, string[]> = {
-  help: ['aide', "j'ai besoin d'aide", 'help', '?', 'au secours'],
+  help: ['aide', "j'ai besoin d'aide", 'aidez-moi', 'aide-moi', 'help', 'help me', '?', 'au secours'],
   restart: ['recommencer', 'tout recommencer', 'recommencer à zéro', 'restart', 'start over'],
   stop: ['stop', 'arrêter', 'arrête', 'désinscription', 'unsubscribe'],
   resume: ['reprendre', 'resume'],

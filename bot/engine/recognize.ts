@@ -121,6 +121,8 @@ const STOPWORDS = new Set([
 
 /** Words that separate the items of a list ("numérique et commerce"). All are stopwords too. */
 const CONNECTORS = new Set(['et', 'ou', 'puis', 'and', 'or']);
+/** Words that turn a label named into its refusal ("non" and "no" are answers of their own). */
+const NEGATIONS = new Set(['ne', 'n', 'pas', 'jamais', 'sauf', 'not', 'don', 'doesn', 'never', 'except']);
 
 /** Raw characters that separate the items of a list. */
 const LIST_SEPARATORS = /[,;\n\r+&/|]+/;
@@ -688,6 +690,10 @@ export function recognizeChoice(
     if (!inside) named.add(span.option);
   }
 
+  // A negation outside any label named ("ça ne m'intéresse pas", "pas en visio", "tout sauf le
+  // BTP"): naming a label is not choosing it. The question is asked again.
+  if (flat.some((token, at) => NEGATIONS.has(token) && !covered[at])) return NONE;
+
   // 4 and 5 for each list item none of whose words was part of a named label.
   const matched = new Set(named);
   const unsure = new Set<number>();
@@ -731,6 +737,12 @@ export const YES_NO: Record<'fr' | 'en', { yes: string[]; no: string[] }> = {
       'accepte',
       "je suis d'accord",
       'avec plaisir',
+      "c'est bon",
+      'ok pour moi',
+      'ça marche',
+      "d'acc",
+      'dacc',
+      'ça me va',
       '👍',
       '✅',
     ],

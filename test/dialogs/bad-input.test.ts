@@ -308,6 +308,10 @@ describe('typing instead of pressing a button', () => {
     ['goal', 'entreprise', 'sectors', '• Objectif : Créer ou reprendre une entreprise'],
     ['format', '2', 'languages', '• Format : Visio'],
     ['format', 'en personne', 'languages', '• Format : Présentiel'],
+    ['age', "J'ai 30 ans", 'firstName', "• Tranche d'âge : 26 à 35 ans"],
+    ['age', '56', 'firstName', "• Tranche d'âge : Plus de 55 ans"],
+    ['format', 'pas de préférence', 'languages', '• Format : Les deux'],
+    ['format', 'visio ou présentiel', 'languages', '• Format : Les deux'],
   ])('at the %s question, "%s" picks the option', async (at, typed, next, line) => {
     const u = `typed-${at}-${typed}`;
     await play(t, u, LEA, { until: at });
@@ -316,10 +320,17 @@ describe('typing instead of pressing a button', () => {
     expect(summary[0]?.text).toContain(line);
   });
 
+  it('at the sectors question, "le sport" is not "Transport et logistique" (a sector we do not list)', async () => {
+    const u = 'typed-sectors-sport';
+    await play(t, u, LEA, { until: 'sectors' });
+    expect(texts(await t.say(u, 'le sport'))).not.toMatch(/Transport/);
+  });
+
   it.each([
     ['numerik', 'Numérique'],
     ['comerce', 'Commerce'],
     ['numerik et comerce', 'Numérique, Commerce'],
+    ['services à la personne', 'Santé et social'],
     ['1', 'Numérique'],
   ])('at the sectors question, "%s" is understood', async (typed, chosen) => {
     const u = `typed-sectors-${typed}`;
@@ -329,6 +340,21 @@ describe('typing instead of pressing a button', () => {
       `${fr('common:ask.selected', { list: chosen })}\n\n${fr('onboarding:ask.sectors', { max: 3 })}`,
     );
     expect(texts(await t.say(u, 'non'))).toBe(fr('onboarding:ask.commune'));
+  });
+
+  it("takes a yes/no button's label typed out, and not a label negated", async () => {
+    const u = 'typed-labels';
+    await play(t, u, LEA, { until: 'summary' });
+    expect(texts(await t.say(u, 'Modifier'))).toBe(fr('onboarding:summary.which'));
+    expect(texts(await t.say(u, 'prénom'))).toBe(fr('onboarding:ask.firstName'));
+    expect(texts(await t.say(u, 'Zoé'))).toMatch(/• Prénom : Zoé/);
+    expect(texts(await t.say(u, "c'est bon"))).toMatch(/charte d'engagement/);
+    // Naming the acceptance to refuse it is no acceptance: the question again.
+    expect(texts(await t.say(u, "Je n'accepte pas la charte"))).toMatch(
+      new RegExp(`^${fr('common:ask.yes_or_no').replace(/[?.]/g, '\\$&')}`),
+    );
+    expect(texts(await t.say(u, "j'accepte la charte"))).toMatch(/votre profil est complet/);
+    expect((await personOf(t, db.connection, u)).status).toBe('active');
   });
 
   it('goes through the whole onboarding by typing only, yes/no questions included', async () => {

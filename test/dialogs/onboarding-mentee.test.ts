@@ -76,7 +76,7 @@ describe('mentee onboarding (transcript)', () => {
     });
     const consents = await t.bot.services.consents.history(person._id);
     expect(consents.map((c) => [c.kind, c.decision, c.version, c.channel])).toEqual([
-      ['data_processing', 'accepted', '2026-11', 'test'],
+      ['data_processing', 'accepted', '2026-11-27', 'test'],
       ['charter', 'accepted', '2026-11', 'test'],
     ]);
     expect(consents[0]?.textHash).toMatch(/^[0-9a-f]{64}$/);

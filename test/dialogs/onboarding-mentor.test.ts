@@ -154,7 +154,7 @@ describe('mentor onboarding (transcript)', () => {
     // Two records, of separate kinds: the mentor's own consent text, then the mentees' charter.
     const consents = await t.bot.services.consents.history(person._id);
     expect(consents.map((c) => [c.kind, c.decision, c.version, c.channel])).toEqual([
-      ['data_processing', 'accepted', '2026-11', 'mentors'],
+      ['data_processing', 'accepted', '2026-11-27', 'mentors'],
       ['charter', 'accepted', '2026-11', 'mentors'],
     ]);
     expect(consents[0]?.textHash).toBe(hashText(fr('mentor:consent.ask', { privacyUrl })));

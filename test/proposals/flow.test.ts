@@ -245,7 +245,17 @@ describe("the mentee's answers", () => {
     const again = await mentees.say(user, 'Bonjour');
     expect((again.at(-1) as Reply).text).toBe(card.text);
     expect(texts(await mentees.say(user, 'euh'))).toBe(fr('proposals:mentee.hint'));
+    // A refusal that names the interest sends nobody a request.
+    expect(texts(await mentees.say(user, "ça m'intéresse pas trop"))).toBe(fr('proposals:mentee.hint'));
     expect(texts(await mentees.say(user, "ça m'intéresse !"))).toMatch(/^C'est envoyé !/);
+  });
+
+  it('"Ça ne m\'intéresse pas", typed, passes the profile', async () => {
+    await mentor('Nadia');
+    const { user } = await mentee('Yanis');
+    expect(texts(await mentees.say(user, "Ça ne m'intéresse pas"))).toMatch(
+      new RegExp(`^${fr('proposals:mentee.passed')}`),
+    );
   });
 });
 

@@ -101,6 +101,22 @@ describe('recognizeChoice', () => {
       expect(recognizeChoice(input, SECTORS)).toEqual(none);
     });
 
+    it('a label named in a negation is not chosen; a synonym that is itself a refusal is', () => {
+      const CARD: ChoiceOption[] = [
+        { value: 'interested', labels: ["Ça m'intéresse", 'intéressé', 'oui'] },
+        { value: 'pass', labels: ['Voir un autre profil', 'non', 'pas intéressé'] },
+        { value: 'later', labels: ['Plus tard', 'pas maintenant'] },
+      ];
+      for (const input of ["Ça ne m'intéresse pas", 'pas vraiment intéressé', "ça m'intéresse pas du tout"])
+        expect(recognizeChoice(input, CARD), input).toEqual(none);
+      expect(recognizeChoice('pas intéressé', CARD)).toEqual(one('pass'));
+      expect(recognizeChoice('pas maintenant', CARD)).toEqual(one('later'));
+      expect(recognizeChoice('non merci', CARD)).toEqual(one('pass'));
+      expect(recognizeChoice('pas en visio', FORMATS)).toEqual(none);
+      expect(recognizeChoice('tout sauf le BTP', SECTORS)).toEqual(none);
+      expect(recognizeChoice('oui, ça m’intéresse', CARD)).toEqual(one('interested'));
+    });
+
     it('"2" is the second format, "les deux" / "les 2" is the option "Les deux"', () => {
       expect(recognizeChoice('2', FORMATS)).toEqual(one('remote'));
       expect(recognizeChoice('deux', FORMATS)).toEqual(one('remote'));
