@@ -48,6 +48,7 @@ const schema = z.object({
   TOKEN_SIGNING_KEY: secret,
   WEBCHAT_ORIGINS: csv,
   WEBCHAT_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(1800),
+  WEBCHAT_RESUME_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   WEBCHAT_RECOVER_AFTER_S: z.coerce.number().int().min(1).max(600).default(20),
   PROGRAMMES: optionalString.pipe(
     z
@@ -129,7 +130,14 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   shutdownTimeoutMs: number;
-  webchat: { secret: string; origins: string[]; tokenTtlS: number; recoverAfterS: number };
+  webchat: {
+    secret: string;
+    origins: string[];
+    tokenTtlS: number;
+    /** How long after its token expired the widget may still come back to its conversation. */
+    resumeDays: number;
+    recoverAfterS: number;
+  };
   tokenSigningKey: string;
   privacyNoticeUrl: string;
   /** The partner programmes, when not the default list (bot/reference/lists.ts). */
@@ -208,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // The hub's demo page and the widget are served from PUBLIC_URL: its origin is always allowed.
       origins: [...new Set([new URL(publicUrl).origin, ...e.WEBCHAT_ORIGINS])],
       tokenTtlS: e.WEBCHAT_TOKEN_TTL_S,
+      resumeDays: e.WEBCHAT_RESUME_DAYS,
       recoverAfterS: e.WEBCHAT_RECOVER_AFTER_S,
     },
     tokenSigningKey: e.TOKEN_SIGNING_KEY ?? DEV_SECRET,

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'restify';
+import restify, { type Request, type Response } from 'restify';
 import { LINK_TTL_MS } from '../../bot/services/links.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { mountDirectLine, newUserId } from './directline.js';
@@ -57,7 +57,8 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   /** The channels a person can go on in, with a one-time link (Telegram when it is on). */
   const handoffChannels = () =>
     deps.bot.adapter.channelIds.filter((id) => deps.bot.adapter.channel(id).handoffUrl !== undefined);
-  server.post('/webchat/token', async (req, res) => {
+  const small = restify.plugins.bodyParser({ maxBodySize: 4096, mapParams: false });
+  server.post('/webchat/token', small, async (req: Request, res: Response) => {
     if (!fromOurPages(req)) {
       return fail(res, 403, 'BadOrigin', 'Tokens are only given to the hub’s own pages.');
     }
@@ -65,8 +66,17 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
       res.header('Retry-After', '60');
       return fail(res, 429, 'TooManyRequests', 'Too many tokens asked; try again in a minute.');
     }
-    const userId = newUserId();
-    const conversationId = await store.createConversation(userId);
+    // The widget's last token, expired while the page slept or was closed: the same person goes
+    // on in the same conversation (WEBCHAT_RESUME_DAYS), rather than start again as someone new.
+    const resume = (req.body as { resume?: unknown } | undefined)?.resume;
+    const earlier =
+      typeof resume === 'string' ? signer.resumable(resume, config.webchat.resumeDays * 86_400) : undefined;
+    const resumed = earlier && (await store.conversation(earlier.conversationId)) ? earlier : undefined;
+    if (resume !== undefined && !resumed) {
+      return fail(res, 409, 'NotResumable', 'That conversation cannot be resumed; ask for a new one.');
+    }
+    const userId = resumed?.userId ?? newUserId();
+    const conversationId = resumed?.conversationId ?? (await store.createConversation(userId));
     res.json(200, {
       conversationId,
       userId,

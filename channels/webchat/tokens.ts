@@ -47,7 +47,15 @@ export class TokenSigner {
     return claims;
   }
 
-  private check(token: string): TokenClaims | undefined {
+  /**
+   * The claims of a token of ours that expired less than `graceS` ago (or has not expired): the
+   * widget's way back into its conversation after the page slept or was closed for a while.
+   */
+  resumable(token: string, graceS: number): TokenClaims | undefined {
+    return this.check(token, graceS);
+  }
+
+  private check(token: string, graceS = 0): TokenClaims | undefined {
     const [body, sig, extra] = token.split('.');
     if (!body || !sig || extra !== undefined) return undefined;
     const expected = Buffer.from(this.sign(body));
@@ -55,7 +63,7 @@ export class TokenSigner {
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
-      if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.now()) return undefined;
+      if (typeof claims.exp !== 'number' || (claims.exp + graceS) * 1000 <= this.now()) return undefined;
       if (typeof claims.conversationId !== 'string' || typeof claims.userId !== 'string') return undefined;
       return claims;
     } catch {

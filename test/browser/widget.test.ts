@@ -6,7 +6,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.js';
 import { freePort } from '../../bot/db/ferretdb.js';
-import { startTestApp } from '../helpers/app.js';
+import { TokenSigner } from '../../channels/webchat/tokens.js';
+import { startTestApp, TEST_SIGNING_KEY } from '../helpers/app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -403,6 +404,41 @@ describe('the web chat widget in a browser', () => {
       await other.close();
     }
   }, 20_000);
+
+  it('comes back to its conversation a day later, token long expired, as the same person', async () => {
+    const other = await browser.newContext({ locale: 'fr-FR' });
+    try {
+      const p = await other.newPage();
+      await p.goto(`${app.url}/`);
+      await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
+      await botSays(/Acceptez-vous que nous traitions vos données/, p);
+      await press("J'accepte", p);
+      await botSays(/tranche d'âge/, p);
+      // The page was closed for a day: the token it kept expired long ago.
+      const kept = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
+      const dayAgo = Date.now() - 86_400_000;
+      const token = new TokenSigner(TEST_SIGNING_KEY, 60, () => dayAgo).issue(
+        kept.conversationId,
+        kept.userId,
+      );
+      await p.evaluate((s) => localStorage.setItem('tandem.webchat', JSON.stringify(s)), {
+        ...kept,
+        token,
+        expiresAt: dayAgo + 60_000,
+      });
+      await p.reload();
+      await botSays(/tranche d'âge/, p);
+      await p.getByRole('textbox', { name: 'Votre message' }).fill('26 à 35 ans');
+      await p.keyboard.press('Enter');
+      await botSays(/Comment vous appelez-vous/, p);
+      const now = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
+      expect(now.conversationId).toBe(kept.conversationId);
+      expect(now.userId).toBe(kept.userId);
+      expect(await p.locator('.tandem-bot', { hasText: /bienvenue sur Tandem/ }).count()).toBe(1);
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
 
   it('floats on a page without a container, in the language of the page', async () => {
     const other = await browser.newContext({ locale: 'en-GB' });

@@ -5,6 +5,7 @@ import { Database } from '../../bot/db/database.js';
 import { freshDbUri, silentLog } from './db.js';
 
 export const TEST_SECRET = 'test-webchat-secret-0123456789';
+export const TEST_SIGNING_KEY = 'test-signing-key-0123456789';
 
 /** The whole app in this process, on a free port and a fresh database, stopped after the file. */
 export async function startTestApp(
@@ -18,7 +19,7 @@ export async function startTestApp(
     HOST: '127.0.0.1',
     MONGODB_URI: uri,
     WEBCHAT_SECRET: TEST_SECRET,
-    TOKEN_SIGNING_KEY: 'test-signing-key-0123456789',
+    TOKEN_SIGNING_KEY: TEST_SIGNING_KEY,
     WEBCHAT_ORIGINS: 'http://localhost:3978',
     ...env,
   });

@@ -3,7 +3,8 @@ import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app.js';
-import { startTestApp, TEST_SECRET } from '../helpers/app.js';
+import { TokenSigner } from '../../channels/webchat/tokens.js';
+import { startTestApp, TEST_SECRET, TEST_SIGNING_KEY } from '../helpers/app.js';
 import { pollUntil } from '../helpers/poll.js';
 
 let app: App;
@@ -327,6 +328,37 @@ describe('Direct Line 3.0 endpoint', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', resolve));
     ws.send('x'.repeat(10_000));
     expect(await closed).toBe(1009);
+  });
+
+  it('gives the widget back its conversation with a token expired since, within WEBCHAT_RESUME_DAYS', async () => {
+    const ask = (body?: unknown) =>
+      fetch(`${app.url}/webchat/token`, {
+        method: 'POST',
+        headers: { Origin: 'http://localhost:3978', 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const first = await (await ask()).json();
+    // The same conversation's token, signed as the app signs, expired an hour ago / 31 days ago.
+    const signedAt = (msAgo: number) =>
+      new TokenSigner(TEST_SIGNING_KEY, 60, () => Date.now() - msAgo).issue(
+        first.conversationId,
+        first.userId,
+      );
+    expect(
+      (await call('GET', `/conversations/${first.conversationId}/activities`, signedAt(3_600_000))).status,
+    ).toBe(403);
+
+    const back = await ask({ resume: signedAt(3_600_000) });
+    expect(back.status).toBe(200);
+    const resumed = await back.json();
+    expect(resumed).toMatchObject({ conversationId: first.conversationId, userId: first.userId });
+    expect(
+      (await call('GET', `/conversations/${first.conversationId}/activities`, resumed.token)).status,
+    ).toBe(200);
+
+    expect((await ask({ resume: signedAt(31 * 86_400_000) })).status).toBe(409);
+    const forged = `${first.token.split('.')[0]}.${'A'.repeat(43)}`;
+    expect((await ask({ resume: forged })).status).toBe(409);
   });
 
   // Last: it uses up this address's tokens for the minute.

@@ -164,7 +164,7 @@ export class DirectLineClient {
       // A full page load shows the whole history: the stream starts from watermark 0.
       this.session = { ...stored, watermark: '0' };
       try {
-        await this.refresh(true);
+        await this.refresh(true).catch((err) => this.resume(err));
         const conv = await this.call<{ streamUrl?: string }>(
           'GET',
           `/v3/directline/conversations/${encodeURIComponent(stored.conversationId)}?watermark=0`,
@@ -175,7 +175,7 @@ export class DirectLineClient {
         return;
       } catch (err) {
         if (!(err instanceof HttpError) || (err.status !== 403 && err.status !== 404)) throw err;
-        // Expired token or forgotten conversation: it cannot be resumed.
+        // A token expired too long ago, or a forgotten conversation: it cannot be resumed.
         this.session = undefined;
         store.set(undefined);
         this.events.reset();
@@ -226,6 +226,22 @@ export class DirectLineClient {
       this.session.joined = true;
       store.set(this.session);
     }
+  }
+
+  /**
+   * After a refresh refused (`err`): the token expired while the page slept or was closed. The
+   * widget asks for a new one in the same conversation, as the same person; rethrows when the
+   * conversation cannot be resumed (a token expired too long ago).
+   */
+  private async resume(err: unknown): Promise<void> {
+    const s = this.session;
+    if (!s || !(err instanceof HttpError) || err.status !== 403) throw err;
+    const t = await this.call<{ token: string; expires_in: number }>('POST', '/webchat/token', {
+      resume: s.token,
+    });
+    s.token = t.token;
+    s.expiresAt = Date.now() + t.expires_in * 1000;
+    store.set(s);
   }
 
   /** Refreshes the token when it has less than five minutes left (or now), keeping the conversation. */
@@ -323,8 +339,18 @@ export class DirectLineClient {
     }
   }
 
-  /** The conversation is lost (its token expired while the page slept): begin a new one. */
+  /**
+   * The stream was refused: its token expired while the page slept. The same conversation with a
+   * new token if it can be resumed; otherwise a new one.
+   */
   private async restart(): Promise<void> {
+    if (this.session && this.session.expiresAt <= Date.now()) {
+      try {
+        await this.resume(new HttpError(403));
+        void this.reconnect();
+        return;
+      } catch {}
+    }
     this.session = undefined;
     this.seen.clear();
     store.set(undefined);
