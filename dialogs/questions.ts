@@ -150,6 +150,13 @@ const QUESTIONS: Question[] = [
     yes: tk('charter:yes'),
     no: tk('charter:no'),
   },
+  {
+    id: 'restart',
+    kind: 'confirm',
+    prompt: tk('common:restart_confirm.ask'),
+    yes: tk('common:restart_confirm.yes'),
+    no: tk('common:restart_confirm.no'),
+  },
 ];
 
 /** The profile questions of the mentee's onboarding, in order (age is asked right after consent). */

@@ -17,7 +17,7 @@ import {
   parseAction,
 } from '../bot/services/matching-cards.js';
 import type { Profile } from '../models/person.js';
-import { AskDialog } from './ask.js';
+import { ASK, AskDialog } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
 import { CONTACT, ContactDialog } from './contact.js';
 import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
@@ -65,6 +65,16 @@ export class RootDialog extends ComponentDialog {
     this.addDialog(new SummaryDialog());
     this.addDialog(new ProposalsDialog());
     this.addDialog(new ContactDialog());
+    this.addDialog(
+      new WaterfallDialog(RESTART, [
+        (step) => step.beginDialog(ASK, { q: 'restart' }),
+        async (step) => {
+          if (step.result === 'yes') return restart(step);
+          await step.context.sendActivity(text(turnOf(step.context).t('common:restart_confirm.kept')));
+          return step.endDialog();
+        },
+      ]),
+    );
     this.addDialog(
       new WaterfallDialog(EDIT, [
         async (step) => {
@@ -227,12 +237,14 @@ export class RootDialog extends ComponentDialog {
         return reprompt();
       },
       restart: async () => {
-        await say('common:restart');
-        await dc.cancelAllDialogs();
-        const consent = turn.services.consents.latest(turn.person, 'data_processing');
-        // The answers are asked again from the start: forget those already saved too.
-        await turn.services.people.clearProfile(turn.person._id, 'onboarding');
-        return dc.beginDialog(onboardingOf(turn), { skipConsent: consent?.decision === 'accepted' });
+        const { status } = turn.person;
+        // A finished profile (a mentee followed, a mentor with pairs) is not erased on one word:
+        // the person confirms first; "recommencer" again at that question is confirmation enough.
+        if ((status === 'active' || status === 'paused') && !dc.stack.some((d) => d.id === RESTART)) {
+          await dc.cancelAllDialogs();
+          return dc.beginDialog(RESTART);
+        }
+        return restart(dc);
       },
       stop: async () => {
         await turn.services.people.setProactive(turn.person._id, false);
@@ -258,4 +270,17 @@ export class RootDialog extends ComponentDialog {
     turn.log.info({ command }, 'global command');
     return handlers[command]();
   }
+}
+
+const RESTART = 'restart_confirm';
+
+/** Starts the onboarding again from the first question, the answers saved forgotten. */
+async function restart(dc: DialogContext): Promise<DialogTurnResult> {
+  const turn = turnOf(dc.context);
+  await dc.context.sendActivity(text(turn.t('common:restart')));
+  await dc.cancelAllDialogs();
+  const consent = turn.services.consents.latest(turn.person, 'data_processing');
+  // The answers are asked again from the start: forget those already saved too.
+  await turn.services.people.clearProfile(turn.person._id, 'onboarding');
+  return dc.beginDialog(onboardingOf(turn), { skipConsent: consent?.decision === 'accepted' });
 }

@@ -186,11 +186,28 @@ describe('"recommencer"', () => {
     expect(await t.bot.services.consents.history((await personOf(t, db.connection, u))._id)).toEqual([]);
   });
 
-  it('after the onboarding is complete: the profile is asked again from the age question', async () => {
+  it('after the onboarding is complete: asks first, then the profile is asked again from the age question', async () => {
     const u = newUser('restart-active');
     await playChecked(u, 'end');
     expect((await personOf(t, db.connection, u)).profile).toEqual(LEA_PROFILE);
+    expect(texts(await t.say(u, 'recommencer'))).toBe(fr('common:restart_confirm.ask'));
+    // "Non": nothing is erased.
+    expect(texts(await t.say(u, 'non'))).toBe(fr('common:restart_confirm.kept'));
+    expect(await personOf(t, db.connection, u)).toMatchObject({ status: 'active', profile: LEA_PROFILE });
+    // "Recommencer" once more, at that question, confirms.
+    expect(texts(await t.say(u, 'recommencer'))).toBe(fr('common:restart_confirm.ask'));
     expect((await t.say(u, 'recommencer')).map((r) => r.text)).toEqual([
+      fr('common:restart'),
+      fr('onboarding:ask.age'),
+    ]);
+    expect(await personOf(t, db.connection, u)).toMatchObject({ status: 'onboarding', profile: {} });
+  });
+
+  it('after the onboarding is complete: the button "Oui, recommencer" erases the profile', async () => {
+    const u = newUser('restart-active-yes');
+    await playChecked(u, 'end');
+    await t.say(u, 'recommencer');
+    expect((await t.press(u, 'Oui, recommencer')).map((r) => r.text)).toEqual([
       fr('common:restart'),
       fr('onboarding:ask.age'),
     ]);
