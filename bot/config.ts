@@ -49,6 +49,7 @@ const schema = z.object({
   WEBCHAT_ORIGINS: csv,
   WEBCHAT_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(1800),
   WEBCHAT_RESUME_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
   WEBCHAT_RECOVER_AFTER_S: z.coerce.number().int().min(1).max(600).default(20),
   PROGRAMMES: optionalString.pipe(
     z
@@ -130,6 +131,8 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   shutdownTimeoutMs: number;
+  /** How many proxies (load balancers) in front of the app append to X-Forwarded-For: 0, none. */
+  trustProxy: number;
   webchat: {
     secret: string;
     origins: string[];
@@ -211,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(e.DATA_DIR),
     cacheDir: resolve(e.TANDEM_CACHE_DIR),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: e.TRUST_PROXY,
     webchat: {
       secret: e.WEBCHAT_SECRET ?? DEV_SECRET,
       // The hub's demo page and the widget are served from PUBLIC_URL: its origin is always allowed.

@@ -198,9 +198,14 @@ export class Engine {
     const programme = arrival.programme && isProgramme(arrival.programme) ? arrival.programme : undefined;
     if (arrival.programme && !programme)
       log.info({ programme: arrival.programme }, 'unknown programme ignored');
-    if (programme || arrival.campaign) {
-      await this.deps.services.people.setOrigin(person._id, { programme, campaign: arrival.campaign });
-    }
+    // A campaign is a tag of a link (Telegram's payload is 64 characters at most): anything else,
+    // from a client that posts its own `start` event, is not kept.
+    const campaign =
+      typeof arrival.campaign === 'string' && /^[\w.-]{1,64}$/.test(arrival.campaign)
+        ? arrival.campaign
+        : undefined;
+    if (arrival.campaign !== undefined && !campaign) log.info('campaign ignored: not a short tag');
+    if (programme || campaign) await this.deps.services.people.setOrigin(person._id, { programme, campaign });
     return next();
   };
 

@@ -5,7 +5,7 @@ import type { Config } from '../../bot/config.js';
 import { sameSecret } from '../../bot/http/body.js';
 import type { Logger } from '../../bot/log.js';
 import { PolledConversations } from './awaiting.js';
-import { bearer, fail, originAllowed, wsBase } from './http.js';
+import { bearer, fail, originAllowed, RateLimiter, wsBase } from './http.js';
 import type { WebchatStore } from './store.js';
 import type { TokenClaims, TokenSigner } from './tokens.js';
 import { isUserTurn, type WebchatTurns } from './turns.js';
@@ -21,6 +21,12 @@ export interface DirectLineDeps {
 const PREFIX = '/v3/directline';
 const MAX_TEXT = 20_000;
 const USER_ID = /^[\w.:@-]{1,64}$/;
+/**
+ * Posts per conversation in a window: three a second, more than anyone types or clicks, so that a
+ * script cannot fill a transcript and a person's queue of turns (each post is stored and runs a turn).
+ */
+const POSTS_PER_WINDOW = 30;
+const POSTS_WINDOW_S = 10;
 
 type Auth = { kind: 'secret' } | { kind: 'token'; claims: TokenClaims };
 
@@ -35,6 +41,7 @@ export function newUserId(): string {
 export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
   const { config, store, signer } = deps;
   const polled = new PolledConversations({ store, turns: deps.turns, log: deps.log });
+  const posts = new RateLimiter(POSTS_PER_WINDOW, POSTS_WINDOW_S * 1000);
   const json = restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false, rejectUnknown: true });
 
   const authenticate = (req: Request, res: Response): Auth | undefined => {
@@ -130,6 +137,10 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
   server.post(`${PREFIX}/conversations/:id/activities`, json, async (req: Request, res: Response) => {
     const auth = forConversation(req, res);
     if (!auth) return;
+    if (!posts.take(req.params.id)) {
+      res.header('Retry-After', String(POSTS_WINDOW_S));
+      return fail(res, 429, 'TooManyRequests', 'Too many messages at once; try again in a few seconds.');
+    }
     const conv = await store.conversation(req.params.id);
     if (!conv) return fail(res, 404, 'BadArgument', 'Unknown conversation.');
     const body = (req.body ?? {}) as Partial<Activity>;

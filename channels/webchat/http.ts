@@ -42,6 +42,21 @@ export function allowOrigins(server: Server, allowed: string[]): void {
   });
 }
 
+/**
+ * The client's address: the connection's, or behind `trustProxy` proxies (each appends the address
+ * it got the request from to X-Forwarded-For) the one the outermost of them saw. Entries a client
+ * wrote itself come before and are not read.
+ */
+export function clientAddress(req: Request, trustProxy: number): string {
+  const direct = req.socket.remoteAddress ?? '?';
+  if (trustProxy === 0) return direct;
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  return forwarded[forwarded.length - trustProxy] ?? direct;
+}
+
 /** ws:// or wss:// base URL as the client reached us (behind a proxy too). */
 export function wsBase(req: Request): string {
   const proto = String(req.headers['x-forwarded-proto'] ?? '')

@@ -2,7 +2,7 @@ import restify, { type Request, type Response } from 'restify';
 import { LINK_TTL_MS } from '../../bot/services/links.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { mountDirectLine, newUserId } from './directline.js';
-import { allowOrigins, bearer, fail, RateLimiter } from './http.js';
+import { allowOrigins, bearer, clientAddress, fail, RateLimiter } from './http.js';
 import { WEBCHAT, WebchatOutbound } from './outbound.js';
 import { WebchatStore } from './store.js';
 import { DirectLineStream } from './stream.js';
@@ -62,7 +62,7 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
     if (!fromOurPages(req)) {
       return fail(res, 403, 'BadOrigin', 'Tokens are only given to the hub’s own pages.');
     }
-    if (!limiter.take(req.socket.remoteAddress ?? '?')) {
+    if (!limiter.take(clientAddress(req, config.trustProxy))) {
       res.header('Retry-After', '60');
       return fail(res, 429, 'TooManyRequests', 'Too many tokens asked; try again in a minute.');
     }

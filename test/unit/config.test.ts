@@ -1,6 +1,8 @@
+import type { Request } from 'restify';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../bot/config.js';
 import { ConfigError } from '../../bot/errors.js';
+import { clientAddress } from '../../channels/webchat/http.js';
 
 function problems(env: NodeJS.ProcessEnv): string {
   try {
@@ -69,5 +71,25 @@ describe('config', () => {
     const hub = loadConfig({ PUBLIC_URL: 'https://tandem.example.org/', WEBCHAT_ORIGINS: 'https://a.fr' });
     expect(hub.webchat.origins).toEqual(['https://tandem.example.org', 'https://a.fr']);
     expect(c.mongoUri).toBeUndefined();
+  });
+});
+
+describe('the client address behind proxies (TRUST_PROXY)', () => {
+  const req = (forwarded?: string) =>
+    ({
+      socket: { remoteAddress: '10.0.0.9' },
+      headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded },
+    }) as unknown as Request;
+
+  it("is the connection's without a trusted proxy, whatever X-Forwarded-For says", () => {
+    expect(clientAddress(req('1.2.3.4'), 0)).toBe('10.0.0.9');
+  });
+
+  it('is the address the outermost trusted proxy saw, not what the client wrote before it', () => {
+    expect(clientAddress(req('203.0.113.7'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(req('6.6.6.6, 203.0.113.7'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(req('6.6.6.6, 203.0.113.7, 10.0.0.2'), 2)).toBe('203.0.113.7');
+    expect(clientAddress(req(), 1)).toBe('10.0.0.9');
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
   });
 });

@@ -361,6 +361,39 @@ describe('Direct Line 3.0 endpoint', () => {
     expect((await ask({ resume: forged })).status).toBe(409);
   });
 
+  it('takes at most 30 posts in 10 s per conversation, and another conversation still', async () => {
+    const flooded = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    const post = (conv: { conversationId: string; token: string }, i: number) =>
+      call('POST', `/conversations/${conv.conversationId}/activities`, conv.token, {
+        type: 'message',
+        text: `message ${i}`,
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) statuses.push((await post(flooded, i)).status);
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+    const other = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    expect((await post(other, 0)).status).toBe(200);
+  });
+
+  it("keeps a start event's campaign when it is a short tag, as a link's, and not otherwise", async () => {
+    const campaignOf = async (campaign: string) => {
+      const userId = `dl_campaign_${campaign.length}_${campaign.charCodeAt(0)}`;
+      const gen = (await call('POST', '/tokens/generate', TEST_SECRET, { user: { id: userId } })).body;
+      await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, {
+        type: 'event',
+        name: 'start',
+        value: { campaign },
+      });
+      // The welcome comes once the turn, its `arrive` step included, is done.
+      expect((await botReplies(gen.conversationId, gen.token, '0')).fromBot.length).toBeGreaterThan(0);
+      return (await app.bot.services.people.lookup('webchat', userId)).person?.campaign;
+    };
+    expect(await campaignOf('printemps-2026')).toBe('printemps-2026');
+    expect(await campaignOf('x'.repeat(500))).toBeUndefined();
+    expect(await campaignOf('<b>hi</b>')).toBeUndefined();
+  });
+
   // Last: it uses up this address's tokens for the minute.
   it('gives the widget a token from the same origin only, and rate-limits it', async () => {
     const ok = await fetch(`${app.url}/webchat/token`, {
