@@ -344,21 +344,28 @@ function pickOptions(q: Question & { kind: 'pick' }, t: TFunction): Option[] {
  */
 function typedYesNo(
   text: string,
-  q: { yes: string; no: string },
+  q: { yes: string; no: string; strict?: boolean },
   t: TFunction,
   locale: Locale,
 ): 'yes' | 'no' | undefined {
   const typed = normalize(text);
   if (typed === normalize(t(q.yes))) return 'yes';
   if (typed === normalize(t(q.no))) return 'no';
+  // "C'est bon" may mean "never mind": a strict question takes a plain yes or no only.
+  if (q.strict) return STRICT_YES_NO[typed];
   return recognizeYesNo(text, locale);
 }
 
-/** The age bracket of an age typed alone or in a short sentence ("30", "j'ai 30 ans", "I'm 56"). */
+const STRICT_YES_NO: Record<string, 'yes' | 'no'> = { oui: 'yes', yes: 'yes', non: 'no', no: 'no' };
+
+/**
+ * The age bracket of an age typed alone or said plainly ("30", "j'ai 30 ans", "I'm 56"), and only
+ * then: "je n'ai pas 18 ans", "presque 18" are not ages of 18.
+ */
 function ageBracket(text: string): string | undefined {
-  const numbers = normalize(text).match(/\d+/g);
-  if (numbers?.length !== 1 || normalize(text).length > 30) return undefined;
-  const age = Number(numbers[0]);
+  const plain = /^(?:j ai |i m |i am |im )?(\d{1,3})(?: ans?| years old| years| yo)?$/.exec(normalize(text));
+  if (!plain) return undefined;
+  const age = Number(plain[1]);
   if (age < 10 || age > 110) return undefined;
   if (age < 18) return 'under_18';
   const bracket = [

@@ -92,6 +92,7 @@ function verbOf(activity: Partial<Activity>, turn: Turn): MenteeVerb | undefined
     const aliases = turn.t(`proposals:card.${verb}_aliases`).split('|');
     return { value: verb, label, labels: [label, ...aliases] };
   });
-  const r = recognizeChoice(activity.text, options);
+  // "Ça ne m'intéresse pas", "pourquoi pas": never a request sent to a mentor by mistake.
+  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
   return r.kind === 'one' ? (r.value as MenteeVerb) : undefined;
 }

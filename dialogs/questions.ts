@@ -49,7 +49,13 @@ export type Question =
       format?: 'email' | 'phone';
     })
   | (Base & { kind: 'commune' })
-  | (Base & { kind: 'confirm'; yes: string; no: string })
+  | (Base & {
+      kind: 'confirm';
+      yes: string;
+      no: string;
+      /** Only the buttons' labels, "oui" and "non": a question whose "yes" cannot be undone. */
+      strict?: boolean;
+    })
   | (Base & { kind: 'pick'; choices: string[] });
 
 /** Every question Tandem asks, by id. Dialog state stores ids only, never these objects. */
@@ -153,6 +159,7 @@ const QUESTIONS: Question[] = [
   {
     id: 'restart',
     kind: 'confirm',
+    strict: true,
     prompt: tk('common:restart_confirm.ask'),
     yes: tk('common:restart_confirm.yes'),
     no: tk('common:restart_confirm.no'),

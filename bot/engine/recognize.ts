@@ -121,8 +121,11 @@ const STOPWORDS = new Set([
 
 /** Words that separate the items of a list ("numérique et commerce"). All are stopwords too. */
 const CONNECTORS = new Set(['et', 'ou', 'puis', 'and', 'or']);
-/** Words that turn a label named into its refusal ("non" and "no" are answers of their own). */
-const NEGATIONS = new Set(['ne', 'n', 'pas', 'jamais', 'sauf', 'not', 'don', 'doesn', 'never', 'except']);
+/**
+ * Words that turn a label named into its refusal, for `refuseNegated` ("non" and "no" are answers
+ * of their own; a lone "ne" is not read: "je ne parle que français").
+ */
+const NEGATIONS = new Set(['pas', 'plus', 'jamais', 'sauf', 'not', 'don', 'doesn', 'never', 'except']);
 
 /** Raw characters that separate the items of a list. */
 const LIST_SEPARATORS = /[,;\n\r+&/|]+/;
@@ -616,7 +619,7 @@ function recognizeItem(tokens: string[], index: Index): Loose {
 export function recognizeChoice(
   input: string,
   options: ChoiceOption[],
-  opts: { multiple?: boolean } = {},
+  opts: { multiple?: boolean; refuseNegated?: boolean } = {},
 ): Recognized {
   const multiple = opts.multiple === true;
   const raw = input.trim();
@@ -690,9 +693,11 @@ export function recognizeChoice(
     if (!inside) named.add(span.option);
   }
 
-  // A negation outside any label named ("ça ne m'intéresse pas", "pas en visio", "tout sauf le
-  // BTP"): naming a label is not choosing it. The question is asked again.
-  if (flat.some((token, at) => NEGATIONS.has(token) && !covered[at])) return NONE;
+  // With `refuseNegated`, a negation outside any label named ("ça ne m'intéresse pas", "pourquoi
+  // pas"): naming a label is not choosing it, and the question is asked again. Only where a wrong
+  // pick costs someone else (a request sent to a mentor): elsewhere a negation is as often part
+  // of the answer ("je n'ai pas d'emploi") and the summary shows what was understood.
+  if (opts.refuseNegated && flat.some((token, at) => NEGATIONS.has(token) && !covered[at])) return NONE;
 
   // 4 and 5 for each list item none of whose words was part of a named label.
   const matched = new Set(named);

@@ -45,10 +45,19 @@ export class Awaiting {
     return this.since !== undefined && now - this.since >= afterMs;
   }
 
-  /** Nothing left to await: the conversation was looked at and had nothing to run. */
-  clear(): void {
-    this.ids.clear();
+  /** What it awaits now: what a look at the conversation (about to start) may clear. */
+  pending(): string[] {
+    return [...this.ids];
+  }
+
+  /**
+   * The conversation was looked at and had nothing to run for these: they are no longer awaited.
+   * Messages it got while the look ran are still awaited (their wait starts again).
+   */
+  clear(looked: string[]): void {
+    for (const id of looked) this.ids.delete(id);
     this.since = undefined;
+    this.settle();
   }
 
   private settle(): void {
@@ -88,11 +97,12 @@ export class PolledConversations {
     if (followed.looking || !awaiting.due(now, this.deps.turns.lostAfterMs)) return;
     followed.looking = true;
     awaiting.since = now;
+    const looked = awaiting.pending();
     void this.deps.turns
       .recover(conversationId)
       .then(({ recovered, later }) => {
         // Nothing to run (answered copies, settled, too old): nothing to wait for.
-        if (recovered === 0 && later === 0) awaiting.clear();
+        if (recovered === 0 && later === 0) awaiting.clear(looked);
       })
       .catch((err) =>
         this.deps.log.warn({ err, conversation: conversationId }, 'web chat: looking for a lost turn failed'),

@@ -30,11 +30,15 @@ export function allowOrigins(server: Server, allowed: string[]): void {
     if (origin === undefined || !CROSS_ORIGIN_PATHS.test(req.url ?? '')) return next();
     const ok = allowed.includes(origin);
     res.header('Vary', 'Origin');
-    if (ok) res.header('Access-Control-Allow-Origin', origin);
+    if (ok) {
+      res.header('Access-Control-Allow-Origin', origin);
+      res.header('Access-Control-Expose-Headers', 'Retry-After');
+    }
     if (req.method !== 'OPTIONS') return next();
     if (ok) {
       res.header('Access-Control-Allow-Methods', 'GET, POST');
-      res.header('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+      // botframework-directlinejs (and so Bot Framework Web Chat) names itself in x-ms-bot-agent.
+      res.header('Access-Control-Allow-Headers', 'Authorization, Content-Type, x-ms-bot-agent');
       res.header('Access-Control-Max-Age', '600');
     }
     res.send(ok ? 204 : 403);

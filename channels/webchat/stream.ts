@@ -102,10 +102,13 @@ export class DirectLineStream {
       socket.destroy();
     };
     // The stream is the server's only WebSocket: any other upgrade is refused, not left hanging.
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = PATH.exec(url.pathname);
+    // A target URL cannot parse ("//[") is refused too: a throw here would stop the process.
+    const url = URL.canParse(req.url ?? '/', 'http://localhost')
+      ? new URL(req.url ?? '/', 'http://localhost')
+      : undefined;
+    const match = url ? PATH.exec(url.pathname) : null;
     const conversationId = match ? decoded(match[1] ?? '') : undefined;
-    if (conversationId === undefined) {
+    if (!url || conversationId === undefined) {
       refuse('404 Not Found');
       return;
     }
@@ -227,6 +230,7 @@ export class DirectLineStream {
     await Promise.all(
       [...late].map(async ([conversationId, subs]) => {
         for (const sub of subs) sub.awaiting.since = now;
+        const looked = subs.map((sub) => sub.awaiting.pending());
         try {
           // A reply from another process reaches a socket by polling: see first whether it came.
           const behind = await Promise.all(
@@ -239,7 +243,7 @@ export class DirectLineStream {
           const { recovered, later } = await this.deps.turns.recover(conversationId);
           if (recovered > 0 || later > 0) return;
           // Nothing to run (answered copies, settled, too old): nothing to wait for.
-          for (const sub of subs) sub.awaiting.clear();
+          for (const [i, sub] of subs.entries()) sub.awaiting.clear(looked[i] ?? []);
         } catch (err) {
           this.deps.log.warn(
             { err, conversation: conversationId },

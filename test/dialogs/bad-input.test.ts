@@ -320,6 +320,16 @@ describe('typing instead of pressing a button', () => {
     expect(summary[0]?.text).toContain(line);
   });
 
+  it.each(["je n'ai pas 18 ans", 'presque 18 ans'])(
+    'at the age question, "%s" is no age of 18',
+    async (typed) => {
+      const u = `typed-age-${typed}`;
+      await play(t, u, LEA, { until: 'age' });
+      expect(texts(await t.say(u, typed))).not.toBe(fr('onboarding:ask.firstName'));
+      expect((await personOf(t, db.connection, u)).profile?.age).toBeUndefined();
+    },
+  );
+
   it('at the sectors question, "le sport" is not "Transport et logistique" (a sector we do not list)', async () => {
     const u = 'typed-sectors-sport';
     await play(t, u, LEA, { until: 'sectors' });

@@ -191,6 +191,10 @@ describe('"recommencer"', () => {
     await playChecked(u, 'end');
     expect((await personOf(t, db.connection, u)).profile).toEqual(LEA_PROFILE);
     expect(texts(await t.say(u, 'recommencer'))).toBe(fr('common:restart_confirm.ask'));
+    // "C'est bon" may mean "never mind": not taken for a yes here.
+    expect(texts(await t.say(u, "c'est bon"))).toMatch(
+      new RegExp(`^${fr('common:ask.yes_or_no').replace(/[?.]/g, '\\$&')}`),
+    );
     // "Non": nothing is erased.
     expect(texts(await t.say(u, 'non'))).toBe(fr('common:restart_confirm.kept'));
     expect(await personOf(t, db.connection, u)).toMatchObject({ status: 'active', profile: LEA_PROFILE });

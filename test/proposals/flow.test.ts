@@ -246,7 +246,7 @@ describe("the mentee's answers", () => {
     expect((again.at(-1) as Reply).text).toBe(card.text);
     expect(texts(await mentees.say(user, 'euh'))).toBe(fr('proposals:mentee.hint'));
     // A refusal that names the interest sends nobody a request.
-    expect(texts(await mentees.say(user, "ça m'intéresse pas trop"))).toBe(fr('proposals:mentee.hint'));
+    expect(texts(await mentees.say(user, "ça m'intéresse pas du tout"))).toBe(fr('proposals:mentee.hint'));
     expect(texts(await mentees.say(user, "ça m'intéresse !"))).toMatch(/^C'est envoyé !/);
   });
 

@@ -66,8 +66,10 @@ describe('config', () => {
 
   it('reads lists and trims empty values', () => {
     const c = loadConfig({ WEBCHAT_ORIGINS: 'https://a.fr, https://b.fr', MONGODB_URI: '  ' });
-    // The app's own origin (the demo page, the widget) first, always.
-    expect(c.webchat.origins).toEqual(['http://localhost:3978', 'https://a.fr', 'https://b.fr']);
+    // The app's own origin (the demo page, the widget) first when PUBLIC_URL is set; not the local
+    // default otherwise.
+    expect(c.webchat.origins).toEqual(['https://a.fr', 'https://b.fr']);
+    expect(loadConfig({}).webchat.origins).toEqual(['http://localhost:3978']);
     const hub = loadConfig({ PUBLIC_URL: 'https://tandem.example.org/', WEBCHAT_ORIGINS: 'https://a.fr' });
     expect(hub.webchat.origins).toEqual(['https://tandem.example.org', 'https://a.fr']);
     expect(c.mongoUri).toBeUndefined();

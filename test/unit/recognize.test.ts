@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type ChoiceOption,
@@ -101,20 +102,29 @@ describe('recognizeChoice', () => {
       expect(recognizeChoice(input, SECTORS)).toEqual(none);
     });
 
-    it('a label named in a negation is not chosen; a synonym that is itself a refusal is', () => {
-      const CARD: ChoiceOption[] = [
-        { value: 'interested', labels: ["Ça m'intéresse", 'intéressé', 'oui'] },
-        { value: 'pass', labels: ['Voir un autre profil', 'non', 'pas intéressé'] },
-        { value: 'later', labels: ['Plus tard', 'pas maintenant'] },
-      ];
-      for (const input of ["Ça ne m'intéresse pas", 'pas vraiment intéressé', "ça m'intéresse pas du tout"])
-        expect(recognizeChoice(input, CARD), input).toEqual(none);
-      expect(recognizeChoice('pas intéressé', CARD)).toEqual(one('pass'));
-      expect(recognizeChoice('pas maintenant', CARD)).toEqual(one('later'));
-      expect(recognizeChoice('non merci', CARD)).toEqual(one('pass'));
-      expect(recognizeChoice('pas en visio', FORMATS)).toEqual(none);
-      expect(recognizeChoice('tout sauf le BTP', SECTORS)).toEqual(none);
-      expect(recognizeChoice('oui, ça m’intéresse', CARD)).toEqual(one('interested'));
+    it('on a proposal card, a label named in a negation is not chosen; a refusal among the synonyms is', () => {
+      const card = JSON.parse(
+        readFileSync(new URL('../../locales/fr/proposals.json', import.meta.url), 'utf8'),
+      ).card as Record<string, string>;
+      const CARD: ChoiceOption[] = ['interested', 'pass', 'later'].map((v) => ({
+        value: v,
+        labels: [card[v] ?? '', ...(card[`${v}_aliases`] ?? '').split('|')],
+      }));
+      const typed = (input: string) => recognizeChoice(input, CARD, { refuseNegated: true });
+      for (const input of [
+        "ça m'intéresse pas du tout",
+        'pourquoi pas',
+        "ça ne m'intéresse plus",
+        'pas de souci',
+      ])
+        expect(typed(input), input).toEqual(none);
+      expect(typed("Ça ne m'intéresse pas")).toEqual(one('pass'));
+      expect(typed('je ne suis pas intéressé')).toEqual(one('pass'));
+      expect(typed('non merci')).toEqual(one('pass'));
+      expect(typed('pas maintenant')).toEqual(one('later'));
+      expect(typed("oui, ça m'intéresse")).toEqual(one('interested'));
+      // Elsewhere a negation is often the answer itself.
+      expect(recognizeChoice("je n'ai pas d'emploi", SITUATIONS)).toEqual(one('job_seeker'));
     });
 
     it('"2" is the second format, "les deux" / "les 2" is the option "Les deux"', () => {

@@ -266,13 +266,15 @@ describe('Direct Line 3.0 endpoint', () => {
         headers: {
           Origin: origin,
           'Access-Control-Request-Method': 'POST',
-          'Access-Control-Request-Headers': 'authorization,content-type',
+          'Access-Control-Request-Headers': 'authorization,content-type,x-ms-bot-agent',
         },
       });
     const ok = await preflight(listed);
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(listed);
     expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    // What botframework-directlinejs sends with every call.
+    expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-ms-bot-agent');
     expect(ok.headers.get('access-control-allow-methods')).toMatch(/POST/);
     const refused = await preflight('https://evil.example');
     expect(refused.status).toBe(403);
@@ -319,6 +321,7 @@ describe('Direct Line 3.0 endpoint', () => {
       });
     expect(await upgrade('/v3/directline/conversations/%ZZ/stream?t=x')).toBe('HTTP/1.1 404 Not Found');
     expect(await upgrade('/somewhere/else')).toBe('HTTP/1.1 404 Not Found');
+    expect(await upgrade('//[')).toBe('HTTP/1.1 404 Not Found');
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
 
     const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
