@@ -233,8 +233,17 @@ export class AskDialog extends Dialog<AskOptions> {
         ? { kind: 'answer', value: [...state.selected] }
         : { kind: 'retry', message: t('common:ask.pick_one_first') };
     const add = (values: string[]): Outcome => {
-      for (const v of values)
-        if (!state.selected.includes(v) && state.selected.length < q.max) state.selected.push(v);
+      const fresh = values.filter((v) => !state.selected.includes(v));
+      state.selected.push(...fresh.slice(0, q.max - state.selected.length));
+      // More than the question takes: the person is told which ones are kept.
+      if (fresh.length > 0 && fresh.some((v) => !state.selected.includes(v))) {
+        const list = state.selected.map((v) => opts.find((o) => o.value === v)?.label ?? v).join(', ');
+        return {
+          kind: 'answer',
+          value: [...state.selected],
+          note: t('common:ask.max_kept', { max: q.max, list }),
+        };
+      }
       return state.selected.length >= q.max || state.selected.length === opts.length
         ? finish()
         : { kind: 'again' };

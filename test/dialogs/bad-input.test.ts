@@ -320,6 +320,15 @@ describe('typing instead of pressing a button', () => {
     expect(summary[0]?.text).toContain(line);
   });
 
+  it('at the sectors question, a fourth sector named is not dropped without a word', async () => {
+    const u = 'typed-sectors-four';
+    await play(t, u, LEA, { until: 'sectors' });
+    const replies = await t.say(u, 'numérique, commerce, santé et BTP');
+    expect(texts(replies)).toBe(
+      `${fr('common:ask.max_kept', { max: 3, list: 'Numérique, Commerce, Santé et social' })}\n---\n${fr('onboarding:ask.commune')}`,
+    );
+  });
+
   it.each(["je n'ai pas 18 ans", 'presque 18 ans'])(
     'at the age question, "%s" is no age of 18',
     async (typed) => {
