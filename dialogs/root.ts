@@ -1,3 +1,4 @@
+import type { Activity } from 'botbuilder';
 import {
   ComponentDialog,
   type DialogContext,
@@ -7,6 +8,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { type Command, recognizeCommand } from '../bot/engine/commands.js';
+import { recognizeChoice } from '../bot/engine/recognize.js';
 import { isButtonValue, text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
 import {
@@ -14,6 +16,7 @@ import {
   isOneOf,
   MENTEE_VERBS,
   MENTOR_VERBS,
+  type MentorVerb,
   parseAction,
 } from '../bot/services/matching-cards.js';
 import type { Profile } from '../models/person.js';
@@ -145,7 +148,19 @@ export class RootDialog extends ComponentDialog {
   private async idle(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const turn = turnOf(step.context);
     if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
-    const { matchmaker } = turn.services;
+    const { matchmaker, proposals } = turn.services;
+    // An answer typed to the one request waiting ("j'accepte", "je décline", "plus tard"), as the
+    // buttons would; with several waiting, the buttons say which.
+    const verb = typedRequestVerb(step.context.activity, turn);
+    if (verb) {
+      const waiting = await proposals.pendingFor(turn.person._id);
+      if (waiting.length === 1 && waiting[0]) {
+        await step.context.sendActivities(
+          await matchmaker.mentorAnswers(turn.person, waiting[0]._id, verb, turn.t),
+        );
+        return step.endDialog();
+      }
+    }
     const open = [
       ...(await matchmaker.pendingRequests(turn.person, turn.t)),
       ...(await matchmaker.contactsStillAsked(turn.person, turn.t)),
@@ -283,4 +298,19 @@ async function restart(dc: DialogContext): Promise<DialogTurnResult> {
   // The answers are asked again from the start: forget those already saved too.
   await turn.services.people.clearProfile(turn.person._id, 'onboarding');
   return dc.beginDialog(onboardingOf(turn), { skipConsent: consent?.decision === 'accepted' });
+}
+
+/** A mentor's typed answer to a request, recognized as its buttons' labels and their synonyms. */
+function typedRequestVerb(activity: Partial<Activity>, turn: Turn): MentorVerb | undefined {
+  if (activity.type !== 'message' || activity.value || !activity.text?.trim()) return undefined;
+  const options = MENTOR_VERBS.map((verb) => ({
+    value: verb,
+    labels: [
+      turn.t(`proposals:request.button.${verb}`),
+      ...turn.t(`proposals:request.typed.${verb}`).split('|'),
+    ],
+  }));
+  // "Je n'accepte pas": never a pair made by mistake.
+  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
+  return r.kind === 'one' ? (r.value as MentorVerb) : undefined;
 }

@@ -367,6 +367,23 @@ describe("the mentor's answers", () => {
     ).length;
     expect(proposal).toBe(0);
   });
+
+  it('typed, as the buttons: "je n\'accepte pas" is no answer, "plus tard" and "j\'accepte" are', async () => {
+    const ines = await mentor('Inès');
+    const user = await requestFromMentor('Inès', 'Malo');
+    await inbox(mentors, ines);
+    const waiting = async () =>
+      (await mentees.bot.services.proposals.pendingFor((await personOf(mentors, db.connection, ines))._id))
+        .length;
+    // A refusal that names the acceptance: the request is shown again, nothing decided.
+    expect(texts(await mentors.say(ines, "Je n'accepte pas"))).toMatch(/Une demande attend votre réponse/);
+    expect(await waiting()).toBe(1);
+    expect(texts(await mentors.say(ines, 'plus tard'))).toMatch(/^Entendu\. Vous avez jusqu'au/);
+    expect(await waiting()).toBe(1);
+    expect(texts(await mentors.say(ines, "j'accepte"))).toMatch(/vous accompagnez désormais Malo/);
+    expect(await waiting()).toBe(0);
+    expect(texts(await inbox(mentees, user))).toMatch(/Inès/);
+  });
 });
 
 describe('deadlines', () => {
