@@ -13,6 +13,7 @@ import { isButtonValue, text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
 import {
   CONTACT_CHOICES,
+  type ContactChoice,
   isOneOf,
   MENTEE_VERBS,
   MENTOR_VERBS,
@@ -147,6 +148,12 @@ export class RootDialog extends ComponentDialog {
    */
   private async idle(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const turn = turnOf(step.context);
+    // The contact question answered by typing ("mon e-mail"), when one pair asks it.
+    const choice = typedContactChoice(step.context.activity, turn);
+    if (choice) {
+      const asked = await turn.services.matchmaker.contactAsked(turn.person);
+      if (asked.length === 1 && asked[0]) return step.beginDialog(CONTACT, { matchId: asked[0], choice });
+    }
     if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
     const { matchmaker, proposals } = turn.services;
     // An answer typed to the one request waiting ("j'accepte", "je décline", "plus tard"), as the
@@ -313,4 +320,18 @@ function typedRequestVerb(activity: Partial<Activity>, turn: Turn): MentorVerb |
   // "Je n'accepte pas": never a pair made by mistake.
   const r = recognizeChoice(activity.text, options, { refuseNegated: true });
   return r.kind === 'one' ? (r.value as MentorVerb) : undefined;
+}
+
+/** A typed answer to the contact question, recognized as its buttons' labels and their synonyms. */
+function typedContactChoice(activity: Partial<Activity>, turn: Turn): ContactChoice | undefined {
+  if (activity.type !== 'message' || activity.value || !activity.text?.trim()) return undefined;
+  const options = CONTACT_CHOICES.map((choice) => ({
+    value: choice,
+    labels: [
+      turn.t(`proposals:contact.${choice}`),
+      ...turn.t(`proposals:contact.typed.${choice}`).split('|'),
+    ],
+  }));
+  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
+  return r.kind === 'one' ? (r.value as ContactChoice) : undefined;
 }

@@ -431,6 +431,19 @@ export class Matchmaker {
     return (await this.hasShared(me, matchId)) ? [] : [contactCard(other, matchId, t)];
   }
 
+  /** The matches of `me` (a mentee's one, a mentor's) whose contact question is still unanswered. */
+  async contactAsked(me: PersonDoc): Promise<string[]> {
+    const { proposals } = this.deps;
+    let matches: string[] = [];
+    if (me.role === 'mentor') matches = (await proposals.activeMatches(me._id)).map((m) => m._id);
+    else if (me.matching?.matchId) {
+      const match = await proposals.match(me.matching.matchId);
+      if (match?.status === 'active') matches = [match._id];
+    }
+    const asked = await Promise.all(matches.map(async (id) => !(await this.hasShared(me, id))));
+    return matches.filter((_, i) => asked[i]);
+  }
+
   /** A mentor's pairs whose contact question they have not answered yet, as cards again. */
   async contactsStillAsked(mentor: PersonDoc, t: TFunction): Promise<Replies> {
     const replies: Replies = [];

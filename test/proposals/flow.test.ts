@@ -334,6 +334,25 @@ describe('the contact question', () => {
   });
 });
 
+describe('the contact question, typed', () => {
+  it('"mon mail" asks the address, "par le hub" chooses the Hub, "pas par mail" chooses nothing', async () => {
+    const zoe = await mentor('Zoé', { 'profile.capacity': '3' });
+    const user = await requestFromMentor('Zoé', 'Noé');
+    await pressIn(mentors, zoe, await inbox(mentors, zoe), "J'accepte");
+    await inbox(mentees, user);
+    expect(texts(await mentees.say(user, 'pas par mail'))).toMatch(/Vous êtes accompagné·e par Zoé/);
+    expect(texts(await mentees.say(user, 'mon mail'))).toBe(fr('proposals:contact.ask_email'));
+    expect(texts(await mentees.say(user, 'noe@exemple.fr'))).toBe(
+      fr('proposals:contact.done', { name: 'Zoé' }),
+    );
+    // (Noé's address reached Zoé meanwhile, and comes first.)
+    expect(texts(await mentors.say(zoe, 'par le hub'))).toContain(
+      fr('proposals:contact.done_none', { name: 'Noé' }),
+    );
+    expect(texts(await mentors.say(zoe, 'Bonjour'))).not.toMatch(/quelles coordonnées/);
+  });
+});
+
 describe("the mentor's answers", () => {
   it('a decline: the mentee gets the next proposal at once, and the mentor may say why', async () => {
     const ana = await mentor('Ana');
