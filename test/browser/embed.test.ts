@@ -53,7 +53,7 @@ describe('the widget embedded on another page of the hub', () => {
       page.locator('.tandem-bot', { hasText: text }).last().waitFor({ timeout: STEP_MS });
     await botSays(/Acceptez-vous que nous traitions vos données/);
     await page.locator('button.tandem-action', { hasText: "J'accepte" }).last().click();
-    await botSays(/tranche d'âge/);
+    await botSays(/Quelle est votre tranche d'âge/);
     expect(refused.filter((m) => /CORS|blocked/i.test(m))).toEqual([]);
     await context.close();
   }, 30_000);

@@ -61,7 +61,7 @@ describe('the web chat widget and a standalone card', () => {
 
     // A press on the question, then a typed answer: the questions' buttons go, the card's stay.
     await button("J'accepte").click();
-    await botSays(/tranche d'âge/);
+    await botSays(/Quelle est votre tranche d'âge/);
     await page.getByRole('textbox', { name: 'Votre message' }).fill('26 à 35 ans');
     await page.keyboard.press('Enter');
     await botSays(/Comment vous appelez-vous/);

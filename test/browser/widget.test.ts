@@ -153,7 +153,7 @@ describe('the web chat widget in a browser', () => {
     expect(await page.getByRole('button', { name: 'Continuer sur Telegram' }).count()).toBe(0);
     await botSays(/Acceptez-vous que nous traitions vos données/);
     await press("J'accepte");
-    await botSays(/tranche d'âge/);
+    await botSays(/Quelle est votre tranche d'âge/);
     await press('26 à 35 ans');
     await botSays(/Comment vous appelez-vous/);
     await type('Léa');
@@ -396,7 +396,7 @@ describe('the web chat widget in a browser', () => {
       await p.keyboard.press('Enter');
       await botSays(/Acceptez-vous que nous traitions vos données/, p);
       await press("J'accepte", p);
-      await botSays(/tranche d'âge/, p);
+      await botSays(/Quelle est votre tranche d'âge/, p);
       const messages = await shown(p);
       expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
       expect(messages.filter((m) => m.who === 'user').length).toBe(1);
@@ -413,7 +413,7 @@ describe('the web chat widget in a browser', () => {
       await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
       await botSays(/Acceptez-vous que nous traitions vos données/, p);
       await press("J'accepte", p);
-      await botSays(/tranche d'âge/, p);
+      await botSays(/Quelle est votre tranche d'âge/, p);
       // The page was closed for a day: the token it kept expired long ago.
       const kept = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
       const dayAgo = Date.now() - 86_400_000;
@@ -427,7 +427,7 @@ describe('the web chat widget in a browser', () => {
         expiresAt: dayAgo + 60_000,
       });
       await p.reload();
-      await botSays(/tranche d'âge/, p);
+      await botSays(/Quelle est votre tranche d'âge/, p);
       await p.getByRole('textbox', { name: 'Votre message' }).fill('26 à 35 ans');
       await p.keyboard.press('Enter');
       await botSays(/Comment vous appelez-vous/, p);

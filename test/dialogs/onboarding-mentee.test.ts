@@ -28,7 +28,7 @@ describe('mentee onboarding (transcript)', () => {
     expect(texts(hello)).toMatch(/Acceptez-vous que nous traitions vos données/);
     expect(hello.at(-1)?.buttons.map((b) => b.title)).toEqual(["J'accepte", 'Je refuse']);
 
-    expect(texts(await t.press(u, "J'accepte"))).toMatch(/tranche d'âge/);
+    expect(texts(await t.press(u, "J'accepte"))).toMatch(/Quelle est votre tranche d'âge/);
     expect(texts(await t.press(u, '26 à 35 ans'))).toMatch(/Comment vous appelez-vous/);
     expect(texts(await t.say(u, 'Léa'))).toMatch(/votre situation/);
     expect(texts(await t.say(u, "demandeuse d'emploi"))).toMatch(/votre objectif/);

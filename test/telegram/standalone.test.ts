@@ -46,7 +46,7 @@ describe('Telegram: a standalone card', () => {
 
     // The question sent before the card is still live: pressing it answers it.
     const answered = await user.press("J'accepte");
-    expect(answered.map((m) => m.text).join('\n')).toMatch(/tranche d'âge/);
+    expect(answered.map((m) => m.text).join('\n')).toMatch(/Quelle est votre tranche d'âge/);
     expect(JSON.stringify(markupOf(card.message_id))).toMatch(
       /Ça m'intéresse.*Voir un autre profil.*Plus tard/,
     );

@@ -118,7 +118,7 @@ describe('Direct Line 3.0 endpoint', () => {
       value: accept.value,
     });
     const next = await botReplies(gen.conversationId, gen.token, first.watermark);
-    expect(next.fromBot[0].text).toMatch(/tranche d'âge/);
+    expect(next.fromBot[0].text).toMatch(/Quelle est votre tranche d'âge/);
   });
 
   it('answers a post retried with the same clientActivityID once, replying to the first copy', async () => {

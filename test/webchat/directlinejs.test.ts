@@ -69,7 +69,7 @@ describe.each([
       const accept = consent.type === 'message' ? consent.suggestedActions?.actions?.[0] : undefined;
       expect(accept?.title).toBe("J'accepte");
       await post(client, { text: accept?.title, value: accept?.value });
-      await bot.waitFor((a) => 'text' in a && /tranche d'âge/.test(a.text ?? ''));
+      await bot.waitFor((a) => 'text' in a && /Quelle est votre tranche d'âge/.test(a.text ?? ''));
       await post(client, { text: '26-35' });
       await bot.waitFor((a) => 'text' in a && /Comment vous appelez-vous/.test(a.text ?? ''));
       const texts = bot.seen.map((a) => ('text' in a ? a.text : ''));
@@ -107,10 +107,10 @@ describe('reconnecting with the watermark', () => {
     });
     const b = collect(second);
     try {
-      await b.waitFor((x) => 'text' in x && /tranche d'âge/.test(x.text ?? ''));
+      await b.waitFor((x) => 'text' in x && /Quelle est votre tranche d'âge/.test(x.text ?? ''));
       const texts = b.seen.map((x) => ('text' in x ? x.text : ''));
       expect(texts.some((x) => /Acceptez-vous/.test(x ?? ''))).toBe(false);
-      expect(texts.filter((x) => /tranche d'âge/.test(x ?? ''))).toHaveLength(1);
+      expect(texts.filter((x) => /Quelle est votre tranche d'âge/.test(x ?? ''))).toHaveLength(1);
     } finally {
       b.stop();
       second.end();

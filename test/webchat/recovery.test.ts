@@ -145,7 +145,7 @@ async function atAgeQuestion(app: App) {
   const consent = welcome.at(-1)?.suggestedActions?.actions[0];
   await post(String(consent?.title), consent?.value);
   const asked = await botSaid(app, conv.id, welcome.length + 1);
-  expect(asked.at(-1)?.text).toMatch(/tranche d'âge/);
+  expect(asked.at(-1)?.text).toMatch(/Quelle est votre tranche d'âge/);
   return { conv, post, said: asked.length };
 }
 
@@ -267,7 +267,7 @@ describe('web chat messages left unanswered by a stopped process', () => {
     await wait(500);
     const texts = fromBot(await transcript(a, conv.id)).map((x) => x.text);
     expect(texts[0]).toMatch(/bienvenue sur Tandem/);
-    expect(texts.at(-1)).toMatch(/tranche d'âge/);
+    expect(texts.at(-1)).toMatch(/Quelle est votre tranche d'âge/);
     expect(texts).toHaveLength(said.length);
   });
 
