@@ -219,10 +219,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secret: e.WEBCHAT_SECRET ?? DEV_SECRET,
       // The hub's demo page and the widget are served from PUBLIC_URL: its origin, when set, is
       // always allowed (unset, the local default only when no origin is listed).
-      origins:
-        e.WEBCHAT_ORIGINS.length === 0
-          ? [new URL(publicUrl).origin]
-          : [...new Set([...(e.PUBLIC_URL ? [new URL(publicUrl).origin] : []), ...e.WEBCHAT_ORIGINS])],
+      origins: [
+        ...new Set([
+          ...(e.PUBLIC_URL || e.WEBCHAT_ORIGINS.length === 0 ? [new URL(publicUrl).origin] : []),
+          ...e.WEBCHAT_ORIGINS,
+        ]),
+      ],
       tokenTtlS: e.WEBCHAT_TOKEN_TTL_S,
       resumeDays: e.WEBCHAT_RESUME_DAYS,
       recoverAfterS: e.WEBCHAT_RECOVER_AFTER_S,

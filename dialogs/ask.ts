@@ -183,9 +183,10 @@ export class AskDialog extends Dialog<AskOptions> {
     switch (q.kind) {
       case 'choice': {
         const outcome = this.choiceAmong(options(q.list, t, q.wording), input, t);
+        if (outcome.kind === 'answer' || q.list !== 'age' || input.kind !== 'text') return outcome;
         // An age typed as such ("j'ai 30 ans", "56") is its bracket.
-        const bracket = q.list === 'age' && input.kind === 'text' ? ageBracket(input.text) : undefined;
-        return outcome.kind !== 'answer' && bracket ? { kind: 'answer', value: bracket } : outcome;
+        const bracket = ageBracket(input.text);
+        return bracket ? { kind: 'answer', value: bracket } : outcome;
       }
       case 'multi':
         return this.multi(q, input, state, t, locale);
@@ -347,6 +348,22 @@ function pickOptions(q: Question & { kind: 'pick' }, t: TFunction): Option[] {
 }
 
 /**
+ * A typed answer to a card's buttons (`values`, each recognized by its `labels`: the button's title
+ * and synonyms), outside any question. A negation outside the labels ("je n'accepte pas") is no
+ * answer: these buttons decide something for someone else.
+ */
+export function typedChoice<T extends string>(
+  activity: Partial<Activity>,
+  values: readonly T[],
+  labels: (value: T) => string[],
+): T | undefined {
+  if (activity.type !== 'message' || activity.value || !activity.text?.trim()) return undefined;
+  const options = values.map((value) => ({ value, labels: labels(value) }));
+  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
+  return r.kind === 'one' ? (r.value as T) : undefined;
+}
+
+/**
  * A typed answer to a yes/no question: one of its buttons' labels typed out ("Modifier", "Je
  * refuse la charte"), exactly, or the usual words for yes and no. Only exactly: "je n'accepte pas
  * la charte" names a label too.
@@ -376,12 +393,14 @@ function ageBracket(text: string): string | undefined {
   if (!plain) return undefined;
   const age = Number(plain[1]);
   if (age < 10 || age > 110) return undefined;
-  if (age < 18) return 'under_18';
-  const bracket = [
-    [25, '18_25'],
-    [35, '26_35'],
-    [45, '36_45'],
-    [55, '46_55'],
-  ].find(([upTo]) => age <= Number(upTo));
-  return bracket ? String(bracket[1]) : 'over_55';
+  return AGE_BRACKETS.find(([upTo]) => age <= upTo)?.[1] ?? 'over_55';
 }
+
+/** The age list's brackets, by their oldest age. */
+const AGE_BRACKETS: Array<[number, string]> = [
+  [17, 'under_18'],
+  [25, '18_25'],
+  [35, '26_35'],
+  [45, '36_45'],
+  [55, '46_55'],
+];

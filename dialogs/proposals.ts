@@ -1,9 +1,9 @@
 import type { Activity } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import { recognizeChoice } from '../bot/engine/recognize.js';
 import { text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
 import { MENTEE_VERBS, type MenteeVerb } from '../bot/services/matching-cards.js';
+import { typedChoice } from './ask.js';
 import { activeInstance } from './instance.js';
 
 export const PROPOSALS = 'proposals';
@@ -86,13 +86,9 @@ export class ProposalsDialog extends Dialog<ProposalsOptions> {
 
 /** A typed answer to a proposal card, recognized like any choice (labels, synonyms, typos). */
 function verbOf(activity: Partial<Activity>, turn: Turn): MenteeVerb | undefined {
-  if (activity.type !== 'message' || activity.value || !activity.text?.trim()) return undefined;
-  const options = MENTEE_VERBS.map((verb) => {
-    const label = turn.t(`proposals:card.${verb}`);
-    const aliases = turn.t(`proposals:card.${verb}_aliases`).split('|');
-    return { value: verb, label, labels: [label, ...aliases] };
-  });
   // "Ça ne m'intéresse pas", "pourquoi pas": never a request sent to a mentor by mistake.
-  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
-  return r.kind === 'one' ? (r.value as MenteeVerb) : undefined;
+  return typedChoice(activity, MENTEE_VERBS, (verb) => [
+    turn.t(`proposals:card.${verb}`),
+    ...turn.t(`proposals:card.${verb}_aliases`).split('|'),
+  ]);
 }

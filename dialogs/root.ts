@@ -1,4 +1,3 @@
-import type { Activity } from 'botbuilder';
 import {
   ComponentDialog,
   type DialogContext,
@@ -8,20 +7,17 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { type Command, recognizeCommand } from '../bot/engine/commands.js';
-import { recognizeChoice } from '../bot/engine/recognize.js';
 import { isButtonValue, text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
 import {
   CONTACT_CHOICES,
-  type ContactChoice,
   isOneOf,
   MENTEE_VERBS,
   MENTOR_VERBS,
-  type MentorVerb,
   parseAction,
 } from '../bot/services/matching-cards.js';
 import type { Profile } from '../models/person.js';
-import { ASK, AskDialog } from './ask.js';
+import { ASK, AskDialog, typedChoice } from './ask.js';
 import { CHARTER, CharterDialog, hasCurrentCharter } from './charter.js';
 import { CONTACT, ContactDialog } from './contact.js';
 import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.js';
@@ -149,7 +145,10 @@ export class RootDialog extends ComponentDialog {
   private async idle(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const turn = turnOf(step.context);
     // The contact question answered by typing ("mon e-mail"), when one pair asks it.
-    const choice = typedContactChoice(step.context.activity, turn);
+    const choice = typedChoice(step.context.activity, CONTACT_CHOICES, (c) => [
+      turn.t(`proposals:contact.${c}`),
+      ...turn.t(`proposals:contact.typed.${c}`).split('|'),
+    ]);
     if (choice) {
       const asked = await turn.services.matchmaker.contactAsked(turn.person);
       if (asked.length === 1 && asked[0]) return step.beginDialog(CONTACT, { matchId: asked[0], choice });
@@ -158,7 +157,10 @@ export class RootDialog extends ComponentDialog {
     const { matchmaker, proposals } = turn.services;
     // An answer typed to the one request waiting ("j'accepte", "je décline", "plus tard"), as the
     // buttons would; with several waiting, the buttons say which.
-    const verb = typedRequestVerb(step.context.activity, turn);
+    const verb = typedChoice(step.context.activity, MENTOR_VERBS, (v) => [
+      turn.t(`proposals:request.button.${v}`),
+      ...turn.t(`proposals:request.typed.${v}`).split('|'),
+    ]);
     if (verb) {
       const waiting = await proposals.pendingFor(turn.person._id);
       if (waiting.length === 1 && waiting[0]) {
@@ -305,33 +307,4 @@ async function restart(dc: DialogContext): Promise<DialogTurnResult> {
   // The answers are asked again from the start: forget those already saved too.
   await turn.services.people.clearProfile(turn.person._id, 'onboarding');
   return dc.beginDialog(onboardingOf(turn), { skipConsent: consent?.decision === 'accepted' });
-}
-
-/** A mentor's typed answer to a request, recognized as its buttons' labels and their synonyms. */
-function typedRequestVerb(activity: Partial<Activity>, turn: Turn): MentorVerb | undefined {
-  if (activity.type !== 'message' || activity.value || !activity.text?.trim()) return undefined;
-  const options = MENTOR_VERBS.map((verb) => ({
-    value: verb,
-    labels: [
-      turn.t(`proposals:request.button.${verb}`),
-      ...turn.t(`proposals:request.typed.${verb}`).split('|'),
-    ],
-  }));
-  // "Je n'accepte pas": never a pair made by mistake.
-  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
-  return r.kind === 'one' ? (r.value as MentorVerb) : undefined;
-}
-
-/** A typed answer to the contact question, recognized as its buttons' labels and their synonyms. */
-function typedContactChoice(activity: Partial<Activity>, turn: Turn): ContactChoice | undefined {
-  if (activity.type !== 'message' || activity.value || !activity.text?.trim()) return undefined;
-  const options = CONTACT_CHOICES.map((choice) => ({
-    value: choice,
-    labels: [
-      turn.t(`proposals:contact.${choice}`),
-      ...turn.t(`proposals:contact.typed.${choice}`).split('|'),
-    ],
-  }));
-  const r = recognizeChoice(activity.text, options, { refuseNegated: true });
-  return r.kind === 'one' ? (r.value as ContactChoice) : undefined;
 }

@@ -17,7 +17,7 @@ const MAX_POLLED = 10_000;
 export class Awaiting {
   private readonly ids = new Set<string>();
   /** Since when (this process's clock) it awaits one, or when its conversation was last looked at. */
-  since: number | undefined;
+  private since: number | undefined;
 
   /**
    * The client got these activities. `unknown`: it may await a message this process never saw
@@ -45,8 +45,9 @@ export class Awaiting {
     return this.since !== undefined && now - this.since >= afterMs;
   }
 
-  /** What it awaits now: what a look at the conversation (about to start) may clear. */
-  pending(): string[] {
+  /** A look at the conversation begins now: the wait starts again; returns what `clear` may clear. */
+  look(now: number): string[] {
+    this.since = now;
     return [...this.ids];
   }
 
@@ -96,8 +97,7 @@ export class PolledConversations {
     const now = Date.now();
     if (followed.looking || !awaiting.due(now, this.deps.turns.lostAfterMs)) return;
     followed.looking = true;
-    awaiting.since = now;
-    const looked = awaiting.pending();
+    const looked = awaiting.look(now);
     void this.deps.turns
       .recover(conversationId)
       .then(({ recovered, later }) => {

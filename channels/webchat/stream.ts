@@ -229,8 +229,7 @@ export class DirectLineStream {
     }
     await Promise.all(
       [...late].map(async ([conversationId, subs]) => {
-        for (const sub of subs) sub.awaiting.since = now;
-        const looked = subs.map((sub) => sub.awaiting.pending());
+        const looked = subs.map((sub) => sub.awaiting.look(now));
         try {
           // A reply from another process reaches a socket by polling: see first whether it came.
           const behind = await Promise.all(
