@@ -440,6 +440,36 @@ describe('the web chat widget in a browser', () => {
     }
   }, 30_000);
 
+  it('starts a new conversation when its token expired longer ago than WEBCHAT_RESUME_DAYS', async () => {
+    const other = await browser.newContext({ locale: 'fr-FR' });
+    try {
+      const p = await other.newPage();
+      await p.goto(`${app.url}/`);
+      await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
+      await botSays(/Acceptez-vous que nous traitions vos données/, p);
+      const kept = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
+      const longAgo = Date.now() - 31 * 86_400_000;
+      const token = new TokenSigner(TEST_SIGNING_KEY, 60, () => longAgo).issue(
+        kept.conversationId,
+        kept.userId,
+      );
+      await p.evaluate((s) => localStorage.setItem('tandem.webchat', JSON.stringify(s)), {
+        ...kept,
+        token,
+        expiresAt: longAgo + 60_000,
+      });
+      await p.reload();
+      await eventually(async () => {
+        const now = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
+        expect(now.conversationId).toBeTruthy();
+        expect(now.conversationId).not.toBe(kept.conversationId);
+      });
+      await botSays(/Acceptez-vous que nous traitions vos données/, p);
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
+
   it('floats on a page without a container, in the language of the page', async () => {
     const other = await browser.newContext({ locale: 'en-GB' });
     try {

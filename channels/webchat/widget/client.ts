@@ -238,6 +238,9 @@ export class DirectLineClient {
     if (!s || !(err instanceof HttpError) || err.status !== 403) throw err;
     const t = await this.call<{ token: string; expires_in: number }>('POST', '/webchat/token', {
       resume: s.token,
+    }).catch((refused) => {
+      // 409: too long ago. The refresh's 403 says so to the caller, which starts afresh.
+      throw refused instanceof HttpError && refused.status === 409 ? err : refused;
     });
     s.token = t.token;
     s.expiresAt = Date.now() + t.expires_in * 1000;
