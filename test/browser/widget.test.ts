@@ -47,6 +47,38 @@ async function shown(p: Page = page): Promise<Shown[]> {
   );
 }
 
+/** A new visitor (a browser context of their own) who opens the chat and gets the consent question. */
+async function newVisitor(run: (p: Page) => Promise<void>): Promise<void> {
+  const other = await browser.newContext({ locale: 'fr-FR' });
+  try {
+    const p = await other.newPage();
+    await p.goto(`${app.url}/`);
+    await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
+    await botSays(/Acceptez-vous que nous traitions vos données/, p);
+    await run(p);
+  } finally {
+    await other.close();
+  }
+}
+
+/** What the widget keeps in the page's storage (its conversation, user and token). */
+function storedSession(p: Page): Promise<{ conversationId: string; userId: string }> {
+  return p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
+}
+
+/** Replaces the widget's kept token by one of the same conversation that expired `msAgo` ago. */
+async function expireToken(p: Page, msAgo: number) {
+  const kept = await storedSession(p);
+  const at = Date.now() - msAgo;
+  const token = new TokenSigner(TEST_SIGNING_KEY, 60, () => at).issue(kept.conversationId, kept.userId);
+  await p.evaluate((s) => localStorage.setItem('tandem.webchat', JSON.stringify(s)), {
+    ...kept,
+    token,
+    expiresAt: at + 60_000,
+  });
+  return kept;
+}
+
 /** Waits for a bot message matching `text`. */
 async function botSays(text: RegExp, p: Page = page): Promise<void> {
   await p.locator('.tandem-bot', { hasText: text }).last().waitFor({ timeout: STEP_MS });
@@ -405,70 +437,42 @@ describe('the web chat widget in a browser', () => {
     }
   }, 20_000);
 
-  it('comes back to its conversation a day later, token long expired, as the same person', async () => {
-    const other = await browser.newContext({ locale: 'fr-FR' });
-    try {
-      const p = await other.newPage();
-      await p.goto(`${app.url}/`);
-      await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
-      await botSays(/Acceptez-vous que nous traitions vos données/, p);
-      await press("J'accepte", p);
-      await botSays(/Quelle est votre tranche d'âge/, p);
-      // The page was closed for a day: the token it kept expired long ago.
-      const kept = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
-      const dayAgo = Date.now() - 86_400_000;
-      const token = new TokenSigner(TEST_SIGNING_KEY, 60, () => dayAgo).issue(
-        kept.conversationId,
-        kept.userId,
-      );
-      await p.evaluate((s) => localStorage.setItem('tandem.webchat', JSON.stringify(s)), {
-        ...kept,
-        token,
-        expiresAt: dayAgo + 60_000,
-      });
-      await p.reload();
-      await botSays(/Quelle est votre tranche d'âge/, p);
-      await p.getByRole('textbox', { name: 'Votre message' }).fill('26 à 35 ans');
-      await p.keyboard.press('Enter');
-      await botSays(/Comment vous appelez-vous/, p);
-      const now = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
-      expect(now.conversationId).toBe(kept.conversationId);
-      expect(now.userId).toBe(kept.userId);
-      expect(await p.locator('.tandem-bot', { hasText: /bienvenue sur Tandem/ }).count()).toBe(1);
-    } finally {
-      await other.close();
-    }
-  }, 30_000);
+  it(
+    'comes back to its conversation a day later, token long expired, as the same person',
+    () =>
+      newVisitor(async (p) => {
+        await press("J'accepte", p);
+        await botSays(/Quelle est votre tranche d'âge/, p);
+        // The page was closed for a day: the token it kept expired long ago.
+        const kept = await expireToken(p, 86_400_000);
+        await p.reload();
+        await botSays(/Quelle est votre tranche d'âge/, p);
+        await p.getByRole('textbox', { name: 'Votre message' }).fill('26 à 35 ans');
+        await p.keyboard.press('Enter');
+        await botSays(/Comment vous appelez-vous/, p);
+        const now = await storedSession(p);
+        expect(now.conversationId).toBe(kept.conversationId);
+        expect(now.userId).toBe(kept.userId);
+        expect(await p.locator('.tandem-bot', { hasText: /bienvenue sur Tandem/ }).count()).toBe(1);
+      }),
+    30_000,
+  );
 
-  it('starts a new conversation when its token expired longer ago than WEBCHAT_RESUME_DAYS', async () => {
-    const other = await browser.newContext({ locale: 'fr-FR' });
-    try {
-      const p = await other.newPage();
-      await p.goto(`${app.url}/`);
-      await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
-      await botSays(/Acceptez-vous que nous traitions vos données/, p);
-      const kept = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
-      const longAgo = Date.now() - 31 * 86_400_000;
-      const token = new TokenSigner(TEST_SIGNING_KEY, 60, () => longAgo).issue(
-        kept.conversationId,
-        kept.userId,
-      );
-      await p.evaluate((s) => localStorage.setItem('tandem.webchat', JSON.stringify(s)), {
-        ...kept,
-        token,
-        expiresAt: longAgo + 60_000,
-      });
-      await p.reload();
-      await eventually(async () => {
-        const now = await p.evaluate(() => JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'));
-        expect(now.conversationId).toBeTruthy();
-        expect(now.conversationId).not.toBe(kept.conversationId);
-      });
-      await botSays(/Acceptez-vous que nous traitions vos données/, p);
-    } finally {
-      await other.close();
-    }
-  }, 30_000);
+  it(
+    'starts a new conversation when its token expired longer ago than WEBCHAT_RESUME_DAYS',
+    () =>
+      newVisitor(async (p) => {
+        const kept = await expireToken(p, 31 * 86_400_000);
+        await p.reload();
+        await eventually(async () => {
+          const now = await storedSession(p);
+          expect(now.conversationId).toBeTruthy();
+          expect(now.conversationId).not.toBe(kept.conversationId);
+        });
+        await botSays(/Acceptez-vous que nous traitions vos données/, p);
+      }),
+    30_000,
+  );
 
   it('floats on a page without a container, in the language of the page', async () => {
     const other = await browser.newContext({ locale: 'en-GB' });
