@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { App, type BlockAction, type ButtonAction, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, type BlockAction, type ButtonAction, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Activity } from 'botbuilder';
+import { toLocale } from '../../bot/i18n.js';
 import { InFlight } from '../../bot/lifecycle.js';
+import type { Logger } from '../../bot/log.js';
 import { mark } from '../../models/inbound-mark.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { KeyboardStore, parseButtonRef } from '../shared/keyboards.js';
@@ -21,6 +23,42 @@ export interface SlackChannel {
 }
 
 const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
+
+/**
+ * Who the app is in Slack (auth.test), asked once it answers: a failure is logged, naming the
+ * variable when the token is refused, and asked again at the next event.
+ */
+class BotIdentity {
+  private known?: Promise<{ botId?: string; botUserId?: string }>;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly log: Logger,
+  ) {}
+
+  get(): Promise<{ botId?: string; botUserId?: string }> {
+    this.known ??= this.client.auth.test().then(
+      (r) => ({ botId: r.bot_id, botUserId: r.user_id }),
+      (err) => {
+        this.known = undefined;
+        const code = (err as { data?: { error?: string } }).data?.error;
+        if (
+          code === 'invalid_auth' ||
+          code === 'not_authed' ||
+          code === 'token_revoked' ||
+          code === 'account_inactive'
+        )
+          this.log.error(
+            { code },
+            'Slack refuses SLACK_BOT_TOKEN: events cannot be answered until it is replaced',
+          );
+        else this.log.warn({ err }, 'Slack auth.test failed: asked again at the next event');
+        throw err;
+      },
+    );
+    return this.known;
+  }
+}
 
 /**
  * The Slack channel (mentors): Bolt on our own receiver, on POST /slack/events of the shared
@@ -55,13 +93,19 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   const socket = appToken
     ? new SocketModeReceiver({ appToken, installerOptions: { clientOptions }, logLevel: LogLevel.WARN })
     : undefined;
+  // Our client, and our own authorization: given the token, Bolt would call auth.test in its
+  // constructor and leave a failure (a revoked token, Slack unreachable at start) unhandled, which
+  // stops the process, or cached, which drops every event until a restart.
+  const client = new webApi.WebClient(botToken, clientOptions);
+  const identity = new BotIdentity(client, log);
   const app = new App({
-    token: botToken,
+    authorize: async () => ({ botToken, ...(await identity.get()) }),
     receiver: receiver ?? socket,
     ...(socket && { socketMode: true }),
     clientOptions,
     logLevel: LogLevel.WARN,
   });
+  void identity.get().catch(() => {}); // at start, so a refused token is in the log at once
 
   /** Socket Mode work, tracked for settled() and the graceful shutdown as RestifyReceiver does. */
   const running = new InFlight();
@@ -82,7 +126,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   }
   const keyboards = new KeyboardStore(deps.conn, SLACK);
   const outbound = new SlackOutbound({
-    client: app.client,
+    client,
     keyboards,
     people: bot.services.people,
     limiter: new SendLimiter({ global: 50, perChat: config.slack.perChannel, chatBurst: 1 }),
@@ -96,7 +140,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       { recorded },
     );
   const home = new Home({
-    client: app.client,
+    client,
     people: bot.services.people,
     proposals: bot.services.proposals,
     i18n: bot.i18n,
@@ -152,7 +196,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     const { key, n } = parseButtonRef(action.value);
     const outcome = await keyboards.press(channel, key, n);
     if (outcome.kind !== 'fresh') {
-      const t = bot.i18n.getFixedT('fr');
+      const t = bot.i18n.getFixedT(toLocale((await home.person(body.user.id))?.locale));
       await client.chat.postEphemeral({
         channel,
         user: body.user.id,
@@ -187,7 +231,16 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   });
 
   app.command('/tandem', async ({ ack, command }) => {
-    const answer = await slashCommand(command.text, command.user_id, { bot, home });
+    let answer: Awaited<ReturnType<typeof slashCommand>>;
+    try {
+      answer = await slashCommand(command.text, command.user_id, { bot, home });
+    } catch (err) {
+      // Acknowledged all the same, with words: Slack would show only "operation_timeout".
+      log.error({ err }, 'Slack: /tandem failed');
+      const t = bot.i18n.getFixedT(toLocale(undefined));
+      await ack({ response_type: 'ephemeral', text: t('common:error.technical') });
+      return;
+    }
     await ack({ response_type: 'ephemeral', text: answer.text });
     if (answer.changed) await home.publish(command.user_id);
   });

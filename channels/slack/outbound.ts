@@ -11,14 +11,11 @@ import { answeredBlocks, type KnownBlock, render, withKey } from './format.js';
 
 export const SLACK = 'slack';
 
-/** Slack errors that mean the person cannot be written to any more. */
-const GONE = new Set([
-  'account_inactive',
-  'user_disabled',
-  'is_archived',
-  'channel_not_found',
-  'not_in_channel',
-]);
+/**
+ * Slack errors that mean the person cannot be written to any more. Not `account_inactive`: Slack
+ * gives it for the app's own token (a deleted or deactivated app), which says nothing of the person.
+ */
+const GONE = new Set(['user_disabled', 'is_archived', 'channel_not_found', 'not_in_channel']);
 
 /**
  * Renders a turn's replies as one Block Kit message (rarely more) in the person's direct message
