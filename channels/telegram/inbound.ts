@@ -14,6 +14,21 @@ export type Inbound =
 const PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
 const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
 
+/** The fields of service messages a private chat may get (Bot API 7): actions, not things said. */
+const SERVICE = [
+  'pinned_message',
+  'message_auto_delete_timer_changed',
+  'write_access_allowed',
+  'chat_background_set',
+  'users_shared',
+  'chat_shared',
+  'connected_website',
+  'proximity_alert_triggered',
+  'boost_added',
+  'successful_payment',
+  'refunded_payment',
+];
+
 /** The updates we ask Telegram for (allowed_updates), as one loose shape. */
 export interface Update {
   update_id: number;
@@ -41,6 +56,8 @@ export function classify(update: Update): Inbound {
   const chat = String(message.chat.id);
   if (message.chat.type !== 'private') return { kind: 'ignore', chat, reason: 'not a private chat' };
   if (!message.from || message.from.is_bot) return { kind: 'ignore', chat, reason: 'not from a person' };
+  // Pinning a message or setting auto-delete is no answer, and no reason to say we read only text.
+  if (SERVICE.some((k) => k in message)) return { kind: 'ignore', chat, reason: 'service message' };
   return { kind: 'turn', chat, activity: toActivity(update.update_id, message) };
 }
 

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
 import type { i18n } from 'i18next';
-import { Api, longPoll } from 'node-telegram-bot-api';
+import { Api, type CallbackQuery, longPoll } from 'node-telegram-bot-api';
 import type { Request, Response, Server } from 'restify';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
 import { readRawBody, sameSecret } from '../../bot/http/body.js';
-import { toLocale } from '../../bot/i18n.js';
+import { type TFunction, toLocale } from '../../bot/i18n.js';
 import type { Logger } from '../../bot/log.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { SendLimiter } from '../shared/limiter.js';
@@ -136,6 +137,9 @@ class Receiver {
       inbound.kind === 'press'
         ? recorded.then((fresh) => (fresh ? this.press(update.update_id, inbound) : undefined))
         : Promise.resolve(inbound.kind === 'turn' ? inbound.activity : undefined);
+    // Awaited in the chat's queue; a failed record fails that task first, and must not also count
+    // as an unhandled rejection (which would stop the process).
+    activity.catch(() => {});
     const done = await this.queue.run(chat, async () => {
       if (!(await recorded)) return false;
       if (inbound.kind === 'ignore') {
@@ -172,10 +176,17 @@ class Receiver {
   ): Promise<Partial<Activity> | undefined> {
     const { store } = this.deps;
     const { chat, query } = inbound;
-    const t = this.deps.i18n.getFixedT(toLocale(query.from.language_code));
-    const outcome = await store.keyboards.press(chat, inbound.key, inbound.n);
+    let outcome: Awaited<ReturnType<typeof store.keyboards.press>>;
+    try {
+      outcome = await store.keyboards.press(chat, inbound.key, inbound.n);
+    } catch (err) {
+      // The spinner stops all the same; the update stays pending, to be processed again.
+      await this.answer(query.id);
+      throw err;
+    }
     const shown = query.message ? [query.message.message_id] : [];
     if (outcome.kind !== 'fresh') {
+      const t = await this.tFor(query);
       const key = outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale';
       await this.answer(query.id, t(key));
       if (outcome.kind === 'stale') this.clear(chat, shown);
@@ -196,6 +207,14 @@ class Receiver {
       locale: query.from.language_code,
       timestamp: new Date(),
     };
+  }
+
+  /** The person's language, as in their turns; their Telegram app's until they have one. */
+  private async tFor(query: CallbackQuery): Promise<TFunction> {
+    const { person } = await this.deps.bot.services.people
+      .lookup(TELEGRAM, String(query.from.id))
+      .catch(() => ({ person: null }));
+    return this.deps.i18n.getFixedT(toLocale(person?.locale ?? query.from.language_code)) as TFunction;
   }
 
   /** Takes buttons off messages, in the background: the person's turn does not wait for it. */
@@ -228,12 +247,26 @@ class Receiver {
         },
         signal,
       )) {
-        await this.receive(update as Update).catch((err) =>
-          log.error({ err }, 'Telegram update not recorded'),
-        );
+        await this.receiveSurely(update as Update, signal);
       }
     } catch (err) {
       if (!signal.aborted) log.error({ err }, 'Telegram polling stopped');
+    }
+  }
+
+  /**
+   * Receives a polled update, trying again until it is recorded: getUpdates has confirmed it
+   * already (its offset moved on), so Telegram would not send it again.
+   */
+  private async receiveSurely(update: Update, signal: AbortSignal): Promise<void> {
+    for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        await this.receive(update);
+        return;
+      } catch (err) {
+        this.deps.log.error({ err, retryInMs: delay }, 'Telegram update not recorded; trying again');
+        await sleep(delay, undefined, { signal }).catch(() => {});
+      }
     }
   }
 

@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { App } from '../../bot/app.js';
+import { startTestApp } from '../helpers/app.js';
+import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
+import { postUpdate, TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
+
+let fake: FakeTelegram;
+/** Webhook mode. */
+let app: App;
+/** Long polling, on its own fake Bot API. */
+let polling: { fake: FakeTelegram; app: App };
+
+beforeAll(async () => {
+  fake = await startFakeTelegram({ perChatRate: 50 });
+  app = await startTestApp({ ...telegramEnv(fake), TELEGRAM_MAX_PER_CHAT_PER_S: '50' });
+  const pollFake = await startFakeTelegram({ perChatRate: 50 });
+  polling = {
+    fake: pollFake,
+    app: await startTestApp({
+      TELEGRAM_BOT_TOKEN: pollFake.token,
+      TELEGRAM_API_ROOT: pollFake.url,
+      TELEGRAM_MAX_PER_CHAT_PER_S: '50',
+    }),
+  };
+});
+afterAll(async () => {
+  await polling.app.stop();
+  await Promise.all([fake.close(), polling.fake.close()]);
+});
+
+describe('Telegram: when recording an update fails', () => {
+  it('answers the webhook 500 for a press, without stopping, and takes it when Telegram sends it again', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_001, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const { message, data } = user.button("J'accepte");
+    const press = fake.callbackQuery(user.chatId, message.message_id, data);
+    const record = vi
+      .spyOn(app.telegram?.store ?? ({} as never), 'record')
+      .mockRejectedValueOnce(new Error('database unreachable'));
+    try {
+      expect((await postUpdate(app.url, press)).status).toBe(500);
+      // The press's own promise failed too: it must not be left unhandled (vitest fails the run).
+      await sleep(200);
+    } finally {
+      record.mockRestore();
+    }
+    const replies = await user.deliver(press);
+    expect(replies.map((m) => m.text).join('\n')).toMatch(/Quelle est votre tranche d'âge/);
+    expect(fake.queries.get(press.callback_query?.id ?? '')?.answeredAt).toBeDefined();
+  });
+
+  it('tries again when polling, rather than losing an update getUpdates has confirmed', async () => {
+    const chat = 730_000_002;
+    const record = vi
+      .spyOn(polling.app.telegram?.store ?? ({} as never), 'record')
+      .mockRejectedValueOnce(new Error('database unreachable'));
+    try {
+      polling.fake.pushUpdate(polling.fake.message(chat, 'Bonjour'));
+      await polling.fake.waitFor(
+        () => polling.fake.messages(chat).some((m) => /Tandem/.test(m.text)),
+        10_000,
+      );
+      expect(record).toHaveBeenCalledTimes(2);
+    } finally {
+      record.mockRestore();
+    }
+  });
+});
+
+describe('Telegram: updates that say nothing', () => {
+  it('ignores service messages (a pin, an auto-delete timer) instead of saying it reads only text', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_003, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const pin = fake.message(user.chatId, '');
+    const message = pin.message as Record<string, unknown>;
+    delete message.text;
+    delete message.entities;
+    message.pinned_message = { message_id: 1, date: message.date, chat: message.chat, text: 'Bienvenue' };
+    expect(await user.deliver(pin)).toEqual([]);
+    // A photo still is answered.
+    const photo = fake.message(user.chatId, '');
+    const shot = photo.message as Record<string, unknown>;
+    delete shot.text;
+    delete shot.entities;
+    shot.photo = [{ file_id: 'AgAD', file_unique_id: 'AQAD', width: 90, height: 90 }];
+    expect((await user.deliver(photo)).map((m) => m.text).join('\n')).toMatch(/texte/);
+  });
+
+  it('answers a stale press in the person’s language, not their Telegram app’s', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_004, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const { message, data } = user.button("J'accepte");
+    await user.press("J'accepte");
+    // The same person, their Telegram now in English, presses the old button again.
+    const again = fake.callbackQuery(user.chatId, message.message_id, data, { language_code: 'en' });
+    await user.deliver(again);
+    expect(fake.queries.get(again.callback_query?.id ?? '')?.text).toMatch(
+      /^(Déjà pris en compte|Cette question)/,
+    );
+  });
+});
