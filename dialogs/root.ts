@@ -304,6 +304,8 @@ async function restart(dc: DialogContext): Promise<DialogTurnResult> {
   await dc.context.sendActivity(text(turn.t('common:restart')));
   await dc.cancelAllDialogs();
   const consent = turn.services.consents.latest(turn.person, 'data_processing');
+  // A request waiting for a mentor was made with answers about to go.
+  if (!isMentor(turn)) await turn.services.matchmaker.menteeRestarts(turn.person);
   // The answers are asked again from the start: forget those already saved too.
   await turn.services.people.clearProfile(turn.person._id, 'onboarding');
   return dc.beginDialog(onboardingOf(turn), { skipConsent: consent?.decision === 'accepted' });

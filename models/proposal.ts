@@ -8,8 +8,13 @@ export type ProposalStatus =
   | 'mentor_accepted'
   | 'mentor_declined'
   | 'mentor_full'
+  /** The mentor paused (themselves, or after two requests left unanswered) while it waited. */
+  | 'mentor_paused'
   | 'expired'
-  /** Taken back before the mentee answered: its mentor could no longer be asked. */
+  /**
+   * Taken back before the mentee answered (its mentor could no longer be asked), or while its
+   * request waited because the mentee started their profile again.
+   */
   | 'withdrawn';
 
 /** A reason as stored: a locale key of the 'matching' namespace and its parameters. */

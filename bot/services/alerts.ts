@@ -8,7 +8,8 @@ import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 
 /**
- * Tells staff, once a day at most per person and kind: stored (the dashboard reads them), logged
+ * Tells staff, once a day (the hub's day) at most per person and kind, or once per `about` (the
+ * match, the request) for alerts that are each about something of their own: stored (the dashboard reads them), logged
  * without personal data, and posted to the staff's Slack channel when one is configured. The
  * post goes through the outbox, so it is sent once even if two processes raise the same alert.
  */
@@ -23,20 +24,29 @@ export class AlertService {
       log: Logger;
       slackChannel?: string;
       now?: () => number;
+      timeZone?: string;
     },
   ) {
     this.alerts = alertModel(deps.conn);
+    // en-CA writes a date as YYYY-MM-DD.
+    this.day = new Intl.DateTimeFormat('en-CA', { timeZone: deps.timeZone ?? 'Europe/Paris' });
   }
 
-  /** Raises `kind` about `personId`; false when it was already raised today. */
+  private readonly day: Intl.DateTimeFormat;
+
+  /**
+   * Raises `kind` about `personId`; false when it was already raised today, or for `about` when
+   * given (two pairs of one mentor to put in touch are two alerts, whatever the day).
+   */
   async raise(
     kind: AlertKind,
     personId: string,
     params: Record<string, string | number> = {},
+    about?: string,
   ): Promise<boolean> {
     const at = new Date((this.deps.now ?? Date.now)());
     const doc: AlertDoc = {
-      _id: `${kind}|${personId}|${at.toISOString().slice(0, 10)}`,
+      _id: `${kind}|${personId}|${about ?? this.day.format(at)}`,
       kind,
       personId,
       params,

@@ -37,7 +37,15 @@ export function createServices({ conn, config, log, i18n, now }: ServiceDeps): S
   const people = new PeopleService(conn);
   const proposals = new ProposalService(conn, now);
   const outbox = new Outbox({ conn, log, now });
-  const alerts = new AlertService({ conn, outbox, i18n, log, slackChannel: config.staff.slackChannel, now });
+  const alerts = new AlertService({
+    conn,
+    outbox,
+    i18n,
+    log,
+    slackChannel: config.staff.slackChannel,
+    now,
+    timeZone: config.timeZone,
+  });
   const candidates = new CandidateService(conn, {
     charterVersion: i18n.getFixedT('fr')('charter:version'),
     now,

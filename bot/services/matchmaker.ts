@@ -31,7 +31,7 @@ import {
 } from './matching-cards.js';
 import type { Outbox } from './outbox.js';
 import type { PeopleService } from './people.js';
-import type { MentorDecision, ProposalService } from './proposals.js';
+import { isMentorDecision, type MentorDecision, type ProposalService } from './proposals.js';
 
 /** What a mentee sees when they come back: their pair, their request, a proposal, or nobody yet. */
 export type MenteeView =
@@ -53,11 +53,16 @@ export interface MatchmakerDeps {
   timeZone: string;
 }
 
-/** What the mentee is told when their request ends without a match. */
-const MENTEE_TOLD: Record<MentorDecision, string> = {
+/**
+ * What the mentee is told when their request ends without a match, before their next proposal;
+ * nothing when they withdrew it themselves (they started their profile again).
+ */
+const MENTEE_TOLD: Record<MentorDecision, string | undefined> = {
   declined: 'proposals:mentee.declined',
   expired: 'proposals:mentee.expired',
   full: 'proposals:mentee.mentor_full',
+  paused: 'proposals:mentee.unavailable',
+  withdrawn: undefined,
 };
 
 /** How many ranked mentors are tried, best first, before saying nobody is left. */
@@ -192,11 +197,18 @@ export class Matchmaker {
     if (ranking && ranking.mentors.length > 0) {
       const key = `next|${mentee._id}|${previous}`;
       if (!(await claim(this.deps.conn, key))) return this.afterOther(mentee, previous, t);
-      const proposal = await this.propose(mentee._id, ranking.mentors);
-      if (proposal) {
-        await this.deps.people.proposedTo(mentee._id, proposal._id, proposal.mentorId);
-        const card = await this.cardOf(proposal, t);
-        if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
+      try {
+        const proposal = await this.propose(mentee._id, ranking.mentors);
+        if (proposal) {
+          await this.deps.people.proposedTo(mentee._id, proposal._id, proposal.mentorId);
+          const card = await this.cardOf(proposal, t);
+          if (card) return { kind: 'card', proposalId: proposal._id, replies: [card] };
+        }
+      } catch (err) {
+        // Failed half-way (the database): the next look tries again, rather than wait forever on
+        // a claim nobody will finish.
+        await release(this.deps.conn, key).catch(() => {});
+        throw err;
       }
       // Nobody now: the next look (a message, a matching round) tries again.
       await release(this.deps.conn, key);
@@ -257,7 +269,8 @@ export class Matchmaker {
    */
   private async offerNext(ended: ProposalDoc, lead: string, params: Record<string, string>, event: string) {
     const mentee = await this.deps.people.get(ended.menteeId);
-    if (!mentee) return;
+    // Someone answering their profile again (or gone) gets their proposals at its end.
+    if (mentee?.status !== 'active') return;
     const t = this.t(mentee);
     const view =
       mentee.matching?.proposalId === ended._id
@@ -354,11 +367,7 @@ export class Matchmaker {
     const outcome = await proposals.mentorAccepts(proposalId, capacity(mentor.profile));
     switch (outcome.kind) {
       case 'matched': {
-        await people.setMatching(mentor._id, { expiredInARow: 0 });
-        await people.setMatching(proposal.menteeId, { matchId: outcome.match._id });
-        await this.deps.candidates.invalidate();
-        if (mentee) await this.introduce(mentee, mentor, outcome.match._id, 'mentee');
-        await this.closeIfFull(mentor);
+        await this.matched(proposal, mentor, outcome.match._id, false);
         return introduction(mentee, outcome.match._id, 'mentor', t);
       }
       case 'full':
@@ -385,7 +394,9 @@ export class Matchmaker {
         ? 'proposals:request.too_late'
         : status === 'mentor_full'
           ? 'proposals:request.no_place'
-          : 'proposals:already';
+          : status === 'mentor_paused' || status === 'withdrawn'
+            ? 'proposals:request.closed'
+            : 'proposals:already';
     return [text(t(key))];
   }
 
@@ -482,7 +493,7 @@ export class Matchmaker {
         : t('proposals:contact.via_hub', { name });
     // Once per match and person, also after the outbox has forgotten the message (a month).
     if (!(await claim(this.deps.conn, `contact|${matchId}|${me._id}`))) return false;
-    if (lines.length === 0) await this.deps.alerts.raise('contact_via_hub', me._id, { matchId });
+    if (lines.length === 0) await this.deps.alerts.raise('contact_via_hub', me._id, { matchId }, matchId);
     return this.deps.outbox.enqueue(`contact|${matchId}|${me._id}`, { personId: other._id }, [text(body)]);
   }
 
@@ -493,15 +504,28 @@ export class Matchmaker {
   async sendReminders(): Promise<number> {
     let sent = 0;
     for (const proposal of await this.deps.proposals.remindersDue()) {
-      const [mentee, mentor] = await Promise.all([
-        this.deps.people.get(proposal.menteeId),
-        this.deps.people.get(proposal.mentorId),
-      ]);
-      // The reminder's delivery key makes it once per proposal, whichever process runs the job.
-      if (mentee && mentor && (await this.sendRequest(proposal, mentee, mentor, 'reminder'))) sent++;
-      await this.deps.proposals.reminded(proposal._id);
+      await this.each(proposal, 'reminder', async () => {
+        const [mentee, mentor] = await Promise.all([
+          this.deps.people.get(proposal.menteeId),
+          this.deps.people.get(proposal.mentorId),
+        ]);
+        // A paused mentor's requests are closed as they pause: this one is on its way out.
+        const due = mentee && mentor?.status === 'active';
+        // The reminder's delivery key makes it once per proposal, whichever process runs the job.
+        if (due && (await this.sendRequest(proposal, mentee, mentor, 'reminder'))) sent++;
+        await this.deps.proposals.reminded(proposal._id);
+      });
     }
     return sent;
+  }
+
+  /** One request's step of a job: a failure is logged, and the job goes on with the others. */
+  private async each(proposal: ProposalDoc, what: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.deps.log.error({ err, proposal: proposal._id, what }, 'proposal deadlines: one request failed');
+    }
   }
 
   /**
@@ -512,15 +536,56 @@ export class Matchmaker {
     const { proposals } = this.deps;
     let expired = 0;
     for (const proposal of await proposals.due()) {
-      if ((await proposals.mentorDecides(proposal._id, 'expired')) !== 'lost') {
-        await this.finish(proposal, 'expired');
-        expired++;
-        continue;
-      }
-      const decided = await proposals.mentorDecision(proposal._id);
-      if (decided === 'declined' || decided === 'full') await this.finish(proposal, decided);
+      await this.each(proposal, 'expiry', async () => {
+        if ((await proposals.mentorDecides(proposal._id, 'expired')) !== 'lost') {
+          await this.finish(proposal, 'expired');
+          expired++;
+          return;
+        }
+        const decided = await proposals.mentorDecision(proposal._id);
+        if (isMentorDecision(decided)) await this.finish(proposal, decided);
+        else if (decided === 'accepted') await this.resumeAcceptance(proposal);
+      });
     }
     return expired;
+  }
+
+  /**
+   * An acceptance a crash interrupted, finished: the pair is made (or the request closes, as it
+   * would have), and both are told through the outbox, the mentor's own reply having been lost.
+   */
+  private async resumeAcceptance(proposal: ProposalDoc): Promise<void> {
+    const { people, proposals } = this.deps;
+    const mentor = await people.get(proposal.mentorId);
+    if (!mentor) return;
+    const outcome = await proposals.resumeAcceptance(proposal._id, capacity(mentor.profile));
+    this.deps.log.warn(
+      { proposal: proposal._id, outcome: outcome.kind },
+      'an interrupted acceptance resumed',
+    );
+    if (outcome.kind === 'matched') await this.matched(proposal, mentor, outcome.match._id, true);
+    else if (outcome.kind === 'full')
+      await this.offerNext(
+        proposal,
+        'proposals:mentee.mentor_full',
+        { name: firstName(mentor) },
+        `full|${proposal._id}`,
+      );
+  }
+
+  /**
+   * Both said yes: their pointers, rankings, the mentee's introduction (and the mentor's, when it
+   * cannot be the reply of their turn), and the mentor's other requests if no place is left.
+   */
+  private async matched(proposal: ProposalDoc, mentor: PersonDoc, matchId: string, tellMentor: boolean) {
+    const { people } = this.deps;
+    await people.setMatching(mentor._id, { expiredInARow: 0 });
+    await people.setMatching(proposal.menteeId, { matchId });
+    await this.deps.candidates.invalidate();
+    const mentee = await people.get(proposal.menteeId);
+    if (mentee) await this.introduce(mentee, mentor, matchId, 'mentee');
+    if (mentee && tellMentor) await this.introduce(mentor, mentee, matchId, 'mentor');
+    await this.closeIfFull(mentor);
   }
 
   /**
@@ -535,22 +600,25 @@ export class Matchmaker {
       people.get(proposal.mentorId),
       people.get(proposal.menteeId),
     ]);
-    await this.offerNext(
-      proposal,
-      MENTEE_TOLD[decision],
-      { name: firstName(mentor) },
-      `${decision}|${proposal._id}`,
-    );
+    const told = MENTEE_TOLD[decision];
+    if (told)
+      await this.offerNext(proposal, told, { name: firstName(mentor) }, `${decision}|${proposal._id}`);
     if (mentor && decision === 'declined') await people.setMatching(mentor._id, { expiredInARow: 0 });
-    // Counted once toward a pause, also when a crash makes this run again.
+    // Counted once toward a pause, also when a crash makes this run again; not while paused
+    // already (a mentor who resumes starts with a clean slate).
     if (mentor && decision === 'expired' && (await claim(this.deps.conn, `counted|${proposal._id}`))) {
-      const inARow = (mentor.matching?.expiredInARow ?? 0) + 1;
+      const inARow = mentor.status === 'active' ? (mentor.matching?.expiredInARow ?? 0) + 1 : 0;
       const paused = inARow >= 2 && (await people.setStatus(mentor._id, 'paused', 'active'));
-      // Counted afresh once paused: a mentor who resumes starts with a clean slate.
       await people.setMatching(mentor._id, { expiredInARow: paused ? 0 : inARow });
       if (paused) {
         await this.deps.candidates.invalidate();
-        await this.deps.alerts.raise('mentor_paused', mentor._id, { firstName: firstName(mentor) });
+        await this.closeRequests(mentor, 'paused');
+        await this.deps.alerts.raise(
+          'mentor_paused',
+          mentor._id,
+          { firstName: firstName(mentor) },
+          proposal._id,
+        );
       }
       const t = this.t(mentor);
       await this.deps.outbox.enqueue(`expired|${proposal._id}|mentor`, { personId: mentor._id }, [
@@ -572,9 +640,27 @@ export class Matchmaker {
     to: 'active' | 'paused',
     from: 'active' | 'paused',
   ): Promise<boolean> {
-    const changed = await this.deps.people.setStatus(mentorId, to, from);
-    if (changed) await this.deps.candidates.invalidate();
-    return changed;
+    const { people } = this.deps;
+    const changed = await people.setStatus(mentorId, to, from);
+    if (!changed) return false;
+    await this.deps.candidates.invalidate();
+    const mentor = await people.get(mentorId);
+    // Paused: the mentees waiting for them go on at once. Back: counted afresh toward a pause.
+    if (mentor && to === 'paused') await this.closeRequests(mentor, 'paused');
+    if (to === 'active') await people.setMatching(mentorId, { expiredInARow: 0 });
+    return true;
+  }
+
+  /**
+   * A mentee answers their profile again ("recommencer"): the request waiting for a mentor is
+   * withdrawn, so that the mentor is not asked about answers no longer there.
+   */
+  async menteeRestarts(mentee: PersonDoc): Promise<void> {
+    const id = mentee.matching?.proposalId;
+    const proposal = id ? await this.deps.proposals.get(id) : null;
+    if (proposal?.status !== 'mentee_interested') return;
+    if ((await this.deps.proposals.mentorDecides(proposal._id, 'withdrawn')) !== 'lost')
+      await this.finish(proposal, 'withdrawn');
   }
 
   /**
@@ -588,10 +674,16 @@ export class Matchmaker {
 
   /** A mentor whose places are all taken: the requests still waiting for them close kindly. */
   private async closeIfFull(mentor: PersonDoc): Promise<void> {
+    if ((await this.deps.proposals.activeMatches(mentor._id)).length < capacity(mentor.profile)) return;
+    await this.closeRequests(mentor, 'full');
+  }
+
+  /** Closes the requests waiting for `mentor`: each mentee is told and gets their next proposal. */
+  private async closeRequests(mentor: PersonDoc, decision: 'full' | 'paused'): Promise<void> {
     const { proposals } = this.deps;
-    if ((await proposals.activeMatches(mentor._id)).length < capacity(mentor.profile)) return;
     for (const waiting of await proposals.pendingFor(mentor._id))
-      if ((await proposals.mentorDecides(waiting._id, 'full')) !== 'lost') await this.finish(waiting, 'full');
+      if ((await proposals.mentorDecides(waiting._id, decision)) !== 'lost')
+        await this.finish(waiting, decision);
   }
 
   /** The scheduled job of the deadlines: reminders, then expiries, every minute. */
@@ -600,8 +692,9 @@ export class Matchmaker {
       name: 'proposal-deadlines',
       everyMs: 60_000,
       run: async () => {
-        const reminded = await this.sendReminders();
+        // Expiries first: a request past its deadline is not reminded of it.
         const expired = await this.expireDue();
+        const reminded = await this.sendReminders();
         if (reminded + expired > 0) this.deps.log.info({ reminded, expired }, 'proposal deadlines');
       },
     };

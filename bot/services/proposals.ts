@@ -8,17 +8,27 @@ import {
   proposalModel,
   type StoredReason,
 } from '../../models/proposal.js';
+import { insertOnce } from '../db/insert-once.js';
 import { OpenRequests } from './open-requests.js';
 
 export type MenteeDecision = 'interested' | 'passed';
-/** What ends a request without a match: the mentor's no, the deadline, their last place taken. */
-export type MentorDecision = 'declined' | 'expired' | 'full';
+/**
+ * What ends a request without a match: the mentor's no, the deadline, their last place taken,
+ * their pause, or the mentee starting their profile again (withdrawn).
+ */
+export type MentorDecision = 'declined' | 'expired' | 'full' | 'paused' | 'withdrawn';
 
 const SETTLED: Record<MentorDecision, ProposalStatus> = {
   declined: 'mentor_declined',
   expired: 'expired',
   full: 'mentor_full',
+  paused: 'mentor_paused',
+  withdrawn: 'withdrawn',
 };
+
+export function isMentorDecision(value: string | undefined): value is MentorDecision {
+  return value !== undefined && Object.hasOwn(SETTLED, value);
+}
 
 export type AcceptOutcome =
   | { kind: 'matched'; match: MatchDoc }
@@ -30,6 +40,9 @@ export type AcceptOutcome =
   | { kind: 'decided'; by: string }
   /** The mentee has not asked for this mentor (yet, or any more). */
   | { kind: 'not_requested' };
+
+/** How old an acceptance's claim must be before the deadline job finishes it (see resumeAcceptance). */
+const RESUME_AFTER_MS = 5 * 60_000;
 
 /** The most places a mentor can offer (the capacity list's largest value). */
 const MAX_SEATS = 3;
@@ -134,12 +147,43 @@ export class ProposalService {
     if (!(await claim(this.conn, `decision|mentor|${id}`, 'accepted'))) {
       return { kind: 'decided', by: (await claimed(this.conn, `decision|mentor|${id}`))?.value ?? '?' };
     }
-    const seat = await this.takeSeat(proposal.mentorId, capacity, id);
+    return this.accepted(proposal, capacity, false);
+  }
+
+  /**
+   * An acceptance a crash left half-done: its claim taken over RESUME_AFTER_MS ago, the request
+   * still waiting. Its steps are run again, each one found done for this proposal or done now.
+   * Only the deadline job calls it, and the claim's age keeps it from running beside the
+   * acceptance itself.
+   */
+  async resumeAcceptance(id: string, capacity: number): Promise<AcceptOutcome> {
+    const [proposal, decision] = await Promise.all([
+      this.get(id),
+      claimed(this.conn, `decision|mentor|${id}`),
+    ]);
+    if (proposal?.status !== 'mentee_interested' || decision?.value !== 'accepted')
+      return { kind: 'not_requested' };
+    if (this.now() - decision.at.getTime() < RESUME_AFTER_MS) return { kind: 'decided', by: 'accepted' };
+    return this.accepted(proposal, capacity, true);
+  }
+
+  /** The steps of an acceptance after its claim: a place, the mentee, the match, the status. */
+  private async accepted(proposal: ProposalDoc, capacity: number, resuming: boolean): Promise<AcceptOutcome> {
+    const id = proposal._id;
+    const held = resuming
+      ? (await seatsHeld(this.conn, proposal.mentorId)).find((s) => s.value === id)
+      : undefined;
+    const seat = held
+      ? Number(held._id.split('|').at(-1))
+      : await this.takeSeat(proposal.mentorId, capacity, id);
     if (seat === undefined) {
       await this.setStatus(id, 'mentor_full');
       return { kind: 'full' };
     }
-    if (!(await claim(this.conn, `paired|${proposal.menteeId}`, id))) {
+    const paired =
+      (await claim(this.conn, `paired|${proposal.menteeId}`, id)) ||
+      (resuming && (await claimed(this.conn, `paired|${proposal.menteeId}`))?.value === id);
+    if (!paired) {
       await release(this.conn, `seat|${proposal.mentorId}|${seat}`);
       await this.setStatus(id, 'expired');
       return { kind: 'mentee_taken' };
@@ -152,7 +196,8 @@ export class ProposalService {
       status: 'active',
       createdAt: new Date(this.now()),
     };
-    await this.matches.create(match);
+    if (!(await insertOnce(this.matches.collection, { ...match })) && !resuming)
+      throw new Error(`match ${id} already exists`);
     await this.proposals.updateOne(
       { _id: id },
       { $set: { status: 'mentor_accepted', matchId: id, answeredAt: new Date(this.now()) } },
@@ -206,10 +251,15 @@ export class ProposalService {
     return true;
   }
 
-  /** Requests whose reminder is due and not yet sent (a scheduled job's query). */
+  /**
+   * Requests whose reminder is due and not yet sent (a scheduled job's query); not past their
+   * deadline: after a stop of the jobs, a reminder would announce a date already gone.
+   */
   async remindersDue(): Promise<ProposalDoc[]> {
+    const now = new Date(this.now());
     const due = await this.open.requests({
-      remindAt: { $lte: new Date(this.now()) },
+      remindAt: { $lte: now },
+      deadline: { $gt: now },
       remindedAt: { $exists: false },
     });
     return due.filter((p) => p.remindedAt === undefined);

@@ -4,6 +4,7 @@ import type { Database } from '../../bot/db/database.js';
 import type { ButtonValue } from '../../bot/engine/reply.js';
 import { createI18n } from '../../bot/i18n.js';
 import { matchingRoundJob } from '../../bot/jobs/matching-round.js';
+import { claim } from '../../models/claim.js';
 import { personModel } from '../../models/person.js';
 import { proposalModel } from '../../models/proposal.js';
 import { makeTestBot, type Reply, type TestBot, texts, toReply } from '../helpers/bot.js';
@@ -537,5 +538,72 @@ describe('privacy before the match', () => {
       'Ses attentes : « Un conseil sur mon CV. Appelez-moi au [coordonnées masquées] ou [coordonnées masquées] »',
     );
     expect(request).not.toMatch(/06 11|exemple\.fr/);
+  });
+});
+
+describe('pauses, restarts and interrupted answers', () => {
+  const matchmaker = () => mentees.bot.services.matchmaker;
+
+  it('a mentor who pauses closes the requests waiting for them; back, they are counted afresh', async () => {
+    const anouk = await mentor('Anouk', { 'profile.capacity': '2', 'matching.expiredInARow': 1 });
+    const user = await requestFromMentor('Anouk', 'Yanis');
+    const request = await inbox(mentors, anouk);
+    const anoukId = (await personOf(mentors, db.connection, anouk))._id;
+    expect(await matchmaker().setMentorStatus(anoukId, 'paused', 'active')).toBe(true);
+    // Yanis does not wait for the deadline of someone who paused.
+    expect(texts(await inbox(mentees, user))).toMatch(/^Anouk n'est plus disponible pour le moment\./);
+    expect(texts(await pressIn(mentors, anouk, request, "J'accepte"))).toBe(fr('proposals:request.closed'));
+    clock += 49 * HOUR;
+    await matchmaker().sendReminders();
+    expect(await inbox(mentors, anouk)).toEqual([]);
+    expect(await matchmaker().setMentorStatus(anoukId, 'active', 'paused')).toBe(true);
+    // One expiry after coming back does not pause her again.
+    expect((await mentees.bot.services.people.get(anoukId))?.matching?.expiredInARow).toBe(0);
+  });
+
+  it('a mentee who starts their profile again withdraws the request waiting for a mentor', async () => {
+    const kim = await mentor('Kim', { 'profile.capacity': '3' });
+    const user = await requestFromMentor('Kim', 'Lou');
+    const request = await inbox(mentors, kim);
+    expect(texts(await mentees.say(user, 'recommencer'))).toMatch(/Voulez-vous vraiment recommencer/);
+    await mentees.say(user, 'Oui, recommencer');
+    expect(texts(await pressIn(mentors, kim, request, "J'accepte"))).toBe(fr('proposals:request.closed'));
+    // Nothing about Kim reaches Lou in the middle of their questions.
+    expect(texts(await inbox(mentees, user))).not.toMatch(/Kim/);
+    const kimId = (await personOf(mentors, db.connection, kim))._id;
+    expect(await mentees.bot.services.proposals.activeMatches(kimId)).toEqual([]);
+  });
+
+  it('two pairs of one mentor to put in touch through the Hub are two alerts, the same day', async () => {
+    const jade = await mentor('Jade', { 'profile.capacity': '3' });
+    for (const name of ['Rose', 'Tom']) {
+      await requestFromMentor('Jade', name);
+      const accepted = await pressIn(mentors, jade, await inbox(mentors, jade), "J'accepte");
+      await pressIn(mentors, jade, accepted, 'Passer par le Hub');
+    }
+    const jadeId = (await personOf(mentors, db.connection, jade))._id;
+    const alerts = await mentees.bot.services.alerts.open();
+    expect(alerts.filter((a) => a.kind === 'contact_via_hub' && a.personId === jadeId)).toHaveLength(2);
+  });
+
+  it('an acceptance a crash interrupted is finished by the deadline job: a pair, both told', async () => {
+    const leo = await mentor('Léo', { 'profile.capacity': '3' });
+    const user = await requestFromMentor('Léo', 'Nina');
+    const request = await inbox(mentors, leo);
+    const proposalId = (await personOf(mentees, db.connection, user)).matching?.proposalId ?? '';
+    // The acceptance's claim was taken, then the process stopped: nothing else was done.
+    expect(await claim(db.connection, `decision|mentor|${proposalId}`, 'accepted')).toBe(true);
+    expect(texts(await pressIn(mentors, leo, request, "J'accepte"))).toBe(fr('proposals:already'));
+    clock += 73 * HOUR;
+    await matchmaker().expireDue();
+    expect(texts(await inbox(mentees, user))).toMatch(/Bonne nouvelle : Léo accepte de vous accompagner/);
+    expect(texts(await inbox(mentors, leo))).toMatch(/C'est parti : vous accompagnez désormais Nina/);
+    const leoId = (await personOf(mentors, db.connection, leo))._id;
+    expect((await mentees.bot.services.proposals.activeMatches(leoId)).map((m) => m._id)).toEqual([
+      proposalId,
+    ]);
+    // Run again (another process, the next minute): nothing more.
+    await matchmaker().expireDue();
+    expect(await inbox(mentees, user)).toEqual([]);
   });
 });

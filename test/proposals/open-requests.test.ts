@@ -62,11 +62,14 @@ describe('the open requests', () => {
 
     const waiting = await request(service, 'lea', 'claire');
     commands.length = 0;
+    clock = T0 + 49 * HOUR;
+    expect((await service.remindersDue()).map((p) => p._id)).toEqual([waiting]);
     clock = T0 + 73 * HOUR;
     expect((await service.due()).map((p) => p._id).sort()).toEqual(
       [proposalId('old-mentee', 'old-mentor'), waiting].sort(),
     );
-    expect((await service.remindersDue()).map((p) => p._id)).toContain(waiting);
+    // Past its deadline, a request is not reminded of it.
+    expect(await service.remindersDue()).toEqual([]);
     expect((await service.pendingFor('claire')).map((p) => p._id)).toEqual([waiting]);
     expect(finds().filter((f) => f.collection === 'proposals' && f.filter !== '_id')).toEqual([]);
   });
