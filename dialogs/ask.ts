@@ -182,6 +182,12 @@ export class AskDialog extends Dialog<AskOptions> {
     if (input.kind === 'text' && input.text === '') return { kind: 'retry', message: t('common:ask.empty') };
     switch (q.kind) {
       case 'choice': {
+        // A number of people typed as such ("2 personne", "deux"), before any label it resembles.
+        const count = q.list === 'capacity' && input.kind === 'text' ? peopleCount(input.text) : undefined;
+        if (count !== undefined)
+          return count >= 1 && count <= CAPACITY_MAX
+            ? { kind: 'answer', value: String(count) }
+            : { kind: 'retry', message: t('mentor:ask.capacity_max', { max: CAPACITY_MAX }) };
         const outcome = this.choiceAmong(options(q.list, t, q.wording), input, t);
         if (outcome.kind === 'answer' || q.list !== 'age' || input.kind !== 'text') return outcome;
         // An age typed as such ("j'ai 30 ans", "56") is its bracket.
@@ -394,6 +400,37 @@ function ageBracket(text: string): string | undefined {
   const age = Number(plain[1]);
   if (age < 10 || age > 110) return undefined;
   return AGE_BRACKETS.find(([upTo]) => age <= upTo)?.[1] ?? 'over_55';
+}
+
+/** The most people a mentor may accompany at once (the capacity list's largest value). */
+const CAPACITY_MAX = 3;
+
+const NUMBER_WORDS: Record<string, number> = {
+  un: 1,
+  une: 1,
+  deux: 2,
+  trois: 3,
+  quatre: 4,
+  cinq: 5,
+  six: 6,
+  dix: 10,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+};
+
+/** A number of people typed alone or plainly ("2", "deux personne", "3 mentorés", "two people"). */
+function peopleCount(text: string): number | undefined {
+  const plain =
+    /^(\d{1,2}|[a-z]+)(?: (?:personnes?|mentores?|mentorees?|mentees?|people|persons?|max|maximum))*$/.exec(
+      normalize(text),
+    );
+  const word = plain?.[1];
+  if (word === undefined) return undefined;
+  const n = /^\d+$/.test(word) ? Number(word) : NUMBER_WORDS[word];
+  return n === 0 ? undefined : n;
 }
 
 /** The age list's brackets, by their oldest age. */

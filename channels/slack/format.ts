@@ -20,13 +20,42 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /**
- * The text of a message a person typed, as Slack delivers it: entities decoded, links
- * `<http://x|label>` and `<mailto:…|label>` reduced to what the person wrote.
+ * Emoji as Slack delivers them (`:+1:`), read as the characters people see: 👍 is a "yes" to a
+ * question, and `:+1:` read as text would be "1", the first choice.
+ */
+const EMOJI: Record<string, string> = {
+  '+1': '👍',
+  thumbsup: '👍',
+  '-1': '👎',
+  thumbsdown: '👎',
+  white_check_mark: '✅',
+  heavy_check_mark: '✔️',
+  ballot_box_with_check: '☑️',
+  x: '❌',
+  negative_squared_cross_mark: '❎',
+  ok_hand: '👌',
+  ok: '🆗',
+};
+
+/**
+ * The text of a message a person typed, as Slack delivers it: entities decoded; links
+ * `<http://x|label>`, `<mailto:…|label>` and `<tel:…|label>` reduced to what the person wrote;
+ * mentions (`<@U…>`, `<#C…|name>`, `<!here>`) to plain words, never stored as markup that would
+ * show raw elsewhere; emoji codes to emoji (unknown ones dropped).
  */
 export function readSlackText(text: string): string {
   return text
-    .replace(/<(?:https?:|mailto:)[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<(?:https?:|mailto:|tel:)[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<(?:tel:)([^>]*)>/g, '$1')
     .replace(/<((?:https?:|mailto:)[^>]*)>/g, '$1')
+    .replace(/<([@#!])[^|>]*\|([^>]*)>/g, (_, sigil: string, label: string) =>
+      sigil === '!' || label.startsWith(sigil) ? label : `${sigil}${label}`,
+    )
+    .replace(/<#[^>]*>/g, '#')
+    .replace(/<@[^>]*>/g, '@')
+    .replace(/<!(here|channel|everyone)>/g, '@$1')
+    .replace(/<![^>]*>/g, '')
+    .replace(/:([a-z+-][a-z0-9_+-]*):(?::skin-tone-\d:)?/g, (_, name: string) => EMOJI[name] ?? '')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

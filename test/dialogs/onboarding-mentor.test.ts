@@ -296,6 +296,10 @@ describe('mentor onboarding (transcript)', () => {
     ['2', '2'],
     ['une seule', '1'],
     ['3 personnes', '3'],
+    // The singular is no "1 personne".
+    ['2 personne', '2'],
+    ['deux personne', '2'],
+    ['3 mentorés max', '3'],
   ])('understands the capacity typed as "%s"', async (typed, value) => {
     const u = newUser('capacity');
     await play(t, u, CLAIRE, { until: 'capacity' });
@@ -304,12 +308,17 @@ describe('mentor onboarding (transcript)', () => {
     expect((await personOf(t, db.connection, u)).profile.capacity).toBe(value);
   });
 
-  it('re-asks the capacity kindly when it is not 1, 2 or 3', async () => {
+  it('re-asks the capacity kindly when it is not 1, 2 or 3, saying the most', async () => {
     const u = newUser('capacity-bad');
     await play(t, u, CLAIRE, { until: 'capacity' });
-    const again = await t.say(u, 'dix');
-    expect(texts(again)).toBe(`${fr('common:ask.not_understood')}\n\n${fr('mentor:ask.capacity')}`);
+    const tooMany = `${fr('mentor:ask.capacity_max', { max: 3 })}\n\n${fr('mentor:ask.capacity')}`;
+    expect(tooMany).toMatch(/3 personnes au plus/);
+    expect(texts(await t.say(u, 'dix'))).toBe(tooMany);
+    const again = await t.say(u, '4 personnes');
+    expect(texts(again)).toBe(tooMany);
     expect(again.at(-1)?.buttons.map((b) => b.title)).toEqual(['1 personne', '2 personnes', '3 personnes']);
+    // Not a number: not understood (the third miss in a row also offers help).
+    expect(texts(await t.say(u, 'beaucoup')).startsWith(fr('common:ask.not_understood'))).toBe(true);
   });
 
   it('"recommencer" mid-way starts the mentor onboarding again, without the consent', async () => {

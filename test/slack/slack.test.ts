@@ -73,8 +73,9 @@ describe('Slack: the mentor onboarding', () => {
     await user.say('Je relis vos CV <!channel> & <https://evil.example|cliquez> *gras*');
     const summary = await user.say('oui');
     const shown = JSON.stringify(summary.map((m) => m.blocks));
-    // Slack sent a link as <url|label>: the label is kept, the mention shown as text, never live.
-    expect(shown).toContain('Je relis vos CV &lt;!channel&gt; &amp; cliquez *gras*');
+    // Slack sent a link as <url|label>: the label is kept, the mention kept as a plain word
+    // (stored so, it shows as typed on every channel), never live.
+    expect(shown).toContain('Je relis vos CV @channel &amp; cliquez *gras*');
     expect(shown).not.toContain('<!channel>');
     expect(shown).not.toContain('<https');
   });

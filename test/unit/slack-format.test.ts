@@ -12,6 +12,20 @@ describe('Slack rendering', () => {
     expect(readSlackText('voir <https://a.example/x|mon site> &amp; &lt;b&gt;')).toBe('voir mon site & <b>');
   });
 
+  it('reads emoji codes as emoji, and mentions and phone links as plain words', () => {
+    // `:+1:` read as text would be "1", the first choice of a question.
+    expect(readSlackText(':+1:')).toBe('👍');
+    expect(readSlackText(':thumbsup::skin-tone-3:')).toBe('👍');
+    expect(readSlackText('oui :white_check_mark:')).toBe('oui ✅');
+    expect(readSlackText(':tada: merci')).toBe(' merci');
+    expect(readSlackText('rdv à 10:30, ok')).toBe('rdv à 10:30, ok');
+    expect(readSlackText('de 10:30:45 à 11:00:00')).toBe('de 10:30:45 à 11:00:00');
+    expect(readSlackText('demandez à <@U0123|jean> ou <@U0456>')).toBe('demandez à @jean ou @');
+    expect(readSlackText('sur <#C0123|entraide> <!here>')).toBe('sur #entraide @here');
+    expect(readSlackText('<!subteam^S01|@rh> <!date^1392734382^{date}|hier>')).toBe('@rh hier');
+    expect(readSlackText('<tel:+33612345678|06 12 34 56 78>')).toBe('06 12 34 56 78');
+  });
+
   it("puts a turn's replies in one message, buttons numbered across it", () => {
     const [message, ...rest] = render([
       { type: 'message', text: 'Bonjour' },
