@@ -74,10 +74,7 @@ export function startTelegram(deps: Deps): TelegramChannel | undefined {
   const { webhookUrl, webhookSecret } = config.telegram;
   if (webhookUrl && webhookSecret) {
     mountWebhook(deps.server, channel, webhookSecret, log);
-    api
-      .setWebhook({ url: webhookUrl, secret_token: webhookSecret, allowed_updates: ALLOWED_UPDATES })
-      .then(() => log.info({ url: webhookUrl }, 'Telegram channel on (webhook)'))
-      .catch((err) => log.error({ err }, 'Telegram setWebhook failed: updates will not arrive'));
+    void setWebhookSurely(api, { url: webhookUrl, secret: webhookSecret }, log, abort.signal);
   } else {
     void channel.poll(abort.signal);
     log.info('Telegram channel on (long polling)');
@@ -102,9 +99,36 @@ export function startTelegram(deps: Deps): TelegramChannel | undefined {
   };
 }
 
+/**
+ * Tells Telegram where the webhook is, trying again until it answers: Telegram unreachable when
+ * the app starts would otherwise leave the bot deaf until the next restart.
+ */
+async function setWebhookSurely(
+  api: Api,
+  { url, secret }: { url: string; secret: string },
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 60_000)) {
+    try {
+      await api.setWebhook({ url, secret_token: secret, allowed_updates: ALLOWED_UPDATES });
+      log.info({ url }, 'Telegram channel on (webhook)');
+      return;
+    } catch (err) {
+      log.error(
+        { err, retryInMs: delay },
+        'Telegram setWebhook failed: updates do not arrive until it succeeds',
+      );
+      await sleep(delay, undefined, { signal }).catch(() => {});
+    }
+  }
+}
+
 /** Records, orders and processes updates, however they arrive. */
 class Receiver {
   private readonly queue = new KeyedQueue();
+  /** Updates this process is processing: recovery leaves them to it, however long they take. */
+  private readonly processing = new Set<number>();
 
   constructor(
     private readonly deps: Deps & {
@@ -131,6 +155,15 @@ class Receiver {
 
   /** Processes a recorded update, in its chat's order, and marks it done. */
   private async process(update: Update, recorded: Promise<boolean>): Promise<void> {
+    this.processing.add(update.update_id);
+    try {
+      await this.processNow(update, recorded);
+    } finally {
+      this.processing.delete(update.update_id);
+    }
+  }
+
+  private async processNow(update: Update, recorded: Promise<boolean>): Promise<void> {
     const inbound = classify(update);
     const chat = inbound.chat ?? chatOf(update) ?? '?';
     const activity =
@@ -274,6 +307,8 @@ class Receiver {
     const { store, log } = this.deps;
     let n = 0;
     for (const doc of await store.pending(olderThanMs)) {
+      // Still on its way here (a long queue, a flood wait): not lost, and not to be run twice.
+      if (this.processing.has(doc._id)) continue;
       if (!doc.raw || !(await store.claim(`recover|${doc._id}`))) continue;
       await this.process(JSON.parse(doc.raw) as Update, Promise.resolve(true));
       n++;

@@ -13,6 +13,11 @@ let polling: { fake: FakeTelegram; app: App };
 
 beforeAll(async () => {
   fake = await startFakeTelegram({ perChatRate: 50 });
+  // Telegram cannot reach the webhook's host when the app starts (a DNS change not yet seen).
+  fake.failNext('setWebhook', 1, {
+    error_code: 400,
+    description: 'Bad Request: bad webhook: Failed to resolve host: Name or service not known',
+  });
   app = await startTestApp({ ...telegramEnv(fake), TELEGRAM_MAX_PER_CHAT_PER_S: '50' });
   const pollFake = await startFakeTelegram({ perChatRate: 50 });
   polling = {
@@ -64,6 +69,40 @@ describe('Telegram: when recording an update fails', () => {
       expect(record).toHaveBeenCalledTimes(2);
     } finally {
       record.mockRestore();
+    }
+  });
+});
+
+describe('Telegram: start and recovery', () => {
+  it('tells Telegram the webhook again until it accepts it', async () => {
+    await fake.waitFor(() => fake.webhook.url === 'https://tandem.example.org/telegram/webhook', 10_000);
+    expect(fake.callsOf('setWebhook').length).toBe(2);
+  });
+
+  it('leaves an update still being processed to its turn, however long it takes', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_005, { language_code: 'fr' });
+    const engine = app.bot.engine;
+    const original = engine.process.bind(engine);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const turns = vi.spyOn(engine, 'process').mockImplementation(async (...args) => {
+      await held; // a long turn: a queue behind a flood wait, say
+      return original(...args);
+    });
+    try {
+      const hello = fake.message(user.chatId, 'Bonjour');
+      expect((await postUpdate(app.url, hello)).status).toBe(200);
+      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
+      // The recovery of another minute finds it pending, and leaves it alone.
+      expect(await app.telegram?.recover(0)).toBe(0);
+      release();
+      await fake.waitFor(() => fake.messages(user.chatId).some((m) => /Tandem/.test(m.text)), 10_000);
+      expect(turns).toHaveBeenCalledTimes(1);
+    } finally {
+      release();
+      turns.mockRestore();
     }
   });
 });
