@@ -130,7 +130,9 @@ describe('Slack: requests', () => {
     };
     expect((await postSlack(app, body, 'application/json', retry)).status).toBe(200);
     await app.slack?.settled();
+    // One turn, one message: a second turn would have added another (not a welcome, but a re-ask).
     expect(fake.messages(user.channel).filter((m) => /Bienvenue/.test(m.text))).toHaveLength(1);
+    expect(fake.messages(user.channel)).toHaveLength(1);
   });
 
   it('acknowledges within 3 seconds, even when the turn takes longer', async () => {

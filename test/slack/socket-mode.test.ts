@@ -81,6 +81,8 @@ describe('Slack in Socket Mode', () => {
     await fake.waitFor(() => welcomes(user).length > 0);
     await quiet();
     expect(welcomes(user)).toHaveLength(1);
+    // One turn, one message: a second turn would have added another (not a welcome, but a re-ask).
+    expect(fake.messages(user.channel)).toHaveLength(1);
     const marks = await inboundMarkModel(app.db.connection).countDocuments({
       _id: `slack|${event.event_id}`,
     });

@@ -195,8 +195,13 @@ describe('Telegram: delivery', () => {
     expect((await postUpdate(app.url, once)).status).toBe(200);
     await processed(conn(), once.update_id);
     const welcomes = () => fake.messages(user.chatId).filter((m) => /Tandem/.test(m.text)).length;
+    await new Promise((r) => setTimeout(r, 200));
     const afterOne = fake.messages(user.chatId).length;
     expect(welcomes()).toBeGreaterThan(0);
+    // As many messages as one delivery brings: a second turn would have added a re-ask.
+    const single = newUser();
+    await single.say('Bonjour');
+    expect(afterOne).toBe(fake.messages(single.chatId).length);
 
     const twin = fake.message(user.chatId, "j'accepte");
     const statuses = await Promise.all([postUpdate(app.url, twin), postUpdate(app.url, twin)]);
