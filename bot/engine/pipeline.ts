@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Activity, TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
@@ -232,13 +233,27 @@ export class Engine {
         if (fresh) turn.person = fresh;
       }
     }
-    turn.said = this.deps.adapter.buffered(context).length > 0;
+    const replies = [...this.deps.adapter.buffered(context)];
+    turn.said = replies.length > 0;
     try {
       await this.deps.adapter.flush(context);
     } catch (err) {
       // The answers are saved; the person just cannot be written to (the channel has noted it).
-      if (!(err instanceof UnreachableError)) throw err;
-      turn.log?.info('replies not delivered: the person cannot be reached on this channel');
+      if (err instanceof UnreachableError) {
+        turn.log?.info('replies not delivered: the person cannot be reached on this channel');
+        return;
+      }
+      // The message is applied: "please try again" would have the person answer the next
+      // question, which they never saw, with it. The replies are sent again instead, by the outbox.
+      turn.log?.warn({ err }, 'replies not sent: handed to the outbox to retry');
+      await this.deps.services.outbox.enqueue(
+        `replies|${turn.keyed ? turn.key : randomUUID()}`,
+        {
+          channel: context.activity.channelId ?? '',
+          conversation: TurnContext.getConversationReference(context.activity),
+        },
+        replies,
+      );
     }
   };
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity, ConversationReference } from 'botbuilder';
 import type { Connection } from 'mongoose';
 import { claim, claimed } from '../../models/claim.js';
@@ -100,7 +101,12 @@ export class Outbox {
       nextAt,
       createdAt: new Date(now),
     };
-    if (!(await insertOnce(this.deliveries.collection, doc))) return false;
+    if (!(await insertOnce(this.deliveries.collection, doc))) {
+      // Written before by a caller that may have stopped before the next line: a delivery must
+      // not stay out of the due set (drained by no process until one starts).
+      await this.markDue(key, nextAt);
+      return false;
+    }
     await this.markDue(key, nextAt);
     if (nextAt.getTime() <= now) {
       this.running
@@ -189,8 +195,15 @@ export class Outbox {
       // If this process dies now, the drain looks again when the lock ends.
       this.dueWrites.updateById(key, { $set: { at: lockedUntil } }),
     ]);
+    let outcome: SendOutcome;
     try {
-      const outcome = await send(sender, doc);
+      outcome = await send(sender, doc);
+    } catch (err) {
+      await this.retryOrFail(key, n, errorMessage(err).slice(0, 200));
+      return true;
+    }
+    // Sent: if writing that down fails, no retry may follow (the lock holds others off meanwhile).
+    try {
       await this.deliveries.updateOne(
         { _id: key },
         {
@@ -201,7 +214,8 @@ export class Outbox {
       await this.dueWrites.deleteById(key);
       this.log.info({ key, attempt: n, outcome }, 'outbox: delivery done');
     } catch (err) {
-      await this.retryOrFail(key, n, errorMessage(err).slice(0, 200));
+      this.log.error({ key, attempt: n, err }, 'outbox: sent, but not recorded; recording again');
+      await this.recordDone(key, outcome);
     }
     return true;
   }
@@ -217,6 +231,25 @@ export class Outbox {
       if (await claim(this.conn, id, String(now + this.lockMs))) return n;
       const held = await claimed(this.conn, id);
       if (!(Number(held?.value) <= now)) return undefined;
+    }
+  }
+
+  /**
+   * Records a delivery sent, trying again for a quarter of its lock (the database coming back):
+   * meanwhile the lock keeps other attempts off. Past that it is logged; a database away for the
+   * whole lock may still see it sent twice, never lost.
+   */
+  private async recordDone(key: string, outcome: SendOutcome): Promise<void> {
+    for (let delay = 1000; delay <= this.lockMs / 4; delay *= 2) {
+      await sleep(delay);
+      try {
+        await this.deliveries.updateOne(
+          { _id: key },
+          { $set: { status: outcome, sentAt: new Date(this.now()) }, $unset: { lockedUntil: 1 } },
+        );
+        await this.dueWrites.deleteById(key);
+        return;
+      } catch {}
     }
   }
 

@@ -366,4 +366,44 @@ describe('the outbox', () => {
       await close();
     }
   });
+
+  it('does not send again a delivery sent but not recorded (the database failed just after)', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    const deliveries = (outbox as unknown as { deliveries: { updateOne: (...a: unknown[]) => unknown } })
+      .deliveries;
+    const updateOne = deliveries.updateOne.bind(deliveries);
+    let failures = 0;
+    // The write that records the send fails once (the lock's write before it goes through).
+    deliveries.updateOne = (...args: unknown[]) => {
+      const set = (args[1] as { $set?: { status?: string } }).$set;
+      if (set?.status === 'sent' && failures++ === 0) return Promise.reject(new Error('connection reset'));
+      return updateOne(...args);
+    };
+    const k = key('sent-unrecorded');
+    await outbox.enqueue(k, { personId: k }, hello);
+    await outbox.idle();
+    expect(failures).toBe(2);
+    expect((await outbox.get(k))?.status).toBe('sent');
+    // Later drains, once the lock and every retry delay have passed, find nothing to send.
+    time.advance(3 * 3600_000);
+    await outbox.drain();
+    expect(calls.filter((c) => c.to === k)).toHaveLength(1);
+  });
+
+  it('puts back in the due set a delivery enqueued again after its writer stopped half-way', async () => {
+    const time = clock();
+    const { sender, calls } = fakeSender();
+    const outbox = new Outbox({ conn: db.connection, log: silentLog, sender, now: time.now });
+    await outbox.drain(); // this process has checked the deliveries already
+    // Written, but its process stopped before putting it in the due set.
+    const k = key('half-written');
+    await writeDelivery(k, 'pending', 0, time.now());
+    // The caller runs again (a retried job): the delivery exists, so it is not written twice...
+    expect(await outbox.enqueue(k, { personId: k }, hello)).toBe(false);
+    // ...and the drain of a process already running sends it.
+    await outbox.drain();
+    expect(calls.map((c) => c.to)).toContain(k);
+  });
 });

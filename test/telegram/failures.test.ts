@@ -107,6 +107,25 @@ describe('Telegram: start and recovery', () => {
   });
 });
 
+describe('Telegram: replies the channel refuses', () => {
+  it('sends them again once the answer is saved, rather than ask the person to try again', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_006, { language_code: 'fr' });
+    await user.say('Bonjour');
+    // A flood wait longer than the client waits: the turn's replies fail after its state is saved.
+    fake.failNext('sendMessage', 1, {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 45',
+      retry_after: 45,
+    });
+    await user.press("J'accepte");
+    await fake.waitFor(() => fake.messages(user.chatId).some((m) => /tranche d'âge/.test(m.text)), 10_000);
+    const said = fake.messages(user.chatId).map((m) => m.text);
+    expect(said.join('\n')).not.toMatch(/souci technique/);
+    // The consent was taken once: the age question is the next one, asked once.
+    expect(said.filter((t) => /Quelle est votre tranche d'âge/.test(t))).toHaveLength(1);
+  });
+});
+
 describe('Telegram: updates that say nothing', () => {
   it('ignores service messages (a pin, an auto-delete timer) instead of saying it reads only text', async () => {
     const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_003, { language_code: 'fr' });
