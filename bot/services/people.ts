@@ -48,8 +48,14 @@ export class PeopleService {
    */
   async lookup(channel: string, userId: string): Promise<Lookup> {
     const _id = identityId(channel, userId);
-    const identity = this.cached(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
-    const person = identity ? await this.people.findById(identity.personId).lean<PersonDoc>() : null;
+    let identity = this.cached(_id) ?? (await this.identities.findById(_id).lean<IdentityDoc>());
+    let person = identity ? await this.people.findById(identity.personId).lean<PersonDoc>() : null;
+    // Moved to someone else since this process kept it (a link code used in another process):
+    // the person read now no longer lists it. Read it again rather than answer for the wrong one.
+    if (identity && person?.identities && !person.identities.includes(_id)) {
+      identity = await this.identities.findById(_id).lean<IdentityDoc>();
+      person = identity ? await this.people.findById(identity.personId).lean<PersonDoc>() : null;
+    }
     if (identity && person) this.known.set(_id, { doc: identity, at: Date.now() });
     else this.known.delete(_id);
     return { identity, person };
