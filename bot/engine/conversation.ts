@@ -75,8 +75,9 @@ export class DialogConversation implements Conversation {
     try {
       result = await dc.continueDialog();
     } catch (err) {
-      // A stored stack naming a dialog this version no longer has: start over rather than fail forever.
-      if (!/wasn't found/.test(String((err as Error)?.message))) throw err;
+      // A stored stack naming a dialog or a question this version no longer has (STATE_VERSION
+      // not bumped for it): start over rather than fail at every message.
+      if (!/wasn't found|unknown question/.test(String((err as Error)?.message))) throw err;
       turn.log.warn({ err }, 'stored dialog stack names an unknown dialog: restarting');
       await this.dialogState.set(context, { dialogStack: [] });
       await context.sendActivity(text(turn.t('common:state_reset')));

@@ -122,4 +122,46 @@ describe('one turn at a time per person, across processes', () => {
     expect(replies).toMatch(/Tandem a été mis à jour/);
     expect(replies).not.toMatch(/Un souci technique/);
   });
+
+  /** The stored state of `user`, changed by `change`, as a deploy would leave it. */
+  async function storedAs(
+    user: string,
+    change: (stored: Record<string, unknown>) => Record<string, unknown>,
+  ) {
+    const storage = new MongoStorage(dbA.connection);
+    const key = `person/${await personOf(dbA, user)}`;
+    const stored = (await storage.read([key]))[key] as Record<string, unknown>;
+    await storage.write({ [key]: change(stored) });
+  }
+
+  it('restarts a dialog whose stored state is of an older version, even with a stack it knows', async () => {
+    const user = 'old-version';
+    await toSectors(user);
+    await storedAs(user, (stored) => ({ ...stored, meta: { version: 0 } }));
+    const replies = texts(await b.say(user, 'numérique'));
+    expect(replies).toMatch(/Tandem a été mis à jour/);
+  });
+
+  it('restarts a dialog stopped at a question this version no longer has, rather than fail each turn', async () => {
+    const user = 'gone-question';
+    await toSectors(user);
+    await storedAs(user, (stored) => {
+      const dialogs = structuredClone(stored.dialogs);
+      // The question asked, deep in the stack of nested dialogs.
+      const asks: Array<{ q?: string }> = [];
+      const walk = (node: unknown): void => {
+        if (!node || typeof node !== 'object') return;
+        const entry = node as { id?: string; state?: { q?: string } };
+        if (entry.id === 'ask' && entry.state) asks.push(entry.state);
+        for (const value of Object.values(node)) walk(value);
+      };
+      walk(dialogs);
+      expect(asks.map((a) => a.q)).toEqual(['sectors']);
+      for (const a of asks) a.q = 'a_question_that_no_longer_exists';
+      return { ...stored, dialogs };
+    });
+    const replies = texts(await b.say(user, 'numérique'));
+    expect(replies).toMatch(/Tandem a été mis à jour/);
+    expect(replies).not.toMatch(/Un souci technique/);
+  });
 });
