@@ -42,7 +42,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MONGODB_URI: mongoUri,
   DATA_DIR: z.string().default('./data'),
-  TANDEM_CACHE_DIR: z.string().default(join(homedir(), '.cache', 'tandem')),
+  // Empty (as .env.example leaves it) is the default, not the working directory.
+  TANDEM_CACHE_DIR: optionalString.transform((v) => v ?? join(homedir(), '.cache', 'tandem')),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   WEBCHAT_SECRET: secret,
   TOKEN_SIGNING_KEY: secret,
@@ -183,7 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? '?');
-      const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+      // What was given, to help: not for secrets, nor a URI that may carry a password.
+      const hidden = /SECRET|TOKEN|KEY|PASSWORD|_URI$/.test(name);
+      const got = env[name] === undefined || hidden ? '' : ` (got ${JSON.stringify(env[name])})`;
       return `${name}: ${i.message}${got}`;
     });
     throw new ConfigError(lines);
@@ -194,6 +197,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   if (missingInProduction.length > 0) {
     throw new ConfigError(missingInProduction.map((k) => `${k}: required when NODE_ENV=production`));
+  }
+  if (e.STAFF_SLACK_CHANNEL && !e.SLACK_BOT_TOKEN) {
+    throw new ConfigError([
+      'STAFF_SLACK_CHANNEL: staff alerts are posted with the Slack app: set SLACK_BOT_TOKEN too, or leave it unset',
+    ]);
   }
   if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
     throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set']);

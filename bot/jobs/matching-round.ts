@@ -27,8 +27,14 @@ export function matchingRoundJob(deps: {
         now: deps.now,
       });
       let offered = 0;
-      for (const pair of report.pairs)
-        if (await deps.matchmaker.offerWaiting(pair.menteeId, report.runId)) offered++;
+      for (const pair of report.pairs) {
+        try {
+          if (await deps.matchmaker.offerWaiting(pair.menteeId, report.runId)) offered++;
+        } catch (err) {
+          // One mentee's failure (their data, a moment of the database) does not stop the others'.
+          deps.log.error({ err, mentee: pair.menteeId }, 'matching round: offering failed');
+        }
+      }
       if (report.waiting > 0)
         deps.log.info(
           {

@@ -48,9 +48,26 @@ describe('config', () => {
     [{ PROPOSAL_DEADLINE_HOURS: '0' }, 'PROPOSAL_DEADLINE_HOURS'],
     [{ PROPOSAL_DEADLINE_HOURS: 'trois jours' }, 'PROPOSAL_DEADLINE_HOURS'],
     [{ STAFF_SLACK_CHANNEL: '#equipe' }, 'STAFF_SLACK_CHANNEL'],
+    // Alerts would wait for a Slack channel that is off, for hours of retries.
+    [{ STAFF_SLACK_CHANNEL: 'C0123ABCD' }, 'STAFF_SLACK_CHANNEL'],
     [{ TIMEZONE: 'Europe/Marseille' }, 'TIMEZONE'],
   ])('rejects %o naming %s', (env, name) => {
     expect(problems(env)).toContain(`${name}:`);
+  });
+
+  it('shows what was given, but never a secret or a URI (it may carry a password)', () => {
+    expect(problems({ PORT: 'abc' })).toContain('(got "abc")');
+    const secret = problems({ WEBCHAT_SECRET: 'my-real-secret' });
+    expect(secret).toContain('WEBCHAT_SECRET:');
+    expect(secret).not.toContain('my-real-secret');
+    const uri = problems({ MONGODB_URI: 'postgres://tandem:hunter2@db.example/tandem' });
+    expect(uri).toContain('MONGODB_URI:');
+    expect(uri).not.toContain('hunter2');
+  });
+
+  it('takes an empty TANDEM_CACHE_DIR (as .env.example leaves it) for the default', () => {
+    expect(loadConfig({ TANDEM_CACHE_DIR: '' }).cacheDir).toBe(loadConfig({}).cacheDir);
+    expect(loadConfig({}).cacheDir).toMatch(/\.cache\/tandem$/);
   });
 
   it('reads the partner programmes as code=Label pairs', () => {
