@@ -7,7 +7,8 @@ export type ProactiveOutcome = 'sent' | 'stopped' | 'unreachable';
 
 /**
  * A message the bot starts (a proposal, a check-in, a broadcast): to the channel the person used
- * last, or another where they can still be reached; never after "stop". The outbox (Delivery)
+ * last, or another where they can still be reached (also when the first turns out blocked at
+ * this very send); never after "stop". The outbox (Delivery)
  * calls this once per delivery key; it does not retry by itself.
  */
 export class Proactive {
@@ -19,17 +20,21 @@ export class Proactive {
   async send(personId: string, activities: Partial<Activity>[]): Promise<ProactiveOutcome> {
     const person = await this.people.get(personId);
     if (!person || person.proactive === false) return 'stopped';
-    const identity = await this.people.reachable(personId);
-    if (!identity) return 'unreachable';
-    try {
-      // A message of the bot's own: it replies to none of the person's (the stored reference
-      // names the message it was taken from).
-      const { activityId: _, ...ref } = identity.conversation;
-      await this.adapter.channel(identity.channel).send(ref, activities);
-      return 'sent';
-    } catch (err) {
-      if (err instanceof UnreachableError) return 'unreachable';
-      throw err;
+    // Each identity at most once: one that turns out blocked is marked so, and the next is tried.
+    for (let tried = 0; tried <= (person.identities?.length ?? 1); tried++) {
+      const identity = await this.people.reachable(personId);
+      if (!identity) return 'unreachable';
+      try {
+        // A message of the bot's own: it replies to none of the person's (the stored reference
+        // names the message it was taken from).
+        const { activityId: _, ...ref } = identity.conversation;
+        await this.adapter.channel(identity.channel).send(ref, activities);
+        return 'sent';
+      } catch (err) {
+        if (!(err instanceof UnreachableError)) throw err;
+        await this.people.markUnreachable(identity.channel, identity.userId);
+      }
     }
+    return 'unreachable';
   }
 }

@@ -118,7 +118,11 @@ describe('Telegram: replies the channel refuses', () => {
       retry_after: 45,
     });
     await user.press("J'accepte");
-    await fake.waitFor(() => fake.messages(user.chatId).some((m) => /tranche d'âge/.test(m.text)), 10_000);
+    // (The consent's text names the age bracket too: wait for the question itself.)
+    await fake.waitFor(
+      () => fake.messages(user.chatId).some((m) => /Quelle est votre tranche d'âge/.test(m.text)),
+      10_000,
+    );
     const said = fake.messages(user.chatId).map((m) => m.text);
     expect(said.join('\n')).not.toMatch(/souci technique/);
     // The consent was taken once: the age question is the next one, asked once.

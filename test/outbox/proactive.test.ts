@@ -1,0 +1,41 @@
+import type { Connection } from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { text } from '../../bot/engine/reply.js';
+import { UnreachableError } from '../../bot/errors.js';
+import { identityModel } from '../../models/identity.js';
+import { makeTestBot, type TestBot } from '../helpers/bot.js';
+import { useTestDb } from '../helpers/db.js';
+
+let web: TestBot;
+let telegram: TestBot;
+let conn: Connection;
+
+beforeAll(async () => {
+  conn = (await useTestDb('proactive')).connection;
+  web = makeTestBot(conn, 'test');
+  telegram = web.on('tg', 'mentee');
+});
+
+describe('a message the bot starts', () => {
+  it('goes to another channel of the person when the one they used last turns out blocked', async () => {
+    await web.say('lina', 'Bonjour');
+    const { people } = web.bot.services;
+    const person = (await people.lookup('test', 'lina')).person;
+    if (!person) throw new Error('no person');
+    // Lina went on on Telegram (her last channel), then blocked the bot there.
+    await people.link({
+      personId: person._id,
+      channel: 'tg',
+      userId: 'lina-tg',
+      conversation: { conversation: { id: 'conv-lina-tg' } },
+    });
+    telegram.channel.send = async () => {
+      throw new UnreachableError('tg', new Error('Forbidden: bot was blocked by the user'));
+    };
+
+    expect(await web.bot.proactive.send(person._id, [text('Un nouveau profil vous attend.')])).toBe('sent');
+    expect(web.channel.sent.get('conv-lina')?.at(-1)?.text).toBe('Un nouveau profil vous attend.');
+    const blocked = await identityModel(conn).findById('tg|lina-tg').lean();
+    expect(blocked?.unreachable).toBe(true);
+  });
+});
