@@ -11,6 +11,16 @@ export interface Entry<T> {
 }
 
 /**
+ * How old an entry must be before pruning removes it, and how long this process trusts its hint
+ * of a log's end (HINT_MS), or any cache of an entry built on it (a state revision, CACHE_MS in
+ * mongo-storage.ts): shorter than PRUNE_AGE_MS. A write based on a stale entry then always meets
+ * the entry after it, still stored, and conflicts, however fast others write meanwhile; pruned,
+ * that slot would take the write and fork the log.
+ */
+export const PRUNE_AGE_MS = 20_000;
+const HINT_MS = 10_000;
+
+/**
  * Append-only logs, one per key, with contiguous sequence numbers from 1. Every read and write is
  * by `_id`; the head of a log is found from a hint (this process's cache, else the heads
  * collection) by probing forward, since the hint may lag but never runs ahead.
@@ -18,7 +28,9 @@ export interface Entry<T> {
 export class AppendLog<T> {
   private readonly entries;
   private readonly heads;
-  private readonly known: Lru<string, number>;
+  /** key -> the last seq this process saw, and when. */
+  private readonly hints: Lru<string, { seq: number; at: number }>;
+  private readonly now: () => number;
 
   private readonly headEvery: number;
   private readonly prune: boolean;
@@ -32,12 +44,19 @@ export class AppendLog<T> {
   constructor(
     conn: Connection,
     collection: string,
-    opts: { headEvery?: number; prune?: boolean; cacheSize?: number; onError?: (err: unknown) => void } = {},
+    opts: {
+      headEvery?: number;
+      prune?: boolean;
+      cacheSize?: number;
+      onError?: (err: unknown) => void;
+      now?: () => number;
+    } = {},
   ) {
     this.headEvery = opts.headEvery ?? 16;
     this.prune = opts.prune ?? false;
     this.onError = opts.onError ?? (() => {});
-    this.known = new Lru(opts.cacheSize ?? 20_000);
+    this.hints = new Lru(opts.cacheSize ?? 20_000);
+    this.now = opts.now ?? Date.now;
     const m = logModels(conn, collection);
     this.entries = m.entries;
     this.heads = m.heads;
@@ -45,6 +64,22 @@ export class AppendLog<T> {
 
   static id(key: string, seq: number): string {
     return `${key}#${seq}`;
+  }
+
+  /**
+   * The last seq this process saw of `key`; of a pruned log, only if seen within HINT_MS (the
+   * entry after an older one may be pruned, and a probe from it would stop short). Past that, the
+   * stored head is read: a few more reads for a log idle that long.
+   */
+  private hint(key: string): number | undefined {
+    const hint = this.hints.get(key);
+    if (hint && (!this.prune || this.now() - hint.at < HINT_MS)) return hint.seq;
+    if (hint) this.hints.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, seq: number): void {
+    this.hints.set(key, { seq, at: this.now() });
   }
 
   async get(key: string, seq: number): Promise<T | undefined> {
@@ -55,7 +90,7 @@ export class AppendLog<T> {
 
   /** The last entry of the log, or undefined when it is empty. */
   async last(key: string): Promise<Entry<T> | undefined> {
-    const cached = this.known.get(key);
+    const cached = this.hint(key);
     const fromCache = cached === undefined ? undefined : await this.forwardFrom(key, cached);
     if (fromCache) return fromCache;
     // No hint in this process, or it pointed at a pruned entry: start from the stored head. Entries
@@ -80,7 +115,7 @@ export class AppendLog<T> {
       seq++;
       value = next;
     }
-    if (seq > 0) this.known.set(key, seq);
+    if (seq > 0) this.remember(key, seq);
     return value === undefined ? undefined : { seq, value };
   }
 
@@ -105,14 +140,14 @@ export class AppendLog<T> {
       await GroupCommit.of(this.entries.collection).insert({
         _id: AppendLog.id(key, seq) as never,
         json: JSON.stringify(value),
-        at: new Date(),
+        at: new Date(this.now()),
       });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      this.known.delete(key);
+      this.hints.delete(key);
       return false;
     }
-    this.known.set(key, seq);
+    this.remember(key, seq);
     // The head is a hint and pruning is housekeeping: neither holds up the writer (a turn's reply).
     if (seq % this.headEvery === 0) AppendLog.inBackground(this.moveHead(key, seq), this.onError);
     return true;
@@ -157,10 +192,15 @@ export class AppendLog<T> {
       });
     if (!this.prune) return;
     // Strictly below the previous head: a reader that has just read that head still finds it.
-    // Sent together: the group commit makes them one command.
+    // Only entries older than PRUNE_AGE_MS (see there); those of the window before are tried
+    // again, for a burst that left some too young last time. Sent together: one command.
     const previous = seq - this.headEvery;
+    const before = new Date(this.now() - PRUNE_AGE_MS);
     const old: Promise<void>[] = [];
-    for (let s = previous - 1; s >= previous - this.headEvery && s >= 1; s--) old.push(this.remove(key, s));
+    for (let s = previous - 1; s >= previous - 2 * this.headEvery && s >= 1; s--)
+      old.push(
+        GroupCommit.of(this.entries.collection).deleteById(AppendLog.id(key, s), { at: { $lt: before } }),
+      );
     await Promise.all(old);
   }
 
@@ -171,7 +211,7 @@ export class AppendLog<T> {
    */
   async append(key: string, value: T | ((seq: number) => T)): Promise<Entry<T>> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const seq = (this.known.get(key) ?? (await this.last(key))?.seq ?? 0) + 1;
+      const seq = (this.hint(key) ?? (await this.last(key))?.seq ?? 0) + 1;
       const built = typeof value === 'function' ? (value as (seq: number) => T)(seq) : value;
       if (await this.tryAppend(key, seq, built)) return { seq, value: built };
     }
@@ -180,7 +220,7 @@ export class AppendLog<T> {
 
   /** A new log starts empty: lets a creator skip the first probe. */
   markEmpty(key: string): void {
-    this.known.set(key, 0);
+    this.remember(key, 0);
   }
 
   /** Removes one entry (older revisions that are no longer needed). */
@@ -193,11 +233,12 @@ export class AppendLog<T> {
     // A head moving in the background would write the head again after it is removed.
     await AppendLog.settled();
     const last = (await this.last(key))?.seq ?? 0;
-    const depth = this.prune ? 2 * this.headEvery : Number.POSITIVE_INFINITY;
+    // Every seq, pruned or not: a burst may have left entries older than the pruning window (by id:
+    // a query on the key's prefix would scan the collection on FerretDB).
     const entries: Promise<void>[] = [];
-    for (let s = last; s >= 1 && last - s < depth; s--) entries.push(this.remove(key, s));
+    for (let s = last; s >= 1; s--) entries.push(this.remove(key, s));
     await Promise.all(entries);
     await this.heads.deleteOne({ _id: key });
-    this.known.delete(key);
+    this.hints.delete(key);
   }
 }

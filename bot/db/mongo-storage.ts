@@ -8,8 +8,9 @@ import { Lru } from './lru.js';
 type Item = Record<string, unknown>;
 
 /**
- * How long a revision read or written here is trusted without reading: shorter than any person
- * takes to answer ten questions, so that a stale one is always refused (see MongoStorage).
+ * How long a revision read or written here is trusted without reading: shorter than the age at
+ * which revisions may be pruned (PRUNE_AGE_MS), so that a write based on a stale one always meets
+ * the revision after it and is refused (see MongoStorage).
  */
 export const CACHE_MS = 5000;
 
@@ -17,16 +18,16 @@ export const CACHE_MS = 5000;
  * botbuilder's Storage on MongoDB. Each key is an append-only log of revisions (bot/db/append-log.ts);
  * the eTag is the revision number. A write carrying an eTag appends the next revision and throws a
  * ConflictError when another writer appended it first; `*` or no eTag writes unconditionally
- * (botbuilder's contract). Between 8 and 16 recent revisions are kept, older ones are removed.
+ * (botbuilder's contract). The recent revisions are kept (at least 8, and all those of the last
+ * PRUNE_AGE_MS), older ones are removed.
  *
  * Reads are served from a bounded cache of the last revision this process saw, for CACHE_MS. A
  * stale entry (another process wrote since) cannot do harm while the revision after it is still
  * stored: the write based on it conflicts, the entry is dropped, and the caller's retry reads the
- * database. That revision is pruned once the log is ten to seventeen revisions past the cached
- * one; the cache's lifetime keeps a stale entry short of that (nobody answers ten questions in five
- * seconds), so a write based on it does not land in a pruned slot, which would fork the log. The
- * bound is on time: ten revisions written elsewhere within it (a burst of photos, each a turn)
- * would still get past it; pruning by age would not.
+ * database. That revision was written after the entry was cached, so less than CACHE_MS ago, and
+ * pruning leaves revisions younger than PRUNE_AGE_MS alone: however many revisions others write
+ * meanwhile (a burst of photos, each a turn), a write based on a stale entry never lands in a
+ * pruned slot, which would fork the log.
  */
 export class MongoStorage implements Storage {
   private readonly log: AppendLog<Item>;
@@ -37,6 +38,7 @@ export class MongoStorage implements Storage {
     this.log = new AppendLog<Item>(conn, 'bot_state', {
       headEvery: 8,
       prune: true,
+      now: opts.now,
       onError: (err) => log?.warn({ err }, 'state log: moving the head or pruning failed'),
     });
     this.cache = new Lru(opts.cacheSize ?? 5000);

@@ -1,6 +1,6 @@
 import { MemoryStorage, type Storage } from 'botbuilder';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AppendLog } from '../../bot/db/append-log.js';
+import { AppendLog, PRUNE_AGE_MS } from '../../bot/db/append-log.js';
 import { CACHE_MS, MongoStorage } from '../../bot/db/mongo-storage.js';
 import { monitoredConnection, useTestDb } from '../helpers/db.js';
 
@@ -99,6 +99,24 @@ describe('MongoStorage across processes', () => {
     expect((await new MongoStorage(db.connection).read(['k'])).k).toMatchObject({ n: 25, eTag: '26' });
   });
 
+  it('refuses a write based on a stale cached revision however many revisions others wrote meanwhile', async () => {
+    const db = await useTestDb('storage6');
+    const a = new MongoStorage(db.connection, undefined, { now: () => 0 });
+    const b = new MongoStorage(db.connection);
+    await a.write({ k: { n: 0 } });
+    const stale = (await a.read(['k'])).k;
+    // Another process writes 24 revisions at once (a burst of photos, each a turn): the revision
+    // after a's is still stored, young as it is.
+    for (let n = 1; n <= 24; n++) {
+      const current = (await b.read(['k'])).k;
+      await b.write({ k: { ...current, n } });
+    }
+    await AppendLog.settled();
+    // a still trusts its revision 1 (its clock has not moved): its write must conflict, not fork.
+    await expect(a.write({ k: { ...stale, n: 99 } })).rejects.toThrow(/changed since it was read/);
+    expect((await new MongoStorage(db.connection).read(['k'])).k).toMatchObject({ n: 24, eTag: '25' });
+  });
+
   it('finds the last revision from the stored head when it has no hint of its own', async () => {
     const db = await useTestDb('storage3');
     const writer = new MongoStorage(db.connection);
@@ -134,8 +152,16 @@ describe('MongoStorage across processes', () => {
 describe('AppendLog pruning', () => {
   it('keeps the recent entries of a pruned log and removes the old ones', async () => {
     const db = await useTestDb('applog');
-    const log = new AppendLog<{ n: number }>(db.connection, 'prune_test', { headEvery: 4, prune: true });
-    for (let n = 1; n <= 20; n++) await log.append('k', { n });
+    let clock = Date.now();
+    const log = new AppendLog<{ n: number }>(db.connection, 'prune_test', {
+      headEvery: 4,
+      prune: true,
+      now: () => clock,
+    });
+    for (let n = 1; n <= 20; n++) {
+      await log.append('k', { n });
+      clock += PRUNE_AGE_MS;
+    }
     await AppendLog.settled();
     for (const gone of [1, 4, 8, 12, 15]) expect(await log.get('k', gone)).toBeUndefined();
     for (const kept of [16, 17, 20]) expect(await log.get('k', kept)).toEqual({ n: kept });
@@ -146,8 +172,16 @@ describe('AppendLog pruning', () => {
   it('moves its head and prunes after the append returns: a reply does not wait for them', async () => {
     const { conn, commands, tick, close } = await monitoredConnection('applog_later');
     try {
-      const log = new AppendLog<{ n: number }>(conn, 'later_test', { headEvery: 4, prune: true });
+      let clock = Date.now();
+      const log = new AppendLog<{ n: number }>(conn, 'later_test', {
+        headEvery: 4,
+        prune: true,
+        now: () => clock,
+      });
       for (let n = 1; n <= 7; n++) await log.append('k', { n });
+      // Old enough to prune, and the log's end known afresh (reads not counted).
+      clock += PRUNE_AGE_MS + 1;
+      await log.last('k');
       await AppendLog.settled();
       commands.length = 0;
       await log.append('k', { n: 8 });
