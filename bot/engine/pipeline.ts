@@ -75,7 +75,9 @@ export class Engine {
     const { adapter, log, config, services } = this.deps;
     const channel = activity.channelId ?? '';
     const nativeId = opts.nativeId ?? activity.id ?? '';
-    const key = turnKey(channel, nativeId);
+    // A message without an id of its own still needs one for what the turn records once (its
+    // consent records): its own, for this turn and its re-runs after a conflict.
+    const key = turnKey(channel, nativeId || `~${randomUUID()}`);
     await adapter.runTurn(activity, async (context) => {
       const turn = attachTurn(context, {
         context,
@@ -247,7 +249,7 @@ export class Engine {
       // question, which they never saw, with it. The replies are sent again instead, by the outbox.
       turn.log?.warn({ err }, 'replies not sent: handed to the outbox to retry');
       await this.deps.services.outbox.enqueue(
-        `replies|${turn.keyed ? turn.key : randomUUID()}`,
+        `replies|${turn.key}`,
         {
           channel: context.activity.channelId ?? '',
           conversation: TurnContext.getConversationReference(context.activity),

@@ -119,6 +119,19 @@ describe('mentee onboarding (transcript)', () => {
     expect(texts(await t.say(u, 'finalement je veux bien'))).toMatch(/Acceptez-vous que nous traitions/);
   });
 
+  it('records each decision of messages that carry no id of their own, not the first twice', async () => {
+    const u = 'no-ids';
+    const say = (input: Parameters<TestBot['say']>[1]) => t.say(u, input, { id: '' });
+    await say('salut');
+    await say({ q: 'consent', v: 'no' });
+    await say('finalement je veux bien');
+    expect(texts(await say({ q: 'consent', v: 'yes' }))).toMatch(/Quelle est votre tranche d'âge/);
+    const person = await personOf(t, db.connection, u);
+    const records = await t.bot.services.consents.history(person._id);
+    expect(records.map((r) => r.decision)).toEqual(['refused', 'accepted']);
+    expect(person.consents?.data_processing?.decision).toBe('accepted');
+  });
+
   it('stops a minor kindly and keeps nothing of their answers', async () => {
     const u = 'minor';
     await t.say(u, 'bonjour');
