@@ -42,7 +42,7 @@ export class CharterDialog extends WaterfallDialog {
 }
 
 /** Whether the person's latest charter decision is an acceptance of the current version. */
-export async function hasCurrentCharter(context: Parameters<typeof turnOf>[0]): Promise<boolean> {
+export function hasCurrentCharter(context: Parameters<typeof turnOf>[0]): boolean {
   const turn = turnOf(context);
   const latest = turn.services.consents.latest(turn.person, 'charter');
   return latest?.decision === 'accepted' && latest.version === turn.t('charter:version');

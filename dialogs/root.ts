@@ -107,7 +107,7 @@ export class RootDialog extends ComponentDialog {
             await step.context.sendActivity(text(turn.t('onboarding:minor_again')));
             return step.endDialog();
           }
-          if (status === 'declined_charter' || !(await hasCurrentCharter(step.context))) {
+          if (status === 'declined_charter' || !hasCurrentCharter(step.context)) {
             if (status !== 'declined_charter')
               await step.context.sendActivity(text(turn.t('charter:new_version')));
             return step.beginDialog(CHARTER);
@@ -234,10 +234,16 @@ export class RootDialog extends ComponentDialog {
       activity.type === 'message' && isButtonValue(activity.value)
         ? parseAction(activity.value.q)
         : undefined;
-    if (action && isButtonValue(activity.value))
-      return this.act(dc, action.kind, action.id, activity.value.v);
     const command =
       activity.type === 'message' && !activity.value ? recognizeCommand(activity.text) : undefined;
+    // A new version of the charter is asked at the next contact, before anything else is done (a
+    // card pressed, an answer to a proposal waiting on the stack); a global command still works.
+    if (!command && charterOutdated(dc)) {
+      await dc.cancelAllDialogs();
+      return dc.beginDialog(this.initialDialogId);
+    }
+    if (action && isButtonValue(activity.value))
+      return this.act(dc, action.kind, action.id, activity.value.v);
     if (!command) return undefined;
     const turn = turnOf(dc.context);
     // "Reprendre" resumes only someone who stopped; otherwise it is an answer ("reprendre" an
@@ -297,6 +303,13 @@ export class RootDialog extends ComponentDialog {
 }
 
 const RESTART = 'restart_confirm';
+
+/** Someone onboarded whose charter is not the current version, and who is not being asked it. */
+function charterOutdated(dc: DialogContext): boolean {
+  const { person } = turnOf(dc.context);
+  if (person.status !== 'active' && person.status !== 'paused') return false;
+  return !hasCurrentCharter(dc.context) && !dc.stack.some((d) => d.id === CHARTER);
+}
 
 /** Starts the onboarding again from the first question, the answers saved forgotten. */
 async function restart(dc: DialogContext): Promise<DialogTurnResult> {

@@ -606,4 +606,23 @@ describe('pauses, restarts and interrupted answers', () => {
     await matchmaker().expireDue();
     expect(await inbox(mentees, user)).toEqual([]);
   });
+
+  it('a new charter version is asked before a card waiting on screen can send a request', async () => {
+    const mila = await mentor('Mila', { 'profile.capacity': '3' });
+    const { user, replies } = await mentee('Théo');
+    let card = replies.at(-1) as Reply;
+    for (let i = 0; i < 30 && !card.text.startsWith('Mila ·'); i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    // The hub publishes a new charter: Théo accepted the one before.
+    const theo = await personOf(mentees, db.connection, user);
+    await personModel(db.connection).updateOne(
+      { _id: theo._id },
+      { $set: { 'consents.charter.version': '2020-01-01' } },
+    );
+    const asked = texts(await pressIn(mentees, user, [card], "Ça m'intéresse"));
+    expect(asked).toMatch(new RegExp(fr('charter:new_version').slice(0, 30)));
+    expect(await inbox(mentors, mila)).toEqual([]);
+    // Accepted, the proposals go on.
+    expect(texts(await mentees.say(user, "J'accepte"))).toMatch(/Merci/);
+  });
 });
