@@ -11,11 +11,12 @@ export interface Entry<T> {
 }
 
 /**
- * How old an entry must be before pruning removes it, and how long this process trusts its hint
- * of a log's end (HINT_MS), or any cache of an entry built on it (a state revision, CACHE_MS in
- * mongo-storage.ts): shorter than PRUNE_AGE_MS. A write based on a stale entry then always meets
- * the entry after it, still stored, and conflicts, however fast others write meanwhile; pruned,
- * that slot would take the write and fork the log.
+ * How long after the head passes them entries are pruned (they are at least that old then), and
+ * how long this process trusts its hint of a log's end (HINT_MS), or any cache of an entry built
+ * on it (a state revision, CACHE_MS in mongo-storage.ts): shorter than PRUNE_AGE_MS. A write
+ * based on a stale entry then always meets the entry after it, still stored, and conflicts,
+ * however fast others write meanwhile; pruned, that slot would take the write and fork the log.
+ * (Deleting by age instead would filter on a field besides `_id`: a full scan on FerretDB.)
  */
 export const PRUNE_AGE_MS = 20_000;
 const HINT_MS = 10_000;
@@ -34,6 +35,9 @@ export class AppendLog<T> {
 
   private readonly headEvery: number;
   private readonly prune: boolean;
+  /** Prunes waiting for their entries to age: `key`'s entries from `from` to below `below`. */
+  private readonly prunes: Array<{ key: string; from: number; below: number; due: number }> = [];
+  private pruneTimer?: NodeJS.Timeout;
   private readonly onError: (err: unknown) => void;
 
   /**
@@ -192,16 +196,32 @@ export class AppendLog<T> {
       });
     if (!this.prune) return;
     // Strictly below the previous head: a reader that has just read that head still finds it.
-    // Only entries older than PRUNE_AGE_MS (see there); those of the window before are tried
-    // again, for a burst that left some too young last time. Sent together: one command.
+    // Once PRUNE_AGE_MS has passed (see there): every one of them was written before now.
     const previous = seq - this.headEvery;
-    const before = new Date(this.now() - PRUNE_AGE_MS);
-    const old: Promise<void>[] = [];
-    for (let s = previous - 1; s >= previous - 2 * this.headEvery && s >= 1; s--)
-      old.push(
-        GroupCommit.of(this.entries.collection).deleteById(AppendLog.id(key, s), { at: { $lt: before } }),
-      );
-    await Promise.all(old);
+    this.prunes.push({
+      key,
+      from: previous - this.headEvery,
+      below: previous,
+      due: this.now() + PRUNE_AGE_MS,
+    });
+    this.pruneTimer ??= setInterval(() => {
+      AppendLog.inBackground(this.pruneDue(), this.onError);
+    }, PRUNE_AGE_MS / 4).unref();
+  }
+
+  /**
+   * Prunes what has waited long enough (a timer calls it; tests too). Sent together: the group
+   * commit makes them few commands. Prunes still waiting when the process stops are not done:
+   * a few old entries stay, harmlessly.
+   */
+  async pruneDue(): Promise<void> {
+    const now = this.now();
+    const due: Promise<void>[] = [];
+    for (let next = this.prunes[0]; next && next.due <= now; next = this.prunes[0]) {
+      this.prunes.shift();
+      for (let s = next.below - 1; s >= next.from && s >= 1; s--) due.push(this.remove(next.key, s));
+    }
+    await Promise.all(due);
   }
 
   /**

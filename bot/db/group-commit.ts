@@ -138,9 +138,8 @@ export class GroupCommit {
     return this.lanes.updateOne.push({ updateOne: { filter: byId(_id), update, upsert } });
   }
 
-  /** Deletes the document `_id`; with `also`, only if it matches that too (older than a date, say). */
-  deleteById(_id: string, also: mongo.Filter<mongo.Document> = {}): Promise<void> {
-    return this.lanes.deleteOne.push({ deleteOne: { filter: { ...also, ...byId(_id) } } });
+  deleteById(_id: string): Promise<void> {
+    return this.lanes.deleteOne.push({ deleteOne: { filter: byId(_id) } });
   }
 }
 
