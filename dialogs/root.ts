@@ -124,6 +124,13 @@ export class RootDialog extends ComponentDialog {
           if (step.result === true) {
             await step.context.sendActivity(text(turn.t('charter:thanks')));
             if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
+            // A charter accepted again: what waits for the mentor (a request pressed before the
+            // charter was asked is shown again, not lost).
+            const { matchmaker } = turn.services;
+            await step.context.sendActivities([
+              ...(await matchmaker.pendingRequests(turn.person, turn.t)),
+              ...(await matchmaker.contactsStillAsked(turn.person, turn.t)),
+            ]);
           } else if (step.result === 'done' && !isMentor(turn)) {
             // The end of the mentee's onboarding: the first proposal comes at once.
             return step.beginDialog(PROPOSALS, { first: true });
@@ -308,7 +315,8 @@ const RESTART = 'restart_confirm';
 function charterOutdated(dc: DialogContext): boolean {
   const { person } = turnOf(dc.context);
   if (person.status !== 'active' && person.status !== 'paused') return false;
-  return !hasCurrentCharter(dc.context) && !dc.stack.some((d) => d.id === CHARTER);
+  // Not while the charter is being asked, nor during a restart's confirmation or an edit.
+  return !hasCurrentCharter(dc.context) && !dc.stack.some((d) => [CHARTER, RESTART, EDIT].includes(d.id));
 }
 
 /** Starts the onboarding again from the first question, the answers saved forgotten. */

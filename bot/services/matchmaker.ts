@@ -269,8 +269,8 @@ export class Matchmaker {
    */
   private async offerNext(ended: ProposalDoc, lead: string, params: Record<string, string>, event: string) {
     const mentee = await this.deps.people.get(ended.menteeId);
-    // Someone answering their profile again (or gone) gets their proposals at its end.
-    if (mentee?.status !== 'active') return;
+    // Someone answering their profile again gets their proposals at its end.
+    if (!mentee || mentee.status === 'onboarding') return;
     const t = this.t(mentee);
     const view =
       mentee.matching?.proposalId === ended._id

@@ -41,7 +41,8 @@ const EMOJI: Record<string, string> = {
  * The text of a message a person typed, as Slack delivers it: entities decoded; links
  * `<http://x|label>`, `<mailto:…|label>` and `<tel:…|label>` reduced to what the person wrote;
  * mentions (`<@U…>`, `<#C…|name>`, `<!here>`) to plain words, never stored as markup that would
- * show raw elsewhere; emoji codes to emoji (unknown ones dropped).
+ * show raw elsewhere; the emoji codes that answer a question (👍, ✅, ❌…) to emoji, the others
+ * left as typed (a text like "lundi:mardi:" is no emoji).
  */
 export function readSlackText(text: string): string {
   return text
@@ -55,7 +56,10 @@ export function readSlackText(text: string): string {
     .replace(/<@[^>]*>/g, '@')
     .replace(/<!(here|channel|everyone)>/g, '@$1')
     .replace(/<![^>]*>/g, '')
-    .replace(/:([a-z+-][a-z0-9_+-]*):(?::skin-tone-\d:)?/g, (_, name: string) => EMOJI[name] ?? '')
+    .replace(
+      /:([a-z+-][a-z0-9_+-]*):(?::skin-tone-\d:)?/g,
+      (code: string, name: string) => EMOJI[name] ?? code,
+    )
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

@@ -79,6 +79,11 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     // A 429 is waited out (Retry-After), a few times; not the client's default of ~30 minutes.
     retryConfig: { retries: 3, factor: 1.5, minTimeout: 200, maxTimeout: 5_000 },
   };
+  // Our client, and our own authorization: given the token, Bolt would call auth.test in its
+  // constructor and leave a failure (a revoked token, Slack unreachable at start) unhandled, which
+  // stops the process, or cached, which drops every event until a restart.
+  const client = new webApi.WebClient(botToken, clientOptions);
+  const identity = new BotIdentity(client, log);
   const receiver = appToken
     ? undefined
     : new RestifyReceiver({
@@ -87,17 +92,13 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
         log,
         inFlight: deps.inFlight,
         record,
+        ready: () => identity.get(),
       });
   // Socket Mode on our own SocketModeReceiver: Bolt's stop() does not wait for the socket to close
   // (SocketModeReceiver.stop() resolves before client.disconnect() does); stop() below awaits it.
   const socket = appToken
     ? new SocketModeReceiver({ appToken, installerOptions: { clientOptions }, logLevel: LogLevel.WARN })
     : undefined;
-  // Our client, and our own authorization: given the token, Bolt would call auth.test in its
-  // constructor and leave a failure (a revoked token, Slack unreachable at start) unhandled, which
-  // stops the process, or cached, which drops every event until a restart.
-  const client = new webApi.WebClient(botToken, clientOptions);
-  const identity = new BotIdentity(client, log);
   const app = new App({
     authorize: async () => ({ botToken, ...(await identity.get()) }),
     receiver: receiver ?? socket,

@@ -18,6 +18,11 @@ export interface SlackReceiverDeps {
   inFlight: InFlight;
   /** Records an event id; false when it was already recorded (Slack retrying a delivery). */
   record(eventId: string): Promise<boolean>;
+  /**
+   * Resolves when the app can answer (its identity known to Slack); rejects otherwise, and the
+   * request is answered 500 before anything is recorded, so that Slack delivers it again.
+   */
+  ready?(): Promise<unknown>;
   now?: () => number;
 }
 
@@ -64,6 +69,12 @@ export class RestifyReceiver implements Receiver {
     if (!body) return void res.send(400, { ok: false, error: 'bad_request' });
     if (body.type === 'url_verification') return void res.send(200, { challenge: body.challenge });
     if (body.type === 'event_callback' && typeof body.event_id === 'string') {
+      try {
+        await this.deps.ready?.();
+      } catch {
+        // Bolt would acknowledge it unanswered; recorded, its retries would be dropped.
+        return void res.send(500, { ok: false });
+      }
       let fresh: boolean;
       try {
         fresh = await this.deps.record(body.event_id);

@@ -625,4 +625,32 @@ describe('pauses, restarts and interrupted answers', () => {
     // Accepted, the proposals go on.
     expect(texts(await mentees.say(user, "J'accepte"))).toMatch(/Merci/);
   });
+
+  it('a mentor who pressed a request under an old charter finds it again once the new one is accepted', async () => {
+    const sacha = await mentor('Sacha', { 'profile.capacity': '3' });
+    await requestFromMentor('Sacha', 'Élie');
+    const request = await inbox(mentors, sacha);
+    const sachaId = (await personOf(mentors, db.connection, sacha))._id;
+    await personModel(db.connection).updateOne(
+      { _id: sachaId },
+      { $set: { 'consents.charter.version': '2020-01-01' } },
+    );
+    expect(texts(await pressIn(mentors, sacha, request, "J'accepte"))).toMatch(/La charte du Hub a changé/);
+    const again = await mentors.say(sacha, "J'accepte");
+    expect(texts(again)).toMatch(/Une demande attend votre réponse/);
+    expect(texts(await pressIn(mentors, sacha, again, "J'accepte"))).toMatch(
+      /vous accompagnez désormais Élie/,
+    );
+  });
+
+  it('a restart is confirmed under an old charter, not taken for the charter', async () => {
+    const { user } = await mentee('Jules');
+    const jules = await personOf(mentees, db.connection, user);
+    await personModel(db.connection).updateOne(
+      { _id: jules._id },
+      { $set: { 'consents.charter.version': '2020-01-01' } },
+    );
+    expect(texts(await mentees.say(user, 'recommencer'))).toMatch(/Voulez-vous vraiment recommencer/);
+    expect(texts(await mentees.say(user, { q: 'restart', v: 'yes' }))).toMatch(/on reprend depuis le début/);
+  });
 });

@@ -5,7 +5,8 @@ import { UnreachableError } from '../../bot/errors.js';
 import { identityModel } from '../../models/identity.js';
 import { startTestApp } from '../helpers/app.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { SlackUser, slackEnv } from '../helpers/slack-user.js';
+import { asEvent, signSlackRequest } from '../helpers/slack-fixtures.js';
+import { postSlack, SIGNING_SECRET, SlackUser, slackEnv } from '../helpers/slack-user.js';
 
 let fake: FakeSlack;
 let app: App;
@@ -13,7 +14,8 @@ let app: App;
 beforeAll(async () => {
   fake = await startFakeSlack({ perChannelRate: 50, perChannelBurst: 5 });
   // Slack refuses the token when the app starts (revoked, or Slack unreachable for a while).
-  fake.failNext('auth.test', 1, { error: 'invalid_auth' });
+  // Twice: at start, and at the first event.
+  fake.failNext('auth.test', 2, { error: 'invalid_auth' });
   app = await startTestApp(slackEnv(fake));
 });
 afterAll(async () => {
@@ -26,12 +28,23 @@ describe('Slack: when Slack or the database fails', () => {
     // which would stop the process: vitest fails the run on an unhandled rejection).
     await vi.waitFor(() => expect(fake.callsOf('auth.test').length).toBe(1));
     const user = new SlackUser(fake, app, 'U0TOKEN001');
-    const replies = await user.say('Bonjour');
-    expect(replies.map((m) => m.text).join('\n')).toMatch(/Bienvenue/);
+    // An event meanwhile is refused (500, nothing recorded), so that Slack delivers it again.
+    const body = asEvent(user.messageEvent('Bonjour'));
+    expect((await postSlack(app, body, 'application/json')).status).toBe(500);
     expect(fake.callsOf('auth.test').length).toBe(2);
+    const retry = { ...signSlackRequest(body, SIGNING_SECRET), 'x-slack-retry-num': '1' };
+    expect((await postSlack(app, body, 'application/json', retry)).status).toBe(200);
+    await app.slack?.settled();
+    expect(
+      fake
+        .messages(user.channel)
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/Bienvenue/);
+    expect(fake.callsOf('auth.test').length).toBe(3);
     // Asked once it has answered: not once per event.
     await user.say('oui');
-    expect(fake.callsOf('auth.test').length).toBe(2);
+    expect(fake.callsOf('auth.test').length).toBe(3);
   });
 
   it('does not take a refused token (account_inactive) for a person gone', async () => {

@@ -17,7 +17,8 @@ describe('Slack rendering', () => {
     expect(readSlackText(':+1:')).toBe('👍');
     expect(readSlackText(':thumbsup::skin-tone-3:')).toBe('👍');
     expect(readSlackText('oui :white_check_mark:')).toBe('oui ✅');
-    expect(readSlackText(':tada: merci')).toBe(' merci');
+    expect(readSlackText(':tada: merci')).toBe(':tada: merci');
+    expect(readSlackText('lundi:mardi: matin')).toBe('lundi:mardi: matin');
     expect(readSlackText('rdv à 10:30, ok')).toBe('rdv à 10:30, ok');
     expect(readSlackText('de 10:30:45 à 11:00:00')).toBe('de 10:30:45 à 11:00:00');
     expect(readSlackText('demandez à <@U0123|jean> ou <@U0456>')).toBe('demandez à @jean ou @');
