@@ -246,7 +246,9 @@ export class Engine {
         return;
       }
       // The message is applied: "please try again" would have the person answer the next
-      // question, which they never saw, with it. The replies are sent again instead, by the outbox.
+      // question, which they never saw, with it. The replies are sent again instead, by the outbox:
+      // all of them (a channel that sent the first of several before failing repeats it, as an
+      // outbox retry does; nothing is lost).
       turn.log?.warn({ err }, 'replies not sent: handed to the outbox to retry');
       await this.deps.services.outbox.enqueue(
         `replies|${turn.key}`,
