@@ -35,12 +35,7 @@ describe('Slack: when Slack or the database fails', () => {
     const retry = { ...signSlackRequest(body, SIGNING_SECRET), 'x-slack-retry-num': '1' };
     expect((await postSlack(app, body, 'application/json', retry)).status).toBe(200);
     await app.slack?.settled();
-    expect(
-      fake
-        .messages(user.channel)
-        .map((m) => m.text)
-        .join('\n'),
-    ).toMatch(/Bienvenue/);
+    expect(user.transcript()).toMatch(/Bienvenue/);
     expect(fake.callsOf('auth.test').length).toBe(3);
     // Asked once it has answered: not once per event.
     await user.say('oui');
