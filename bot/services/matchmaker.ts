@@ -170,6 +170,13 @@ export class Matchmaker {
     if (!(await proposals.menteeDecides(proposalId, 'interested', this.deps.deadlineMs)))
       return { replies: [], next: true };
     const requested = (await proposals.get(proposalId)) ?? proposal;
+    // A pause at this very moment closes the requests it finds: this one may have come just
+    // after. Read again now that it is there, and take it back rather than leave it waiting.
+    if ((await people.get(mentor._id))?.status !== 'active') {
+      if ((await proposals.mentorDecides(proposalId, 'withdrawn')) !== 'lost')
+        await this.finish(requested, 'withdrawn');
+      return { replies: [text(t('proposals:mentee.unavailable', { name }))], next: true };
+    }
     await this.sendRequest(requested, mentee, mentor, 'request');
     return {
       replies: [

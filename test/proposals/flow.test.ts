@@ -1,5 +1,5 @@
 import type { Activity } from 'botbuilder';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import type { ButtonValue } from '../../bot/engine/reply.js';
 import { createI18n } from '../../bot/i18n.js';
@@ -652,5 +652,31 @@ describe('pauses, restarts and interrupted answers', () => {
     );
     expect(texts(await mentees.say(user, 'recommencer'))).toMatch(/Voulez-vous vraiment recommencer/);
     expect(texts(await mentees.say(user, { q: 'restart', v: 'yes' }))).toMatch(/on reprend depuis le début/);
+  });
+
+  it('a request made as its mentor pauses is taken back, not left waiting for the deadline', async () => {
+    const nour = await mentor('Nour', { 'profile.capacity': '3' });
+    const { user, replies } = await mentee('Basile');
+    let card = replies.at(-1) as Reply;
+    for (let i = 0; i < 30 && !card.text.startsWith('Nour ·'); i++)
+      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    // Nour pauses in another process at this very moment: after Basile's turn found her free, and
+    // that pause's closing of her requests ran before Basile's request was written.
+    const nourId = (await personOf(mentors, db.connection, nour))._id;
+    const { proposals } = mentees.bot.services;
+    const decides = proposals.menteeDecides.bind(proposals);
+    const spy = vi.spyOn(proposals, 'menteeDecides').mockImplementation(async (...args) => {
+      await personModel(db.connection).updateOne({ _id: nourId }, { $set: { status: 'paused' } });
+      return decides(...args);
+    });
+    try {
+      expect(texts(await pressIn(mentees, user, [card], "Ça m'intéresse"))).toMatch(
+        /^Nour n'est plus disponible pour le moment/,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await inbox(mentors, nour)).toEqual([]);
+    expect(await mentees.bot.services.proposals.pendingFor(nourId)).toEqual([]);
   });
 });
