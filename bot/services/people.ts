@@ -78,7 +78,7 @@ export class PeopleService {
   ): Promise<Resolved> {
     const { identity, person: known } = found ?? (await this.lookup(input.channel, input.userId));
     if (identity && known) {
-      await this.touch(known, identity);
+      await this.touch(known, identity, input.conversation);
       return { person: known, identity, isNew: false };
     }
     const _id = identityId(input.channel, input.userId);
@@ -121,13 +121,24 @@ export class PeopleService {
   }
 
   /**
-   * A person who writes again is reachable again on that channel, and that channel becomes the
-   * one proactive messages go to. Written only when something changed.
+   * A person who writes again is reachable again on that channel, from the conversation they
+   * write in (a Direct Line client may open a new one for the same user), and that channel becomes
+   * the one proactive messages go to. Written only when something changed.
    */
-  private async touch(person: PersonDoc, identity: IdentityDoc): Promise<void> {
-    if (identity.unreachable) {
-      await this.identities.updateOne({ _id: identity._id }, { $set: { unreachable: false } });
+  private async touch(
+    person: PersonDoc,
+    identity: IdentityDoc,
+    conversation: Record<string, unknown>,
+  ): Promise<void> {
+    const idOf = (ref: Record<string, unknown>) => (ref.conversation as { id?: unknown } | undefined)?.id;
+    const moved = idOf(conversation) !== undefined && idOf(conversation) !== idOf(identity.conversation);
+    if (identity.unreachable || moved) {
+      await this.identities.updateOne(
+        { _id: identity._id },
+        { $set: { unreachable: false, ...(moved ? { conversation } : {}) } },
+      );
       identity.unreachable = false;
+      if (moved) identity.conversation = conversation;
     }
     if (person.lastChannel !== identity.channel) {
       await this.people.updateOne({ _id: person._id }, { $set: { lastChannel: identity.channel } });

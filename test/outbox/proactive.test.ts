@@ -38,4 +38,18 @@ describe('a message the bot starts', () => {
     const blocked = await identityModel(conn).findById('tg|lina-tg').lean();
     expect(blocked?.unreachable).toBe(true);
   });
+
+  it('goes to the conversation the person wrote from last, when a client opened a new one', async () => {
+    await web.say('omar', 'Bonjour');
+    // The same user, from a new conversation (a Direct Line client that keeps its user id).
+    await web.say('omar', {
+      type: 'message',
+      text: "J'accepte",
+      conversation: { id: 'conv-omar-2', isGroup: false, conversationType: 'personal', name: '' },
+    });
+    const person = (await web.bot.services.people.lookup('test', 'omar')).person;
+    if (!person) throw new Error('no person');
+    expect(await web.bot.proactive.send(person._id, [text('Un nouveau profil vous attend.')])).toBe('sent');
+    expect(web.channel.sent.get('conv-omar-2')?.at(-1)?.text).toBe('Un nouveau profil vous attend.');
+  });
 });

@@ -109,7 +109,8 @@ describe('a proposal from the card to the match', () => {
 
     const requested = texts(await pressIn(mentees, lea, replies, "Ça m'intéresse"));
     expect(requested).toMatch(
-      /C'est envoyé ! Claire a 72 heures pour vous répondre, jusqu'au \w+ \d+ \w+ à \d\d:\d\d/,
+      // (Month names have accents: "décembre" is no \w+.)
+      /C'est envoyé ! Claire a 72 heures pour vous répondre, jusqu'au \S+ \d+ \S+ à \d\d:\d\d/,
     );
 
     // Claire's request: who asks and for what, never contact details; three buttons.
