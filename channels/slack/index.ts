@@ -163,7 +163,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
   });
 
   // A direct message to the app is a turn of the conversation.
-  app.event('message', async ({ event, body }) => {
+  app.event('message', async ({ event, body, client }) => {
     const m = event as {
       channel_type?: string;
       subtype?: string;
@@ -172,7 +172,17 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       text?: string;
       channel: string;
       files?: unknown[];
+      message?: { user?: string; bot_id?: string; edited?: unknown };
     };
+    // A person's answer edited afterwards: the first one stands, and they are told so privately
+    // (the app's own messages change too, as their buttons give way to a choice: not those).
+    if (m.channel_type === 'im' && m.subtype === 'message_changed') {
+      const edited = m.message;
+      if (!edited?.user || edited.bot_id || !edited.edited) return;
+      const t = bot.i18n.getFixedT(toLocale((await home.person(edited.user))?.locale));
+      await client.chat.postEphemeral({ channel: m.channel, user: edited.user, text: t('slack:edited') });
+      return;
+    }
     if (m.channel_type !== 'im' || m.bot_id || !m.user) return;
     if (m.subtype && m.subtype !== 'file_share') return;
     const text = readSlackText(m.text ?? '');

@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
 import { text } from '../../bot/engine/reply.js';
 import { UnreachableError } from '../../bot/errors.js';
+import { createI18n } from '../../bot/i18n.js';
 import { identityModel } from '../../models/identity.js';
 import { startTestApp } from '../helpers/app.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { asEvent, signSlackRequest } from '../helpers/slack-fixtures.js';
 import { postSlack, SIGNING_SECRET, SlackUser, slackEnv } from '../helpers/slack-user.js';
+
+const fr = createI18n().getFixedT('fr');
 
 let fake: FakeSlack;
 let app: App;
@@ -84,5 +87,44 @@ describe('Slack: when Slack or the database fails', () => {
       read.mockRestore();
     }
     expect(await user.command('statut')).not.toMatch(/souci technique/);
+  });
+
+  it('tells a mentor privately that an edited answer is not taken, and ignores its own edits', async () => {
+    const user = new SlackUser(fake, app, 'U0TOKEN005');
+    await user.say('Bonjour');
+    const edit = (message: Record<string, unknown>, eventId: string) => {
+      const envelope = user.messageEvent('') as unknown as {
+        event: Record<string, unknown>;
+        event_id: string;
+      };
+      envelope.event_id = eventId;
+      envelope.event = {
+        type: 'message',
+        subtype: 'message_changed',
+        hidden: true,
+        channel: user.channel,
+        channel_type: 'im',
+        ts: '1718264200.000200',
+        event_ts: '1718264200.000200',
+        message: { type: 'message', ts: '1718264188.512309', text: 'Bonjour !', ...message },
+      };
+      return asEvent(envelope);
+    };
+    // The person edits their message...
+    const mine = edit(
+      { user: user.userId, edited: { user: user.userId, ts: '1718264200.000000' } },
+      'EvEDIT1',
+    );
+    expect((await postSlack(app, mine, 'application/json')).status).toBe(200);
+    // ...and the app's own message changes as its buttons give way to a choice.
+    const app_ = edit(
+      { bot_id: 'B0TANDEM', user: 'U0TANDEMBOT', edited: { user: 'U0TANDEMBOT' } },
+      'EvEDIT2',
+    );
+    expect((await postSlack(app, app_, 'application/json')).status).toBe(200);
+    await app.slack?.settled();
+    const told = fake.ephemerals(user.channel).map((e) => e.text);
+    expect(told).toEqual([fr('slack:edited')]);
+    expect(told[0]).toMatch(/n'est pas prise en compte : je garde la première/);
   });
 });
