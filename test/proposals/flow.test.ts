@@ -71,13 +71,19 @@ async function mentor(firstName: string, more: Record<string, unknown> = {}): Pr
   return user;
 }
 
-/** A new mentee who passes every mentor until `mentorName` comes, and asks for them. */
-async function requestFromMentor(mentorName: string, who: string): Promise<string> {
+/** A new mentee who passes every mentor until `mentorName`'s card is on screen. */
+async function cardOf(mentorName: string, who: string): Promise<{ user: string; card: Reply }> {
   const { user, replies } = await mentee(who);
   let card = replies.at(-1) as Reply;
   for (let i = 0; i < 30 && !card.text.startsWith(`${mentorName} ·`); i++)
     card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
   expect(card.text).toMatch(new RegExp(`^${mentorName} ·`));
+  return { user, card };
+}
+
+/** A new mentee who passes every mentor until `mentorName` comes, and asks for them. */
+async function requestFromMentor(mentorName: string, who: string): Promise<string> {
+  const { user, card } = await cardOf(mentorName, who);
   await pressIn(mentees, user, [card], "Ça m'intéresse");
   return user;
 }
@@ -610,10 +616,7 @@ describe('pauses, restarts and interrupted answers', () => {
 
   it('a new charter version is asked before a card waiting on screen can send a request', async () => {
     const mila = await mentor('Mila', { 'profile.capacity': '3' });
-    const { user, replies } = await mentee('Théo');
-    let card = replies.at(-1) as Reply;
-    for (let i = 0; i < 30 && !card.text.startsWith('Mila ·'); i++)
-      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    const { user, card } = await cardOf('Mila', 'Théo');
     // The hub publishes a new charter: Théo accepted the one before.
     const theo = await personOf(mentees, db.connection, user);
     await personModel(db.connection).updateOne(
@@ -657,10 +660,7 @@ describe('pauses, restarts and interrupted answers', () => {
 
   it('a request made as its mentor pauses is taken back, not left waiting for the deadline', async () => {
     const nour = await mentor('Nour', { 'profile.capacity': '3' });
-    const { user, replies } = await mentee('Basile');
-    let card = replies.at(-1) as Reply;
-    for (let i = 0; i < 30 && !card.text.startsWith('Nour ·'); i++)
-      card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+    const { user, card } = await cardOf('Nour', 'Basile');
     // Nour pauses in another process at this very moment: after Basile's turn found her free, and
     // that pause's closing of her requests ran before Basile's request was written.
     const nourId = (await personOf(mentors, db.connection, nour))._id;
