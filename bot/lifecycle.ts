@@ -44,3 +44,27 @@ export class InFlight {
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }
+
+/**
+ * Runs `work` until it succeeds or `signal` aborts: after a failure (told to `failed`), waits
+ * `firstMs`, doubled each time up to `maxMs`.
+ */
+export async function retryUntilDone(
+  work: () => Promise<unknown>,
+  opts: {
+    firstMs: number;
+    maxMs: number;
+    signal: AbortSignal;
+    failed(err: unknown, retryInMs: number): void;
+  },
+): Promise<void> {
+  for (let delay = opts.firstMs; !opts.signal.aborted; delay = Math.min(delay * 2, opts.maxMs)) {
+    try {
+      await work();
+      return;
+    } catch (err) {
+      opts.failed(err, delay);
+      await sleep(delay, undefined, { signal: opts.signal }).catch(() => {});
+    }
+  }
+}

@@ -182,13 +182,15 @@ export class AskDialog extends Dialog<AskOptions> {
     if (input.kind === 'text' && input.text === '') return { kind: 'retry', message: t('common:ask.empty') };
     switch (q.kind) {
       case 'choice': {
+        const opts = options(q.list, t, q.wording);
         // A number of people typed as such ("2 personne", "deux"), before any label it resembles.
         const count = q.list === 'capacity' && input.kind === 'text' ? peopleCount(input.text) : undefined;
-        if (count !== undefined)
-          return count >= 1 && count <= CAPACITY_MAX
-            ? { kind: 'answer', value: String(count) }
-            : { kind: 'retry', message: t('mentor:ask.capacity_max', { max: CAPACITY_MAX }) };
-        const outcome = this.choiceAmong(options(q.list, t, q.wording), input, t);
+        if (count !== undefined) {
+          if (opts.some((o) => o.value === String(count))) return { kind: 'answer', value: String(count) };
+          const max = Math.max(...opts.map((o) => Number(o.value)));
+          return { kind: 'retry', message: t('mentor:ask.capacity_max', { max }) };
+        }
+        const outcome = this.choiceAmong(opts, input, t);
         if (outcome.kind === 'answer' || q.list !== 'age' || input.kind !== 'text') return outcome;
         // An age typed as such ("j'ai 30 ans", "56") is its bracket.
         const bracket = ageBracket(input.text);
@@ -401,9 +403,6 @@ function ageBracket(text: string): string | undefined {
   if (age < 10 || age > 110) return undefined;
   return AGE_BRACKETS.find(([upTo]) => age <= upTo)?.[1] ?? 'over_55';
 }
-
-/** The most people a mentor may accompany at once (the capacity list's largest value). */
-const CAPACITY_MAX = 3;
 
 const NUMBER_WORDS: Record<string, number> = {
   un: 1,

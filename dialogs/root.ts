@@ -158,7 +158,7 @@ export class RootDialog extends ComponentDialog {
     ]);
     if (choice) {
       const asked = await turn.services.matchmaker.contactAsked(turn.person);
-      if (asked.length === 1 && asked[0]) return step.beginDialog(CONTACT, { matchId: asked[0], choice });
+      if (asked.length === 1 && asked[0]) return step.beginDialog(CONTACT, { matchId: asked[0]._id, choice });
     }
     if (!isMentor(turn)) return step.beginDialog(PROPOSALS);
     const { matchmaker, proposals } = turn.services;

@@ -8,8 +8,8 @@ export type ProactiveOutcome = 'sent' | 'stopped' | 'unreachable';
 /**
  * A message the bot starts (a proposal, a check-in, a broadcast): to the channel the person used
  * last, or another where they can still be reached (also when the first turns out blocked at
- * this very send); never after "stop". The outbox (Delivery)
- * calls this once per delivery key; it does not retry by itself.
+ * this very send); never after "stop". The outbox (Delivery) calls this once per delivery key; it
+ * does not retry by itself.
  */
 export class Proactive {
   constructor(

@@ -9,9 +9,10 @@ import type { Outbox } from './outbox.js';
 
 /**
  * Tells staff, once a day (the hub's day) at most per person and kind, or once per `about` (the
- * match, the request) for alerts that are each about something of their own: stored (the dashboard reads them), logged
- * without personal data, and posted to the staff's Slack channel when one is configured. The
- * post goes through the outbox, so it is sent once even if two processes raise the same alert.
+ * match, the request) for alerts that are each about something of their own: stored (the
+ * dashboard reads them), logged without personal data, and posted to the staff's Slack channel
+ * when one is configured. The post goes through the outbox, so it is sent once even if two
+ * processes raise the same alert.
  */
 export class AlertService {
   private readonly alerts;

@@ -4,6 +4,7 @@ import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
 import { claim, claimed, release } from '../../models/claim.js';
 import { plannedMentor } from '../../models/cohort-plan.js';
+import type { MatchDoc } from '../../models/match.js';
 import type { PersonDoc } from '../../models/person.js';
 import type { ProposalDoc } from '../../models/proposal.js';
 import { text } from '../engine/reply.js';
@@ -374,16 +375,11 @@ export class Matchmaker {
     const outcome = await proposals.mentorAccepts(proposalId, capacity(mentor.profile));
     switch (outcome.kind) {
       case 'matched': {
-        await this.matched(proposal, mentor, outcome.match._id, false);
+        await this.matched(proposal, mentor, outcome.match._id, { mentee });
         return introduction(mentee, outcome.match._id, 'mentor', t);
       }
       case 'full':
-        await this.offerNext(
-          proposal,
-          'proposals:mentee.mentor_full',
-          { name: firstName(mentor) },
-          `full|${proposalId}`,
-        );
+        await this.mentorFull(proposal, mentor);
         return [text(t('proposals:request.full', { name }))];
       case 'mentee_taken':
         return [text(t('proposals:request.mentee_taken', { name }))];
@@ -449,25 +445,25 @@ export class Matchmaker {
     return (await this.hasShared(me, matchId)) ? [] : [contactCard(other, matchId, t)];
   }
 
-  /** The matches of `me` (a mentee's one, a mentor's) whose contact question is still unanswered. */
-  async contactAsked(me: PersonDoc): Promise<string[]> {
+  /** The active matches of `me` (a mentee's one, a mentor's) whose contact question is unanswered. */
+  async contactAsked(me: PersonDoc): Promise<MatchDoc[]> {
     const { proposals } = this.deps;
-    let matches: string[] = [];
-    if (me.role === 'mentor') matches = (await proposals.activeMatches(me._id)).map((m) => m._id);
+    let matches: MatchDoc[] = [];
+    if (me.role === 'mentor') matches = await proposals.activeMatches(me._id);
     else if (me.matching?.matchId) {
       const match = await proposals.match(me.matching.matchId);
-      if (match?.status === 'active') matches = [match._id];
+      if (match?.status === 'active') matches = [match];
     }
-    const asked = await Promise.all(matches.map(async (id) => !(await this.hasShared(me, id))));
+    const asked = await Promise.all(matches.map(async (m) => !(await this.hasShared(me, m._id))));
     return matches.filter((_, i) => asked[i]);
   }
 
   /** A mentor's pairs whose contact question they have not answered yet, as cards again. */
   async contactsStillAsked(mentor: PersonDoc, t: TFunction): Promise<Replies> {
     const replies: Replies = [];
-    for (const match of await this.deps.proposals.activeMatches(mentor._id)) {
+    for (const match of await this.contactAsked(mentor)) {
       const mentee = await this.deps.people.get(match.menteeId);
-      replies.push(...(await this.contactStillAsked(mentor, mentee, match._id, t)));
+      replies.push(contactCard(mentee, match._id, t));
     }
     return replies;
   }
@@ -570,26 +566,37 @@ export class Matchmaker {
       { proposal: proposal._id, outcome: outcome.kind },
       'an interrupted acceptance resumed',
     );
-    if (outcome.kind === 'matched') await this.matched(proposal, mentor, outcome.match._id, true);
-    else if (outcome.kind === 'full')
-      await this.offerNext(
-        proposal,
-        'proposals:mentee.mentor_full',
-        { name: firstName(mentor) },
-        `full|${proposal._id}`,
-      );
+    if (outcome.kind === 'matched')
+      await this.matched(proposal, mentor, outcome.match._id, { tellMentor: true });
+    else if (outcome.kind === 'full') await this.mentorFull(proposal, mentor);
+  }
+
+  /** No place left when the mentor said yes: the mentee is told and gets their next proposal. */
+  private async mentorFull(proposal: ProposalDoc, mentor: PersonDoc): Promise<void> {
+    await this.offerNext(
+      proposal,
+      'proposals:mentee.mentor_full',
+      { name: firstName(mentor) },
+      `full|${proposal._id}`,
+    );
   }
 
   /**
    * Both said yes: their pointers, rankings, the mentee's introduction (and the mentor's, when it
    * cannot be the reply of their turn), and the mentor's other requests if no place is left.
    */
-  private async matched(proposal: ProposalDoc, mentor: PersonDoc, matchId: string, tellMentor: boolean) {
+  private async matched(
+    proposal: ProposalDoc,
+    mentor: PersonDoc,
+    matchId: string,
+    opts: { mentee?: PersonDoc | null; tellMentor?: boolean },
+  ) {
     const { people } = this.deps;
     await people.setMatching(mentor._id, { expiredInARow: 0 });
     await people.setMatching(proposal.menteeId, { matchId });
     await this.deps.candidates.invalidate();
-    const mentee = await people.get(proposal.menteeId);
+    const mentee = opts.mentee !== undefined ? opts.mentee : await people.get(proposal.menteeId);
+    const tellMentor = opts.tellMentor === true;
     if (mentee) await this.introduce(mentee, mentor, matchId, 'mentee');
     if (mentee && tellMentor) await this.introduce(mentor, mentee, matchId, 'mentor');
     await this.closeIfFull(mentor);

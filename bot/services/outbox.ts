@@ -101,13 +101,11 @@ export class Outbox {
       nextAt,
       createdAt: new Date(now),
     };
-    if (!(await insertOnce(this.deliveries.collection, doc))) {
-      // Written before by a caller that may have stopped before the next line: a delivery must
-      // not stay out of the due set (drained by no process until one starts).
-      await this.markDue(key, nextAt);
-      return false;
-    }
+    const created = await insertOnce(this.deliveries.collection, doc);
+    // Also when it was written before: by a caller that may have stopped before this line, and a
+    // delivery must not stay out of the due set (drained by no process until one starts).
     await this.markDue(key, nextAt);
+    if (!created) return false;
     if (nextAt.getTime() <= now) {
       this.running
         .track(() => this.attempt(key, doc))
@@ -204,20 +202,25 @@ export class Outbox {
     }
     // Sent: if writing that down fails, no retry may follow (the lock holds others off meanwhile).
     try {
-      await this.deliveries.updateOne(
-        { _id: key },
-        {
-          $set: { status: outcome, ...(outcome === 'sent' ? { sentAt: new Date(this.now()) } : {}) },
-          $unset: { lockedUntil: 1 },
-        },
-      );
-      await this.dueWrites.deleteById(key);
+      await this.done(key, outcome);
       this.log.info({ key, attempt: n, outcome }, 'outbox: delivery done');
     } catch (err) {
       this.log.error({ key, attempt: n, err }, 'outbox: sent, but not recorded; recording again');
       await this.recordDone(key, outcome);
     }
     return true;
+  }
+
+  /** Records what became of a delivery, and takes it out of the due set. */
+  private async done(key: string, outcome: SendOutcome): Promise<void> {
+    await this.deliveries.updateOne(
+      { _id: key },
+      {
+        $set: { status: outcome, ...(outcome === 'sent' ? { sentAt: new Date(this.now()) } : {}) },
+        $unset: { lockedUntil: 1 },
+      },
+    );
+    await this.dueWrites.deleteById(key);
   }
 
   /**
@@ -243,11 +246,7 @@ export class Outbox {
     for (let delay = 1000; delay <= this.lockMs / 4; delay *= 2) {
       await sleep(delay);
       try {
-        await this.deliveries.updateOne(
-          { _id: key },
-          { $set: { status: outcome, sentAt: new Date(this.now()) }, $unset: { lockedUntil: 1 } },
-        );
-        await this.dueWrites.deleteById(key);
+        await this.done(key, outcome);
         return;
       } catch {}
     }

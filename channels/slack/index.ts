@@ -24,6 +24,9 @@ export interface SlackChannel {
 
 const BOT = { id: 'tandem', name: 'Tandem', role: 'bot' };
 
+/** What Slack answers when it refuses the app's token itself. */
+const REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'account_inactive']);
+
 /**
  * Who the app is in Slack (auth.test), asked once it answers: a failure is logged, naming the
  * variable when the token is refused, and asked again at the next event.
@@ -42,12 +45,7 @@ class BotIdentity {
       (err) => {
         this.known = undefined;
         const code = (err as { data?: { error?: string } }).data?.error;
-        if (
-          code === 'invalid_auth' ||
-          code === 'not_authed' ||
-          code === 'token_revoked' ||
-          code === 'account_inactive'
-        )
+        if (code && REFUSED.has(code))
           this.log.error(
             { code },
             'Slack refuses SLACK_BOT_TOKEN: events cannot be answered until it is replaced',

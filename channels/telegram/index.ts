@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Activity } from 'botbuilder';
 import type { i18n } from 'i18next';
 import { Api, type CallbackQuery, longPoll } from 'node-telegram-bot-api';
@@ -6,6 +5,7 @@ import type { Request, Response, Server } from 'restify';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
 import { readRawBody, sameSecret } from '../../bot/http/body.js';
 import { type TFunction, toLocale } from '../../bot/i18n.js';
+import { retryUntilDone } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { SendLimiter } from '../shared/limiter.js';
@@ -109,19 +109,19 @@ async function setWebhookSurely(
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 60_000)) {
-    try {
+  await retryUntilDone(
+    async () => {
       await api.setWebhook({ url, secret_token: secret, allowed_updates: ALLOWED_UPDATES });
       log.info({ url }, 'Telegram channel on (webhook)');
-      return;
-    } catch (err) {
-      log.error(
-        { err, retryInMs: delay },
-        'Telegram setWebhook failed: updates do not arrive until it succeeds',
-      );
-      await sleep(delay, undefined, { signal }).catch(() => {});
-    }
-  }
+    },
+    {
+      firstMs: 1000,
+      maxMs: 60_000,
+      signal,
+      failed: (err, retryInMs) =>
+        log.error({ err, retryInMs }, 'Telegram setWebhook failed: updates do not arrive until it succeeds'),
+    },
+  );
 }
 
 /** Records, orders and processes updates, however they arrive. */
@@ -292,15 +292,13 @@ class Receiver {
    * already (its offset moved on), so Telegram would not send it again.
    */
   private async receiveSurely(update: Update, signal: AbortSignal): Promise<void> {
-    for (let delay = 500; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
-      try {
-        await this.receive(update);
-        return;
-      } catch (err) {
-        this.deps.log.error({ err, retryInMs: delay }, 'Telegram update not recorded; trying again');
-        await sleep(delay, undefined, { signal }).catch(() => {});
-      }
-    }
+    await retryUntilDone(() => this.receive(update), {
+      firstMs: 500,
+      maxMs: 30_000,
+      signal,
+      failed: (err, retryInMs) =>
+        this.deps.log.error({ err, retryInMs }, 'Telegram update not recorded; trying again'),
+    });
   }
 
   async recover(olderThanMs = 60_000): Promise<number> {
