@@ -149,7 +149,7 @@ export class AskDialog extends Dialog<AskOptions> {
         if (chosen.length > 0) buttons.push({ title: t('common:ask.done'), value: DONE });
         else if (q.none) buttons.push({ title: t(q.none), value: NONE });
         const head = chosen.length > 0 ? `${t('common:ask.selected', { list: chosen.join(', ') })}\n\n` : '';
-        return withButtons(head + body, q.id, buttons);
+        return withButtons(head + body, q.id, buttons, { multi: true });
       }
       case 'commune': {
         const buttons = state.candidates

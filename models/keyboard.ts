@@ -17,6 +17,8 @@ export interface KeyboardDoc {
    * resend a message whole to take its buttons off (Slack's chat.update); '' when not needed.
    */
   shown?: string[];
+  /** A multi-select question's: each of its buttons may be pressed once (see KeyboardStore.press). */
+  multi?: boolean;
   at: Date;
 }
 
@@ -27,6 +29,7 @@ const schema = new Schema<KeyboardDoc>(
     buttons: { type: Schema.Types.Mixed, default: [] },
     messageIds: { type: [String], default: [] },
     shown: { type: [String], default: undefined },
+    multi: { type: Boolean, default: undefined },
     at: { type: Date, required: true },
   },
   { collection: 'keyboards', versionKey: false, minimize: false },

@@ -25,8 +25,20 @@ export function text(body: string): Partial<Activity> {
   return { type: ActivityTypes.Message, text: body };
 }
 
+/**
+ * A question that takes several of its buttons, one press at a time (it comes back after each).
+ * A channel whose keyboards take one press each lets another of its buttons, pressed before the
+ * question came back, through: the dialog adds it, or calls it stale if the question has passed.
+ */
+const MULTI = 'multi';
+
 /** A message with quick replies (suggested actions); the channel renders them natively. */
-export function withButtons(body: string, q: string, buttons: Button[]): Partial<Activity> {
+export function withButtons(
+  body: string,
+  q: string,
+  buttons: Button[],
+  opts: { multi?: boolean } = {},
+): Partial<Activity> {
   const actions: CardAction[] = buttons.map((b) => ({
     type: ActionTypes.MessageBack,
     title: b.title,
@@ -34,7 +46,17 @@ export function withButtons(body: string, q: string, buttons: Button[]): Partial
     displayText: b.title,
     value: { q, v: b.value } satisfies ButtonValue,
   }));
-  return { type: ActivityTypes.Message, text: body, suggestedActions: { to: [], actions } };
+  return {
+    type: ActivityTypes.Message,
+    text: body,
+    suggestedActions: { to: [], actions },
+    ...(opts.multi ? { channelData: { tandem: MULTI } } : {}),
+  };
+}
+
+/** Whether an outgoing activity asks a question that takes several of its buttons (see withButtons). */
+export function isMultiSelect(activity: Partial<Activity>): boolean {
+  return (activity.channelData as { tandem?: unknown } | undefined)?.tandem === MULTI;
 }
 
 export function typing(): Partial<Activity> {

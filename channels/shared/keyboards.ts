@@ -7,6 +7,11 @@ import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
 
 /** A keyboard pressed or passed by keeps its document, its key prefixed with this. */
 const CLOSED = 'closed:';
+/**
+ * The chat's previous question keyboard, kept when a multi-select's comes back (one per chat):
+ * another of its buttons, pressed before its buttons were taken off, still counts.
+ */
+const PREVIOUS = '~previous';
 
 export interface KeyboardButton {
   title: string;
@@ -19,8 +24,14 @@ export interface KeyboardMessage {
   shown?: string;
 }
 
+/**
+ * 'fresh': the keyboard's first press (its buttons should come off); 'late': another button of a
+ * multi-select already pressed, an answer too; 'repeated': a button pressed again; 'stale': the
+ * question has passed.
+ */
 export type PressOutcome =
   | { kind: 'fresh'; button: KeyboardButton; messages: KeyboardMessage[] }
+  | { kind: 'late'; button: KeyboardButton }
   | { kind: 'repeated' }
   | { kind: 'stale' };
 
@@ -59,34 +70,54 @@ export class KeyboardStore {
    * The keyboard of one batch of a send (see `batches`): a standalone card gets its own, and
    * leaves the chat's question keyboard as it is; other buttons become the chat's only question
    * keyboard, and a batch without any closes it. Returns the keyboard (none without buttons) and
-   * the messages of the one it replaces or closes, whose buttons should be removed.
+   * the messages of the one it replaces or closes, whose buttons should be removed. `multi`: the
+   * question takes several of its buttons (see isMultiSelect).
    */
   async open(
     chat: string,
     buttons: KeyboardButton[],
     standalone: boolean,
+    multi = false,
   ): Promise<{ keyboard?: OpenKeyboard; stale: KeyboardMessage[] }> {
     if (buttons.length === 0) return { stale: standalone ? [] : await this.closeKeyboard(chat) };
     const key = randomBytes(6).toString('base64url');
     const doc = standalone ? this.id(chat, key) : this.id(chat);
-    const previous = standalone ? undefined : await this.live(chat);
+    const current = standalone ? undefined : await this.question(chat);
+    if (current?.multi) {
+      // Kept, closed, before it is replaced: a press on it always finds one or the other.
+      const kept = { ...current, _id: this.id(chat, PREVIOUS), key: closedKey(current.key) };
+      await this.keyboards.replaceOne({ _id: kept._id }, kept, { upsert: true });
+    }
     await this.keyboards.replaceOne(
       { _id: doc },
-      { _id: doc, key, buttons, messageIds: [], at: new Date() } satisfies KeyboardDoc,
+      {
+        _id: doc,
+        key,
+        buttons,
+        messageIds: [],
+        at: new Date(),
+        ...(multi ? { multi: true } : {}),
+      } satisfies KeyboardDoc,
       { upsert: true },
     );
+    const previous = current && !current.key.startsWith(CLOSED) ? current : undefined;
     return { keyboard: { key, doc }, stale: previous ? messagesOf(previous) : [] };
+  }
+
+  /** The chat's question keyboard, live or closed. */
+  private async question(chat: string): Promise<KeyboardDoc | undefined> {
+    return (await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>()) ?? undefined;
   }
 
   /** The chat's question keyboard if nobody pressed it and no message has passed it by. */
   private async live(chat: string): Promise<KeyboardDoc | undefined> {
-    const doc = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
+    const doc = await this.question(chat);
     return doc && !doc.key.startsWith(CLOSED) ? doc : undefined;
   }
 
   /** Closes `key` if document `doc` still holds it live. */
   private async close(doc: string, key: string): Promise<void> {
-    await this.keyboards.updateOne({ _id: doc, key }, { $set: { key: `${CLOSED}${key}` } });
+    await this.keyboards.updateOne({ _id: doc, key }, { $set: { key: closedKey(key) } });
   }
 
   /** Notes which messages carry the keyboard, to remove its buttons later. */
@@ -113,26 +144,47 @@ export class KeyboardStore {
   /**
    * A press on `key`'s button `n`: fresh once, repeated after that (a double tap, two processes),
    * stale when `key` is neither the chat's question keyboard (it has had another since) nor one
-   * of its standalone cards, or when the data is not ours.
+   * of its standalone cards, or when the data is not ours. A multi-select takes each of its
+   * buttons once: another one pressed after the first (before its buttons came off) is late.
    */
   async press(chat: string, key: string, n: number): Promise<PressOutcome> {
     if (!key) return { kind: 'stale' };
     const claim = `${this.channel}|press|${chat}|${key}`;
+    const pressed = () => this.claims.exists({ _id: claim });
     const doc = await this.keyboard(chat, key);
-    const button = doc?.key === key ? doc.buttons[n] : undefined;
-    if (!doc || !button)
-      return (await this.claims.exists({ _id: claim })) ? { kind: 'repeated' } : { kind: 'stale' };
-    if (!(await mark(this.conn, claim))) return { kind: 'repeated' };
-    await this.close(doc._id, key);
-    return { kind: 'fresh', button, messages: messagesOf(doc) };
+    const button = doc?.buttons[n];
+    const live = doc?.key === key;
+    if (!doc || !button || !(live || doc.multi))
+      return (await pressed()) ? { kind: 'repeated' } : { kind: 'stale' };
+    // A closed multi-select: late if it was pressed, stale if a message passed it by.
+    if (!live && !(await pressed())) return { kind: 'stale' };
+    // Each button of a multi-select once, before the keyboard's own claim: a double tap is
+    // repeated whichever of the two taps wins.
+    if (doc.multi && !(await mark(this.conn, `${claim}|${n}`))) return { kind: 'repeated' };
+    if (live && (await mark(this.conn, claim))) {
+      await this.close(doc._id, key);
+      return { kind: 'fresh', button, messages: messagesOf(doc) };
+    }
+    return doc.multi ? { kind: 'late', button } : { kind: 'repeated' };
   }
 
-  /** The document of keyboard `key`: the chat's question keyboard (read first), or a card's. */
+  /**
+   * The document of keyboard `key`, live or closed: the chat's question keyboard (read first), a
+   * card's, or the chat's previous question keyboard.
+   */
   private async keyboard(chat: string, key: string): Promise<KeyboardDoc | undefined> {
-    const question = await this.keyboards.findById(this.id(chat)).lean<KeyboardDoc>();
-    if (question?.key === key) return question;
-    return (await this.keyboards.findById(this.id(chat, key)).lean<KeyboardDoc>()) ?? undefined;
+    const holds = (doc: KeyboardDoc | null | undefined) =>
+      doc && (doc.key === key || doc.key === closedKey(key)) ? doc : undefined;
+    return (
+      holds(await this.question(chat)) ??
+      holds(await this.keyboards.findById(this.id(chat, key)).lean<KeyboardDoc>()) ??
+      holds(await this.keyboards.findById(this.id(chat, PREVIOUS)).lean<KeyboardDoc>())
+    );
   }
+}
+
+function closedKey(key: string): string {
+  return key.startsWith(CLOSED) ? key : `${CLOSED}${key}`;
 }
 
 /**

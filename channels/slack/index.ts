@@ -196,15 +196,16 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     });
   });
 
-  // A button of a question or of a standalone card: the first click answers it; another, or one
-  // on a past question, is told so privately and changes nothing.
+  // A button of a question or of a standalone card: the first click answers it (and another
+  // option of a multi-select, clicked before the buttons came off); another, or one on a past
+  // question, is told so privately and changes nothing.
   app.action<BlockAction<ButtonAction>>(/^tandem_\d+$/, async ({ ack, body, action, client }) => {
     await ack();
     const channel = body.container?.channel_id ?? body.channel?.id ?? '';
     const ts = body.container?.message_ts ?? '';
     const { key, n } = parseButtonRef(action.value);
     const outcome = await keyboards.press(channel, key, n);
-    if (outcome.kind !== 'fresh') {
+    if (outcome.kind === 'repeated' || outcome.kind === 'stale') {
       const t = bot.i18n.getFixedT(toLocale((await home.person(body.user.id))?.locale));
       await client.chat.postEphemeral({
         channel,
@@ -214,11 +215,12 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       return;
     }
     const { title, value } = outcome.button;
-    // The buttons give way to the choice, in the background: the next question does not wait.
-    outbound.retire(channel, outcome.messages, { ts, title });
+    // The buttons give way to the choice, in the background: the next question does not wait. A
+    // late press (another option of a multi-select) finds them on their way off already.
+    if (outcome.kind === 'fresh') outbound.retire(channel, outcome.messages, { ts, title });
     await turn({
       type: 'message',
-      id: `action:${channel}:${ts}:${key}`,
+      id: outcome.kind === 'fresh' ? `action:${channel}:${ts}:${key}` : `action:${channel}:${ts}:${key}:${n}`,
       from: { id: body.user.id, name: '' },
       conversation: { id: channel, isGroup: false, conversationType: 'personal', name: '' },
       text: title,

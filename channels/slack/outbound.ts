@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
+import { isMultiSelect } from '../../bot/engine/reply.js';
 import { UnreachableError } from '../../bot/errors.js';
 import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
@@ -67,7 +68,12 @@ export class SlackOutbound implements ChannelOutbound {
     const { keyboards, client, limiter } = this.deps;
     const messages = render(activities);
     const choices = messages.flatMap((m) => m.choices);
-    const { keyboard, stale } = await keyboards.open(channel, choices, standalone);
+    const { keyboard, stale } = await keyboards.open(
+      channel,
+      choices,
+      standalone,
+      activities.some(isMultiSelect),
+    );
     this.retire(channel, stale);
     const out: ResourceResponse[] = [];
     const withButtons: KeyboardMessage[] = [];

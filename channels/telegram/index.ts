@@ -200,8 +200,8 @@ class Receiver {
   /**
    * A button press, answered within the second whatever happens next. The first press of the
    * chat's live keyboard (its question's, or a standalone card's) takes its buttons off and returns
-   * the person's answer (for the chat's queue); a repeated or stale one is answered so and changes
-   * nothing.
+   * the person's answer (for the chat's queue), as does another option of a multi-select pressed
+   * before they came off; a repeated or stale one is answered so and changes nothing.
    */
   private async press(
     updateId: number,
@@ -218,7 +218,7 @@ class Receiver {
       throw err;
     }
     const shown = query.message ? [query.message.message_id] : [];
-    if (outcome.kind !== 'fresh') {
+    if (outcome.kind === 'repeated' || outcome.kind === 'stale') {
       const t = await this.tFor(query);
       const key = outcome.kind === 'repeated' ? 'telegram:press.already_taken' : 'telegram:press.stale';
       await this.answer(query.id, t(key));
@@ -226,7 +226,8 @@ class Receiver {
       return undefined;
     }
     await this.answer(query.id);
-    this.clear(chat, [...outcome.messages.map((m) => Number(m.id)), ...shown]);
+    // A late press (another option of a multi-select) finds the buttons on their way off already.
+    if (outcome.kind === 'fresh') this.clear(chat, [...outcome.messages.map((m) => Number(m.id)), ...shown]);
     const { title, value } = outcome.button;
     return {
       type: 'message',

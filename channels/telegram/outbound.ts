@@ -1,6 +1,7 @@
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
 import { type Api, type InlineKeyboardButton, TelegramApiError } from 'node-telegram-bot-api';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
+import { isMultiSelect } from '../../bot/engine/reply.js';
 import { UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
@@ -65,7 +66,12 @@ export class TelegramOutbound implements ChannelOutbound {
     const buttons = rendered.flatMap((r) =>
       r?.kind === 'message' ? r.parts.flatMap((p) => p.buttons.filter(isChoice)) : [],
     );
-    const { keyboard, stale } = await this.deps.keyboards.open(chat, buttons, standalone);
+    const { keyboard, stale } = await this.deps.keyboards.open(
+      chat,
+      buttons,
+      standalone,
+      activities.some(isMultiSelect),
+    );
     await Promise.all(stale.map((m) => this.clearButtons(chat, Number(m.id))));
 
     const out: ResourceResponse[] = [];

@@ -182,6 +182,21 @@ describe('Slack: requests', () => {
     expect(fake.ephemerals(user.channel).map((e) => e.text)).toEqual(['Déjà pris en compte.']);
   });
 
+  it('takes two options of a multi-select clicked one right after the other, and a double click of one once', async () => {
+    const user = newMentor();
+    await playClaire(user, 'sectors');
+    const numerique = asInteraction(user.clickPayload('Numérique'));
+    const commerce = asInteraction(user.clickPayload('Commerce'));
+    const answers = await Promise.all(
+      [numerique, numerique, commerce].map((p) => postSlack(app, p, 'application/x-www-form-urlencoded')),
+    );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    await app.slack?.settled();
+    expect(fake.ephemerals(user.channel).map((e) => e.text)).toEqual(['Déjà pris en compte.']);
+    const last = fake.messages(user.channel).at(-1)?.text ?? '';
+    expect(last).toMatch(/Votre sélection : (Numérique, Commerce|Commerce, Numérique)\./);
+  });
+
   it('answers a click on a past question privately and changes nothing', async () => {
     const user = newMentor();
     await user.say('Bonjour');

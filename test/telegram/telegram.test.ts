@@ -34,10 +34,10 @@ async function personOfChat(chatId: number) {
   return { identity, person: await personModel(conn()).findById(identity.personId).lean() };
 }
 
-/** Plays Léa's onboarding on Telegram up to step `until` (excluded). */
-async function playLea(user: TelegramUser, until = 'end') {
+/** Plays Léa's onboarding on Telegram up to step `until` (excluded), from step `from`. */
+async function playLea(user: TelegramUser, until = 'end', from = 'hello') {
   let last: Awaited<ReturnType<TelegramUser['say']>> = [];
-  for (const [name, input] of LEA.slice(0, stepIndex(LEA, until))) {
+  for (const [name, input] of LEA.slice(stepIndex(LEA, from), stepIndex(LEA, until))) {
     last = typeof input === 'string' ? await user.say(input) : await user.press(input.press);
     expect(last.length, `no reply to step ${name}:\n${user.transcript()}`).toBeGreaterThan(0);
   }
@@ -86,6 +86,54 @@ describe('Telegram: the mentee onboarding', () => {
     expect(
       fake.messages(user.chatId).find((m) => m.message_id === message.message_id)?.reply_markup,
     ).toBeUndefined();
+  });
+
+  it('takes two options of a multi-select tapped one right after the other, and a double tap of one once', async () => {
+    const user = newUser();
+    await playLea(user, 'sectors');
+    const numerique = user.button('Numérique');
+    const commerce = user.button('Commerce');
+    const taps = [numerique, numerique, commerce].map((b) =>
+      fake.callbackQuery(user.chatId, b.message.message_id, b.data),
+    );
+    for (const tap of taps) await postUpdate(app.url, tap);
+    for (const tap of taps) await processed(conn(), tap.update_id);
+
+    const toasts = taps.map((u) => fake.queries.get(u.callback_query?.id ?? '')?.text);
+    expect(toasts).toEqual([undefined, 'Déjà pris en compte.', undefined]);
+    expect(fake.lastMessage(user.chatId)?.text).toMatch(/Votre sélection : Numérique, Commerce\./);
+    await user.press("C'est tout");
+    await playLea(user, 'end', 'commune');
+    const { person } = await personOfChat(user.chatId);
+    expect(person?.profile?.sectors).toEqual(['digital', 'commerce']);
+  });
+
+  it('takes another option of a multi-select tapped on the first message after the question came back', async () => {
+    const user = newUser();
+    await playLea(user, 'sectors');
+    const first = user.button('Numérique');
+    const late = user.button('Commerce');
+    await user.deliver(fake.callbackQuery(user.chatId, first.message.message_id, first.data));
+    // Tapped before Telegram took the first message's buttons off: the question has come back since.
+    const replies = await user.deliver(fake.callbackQuery(user.chatId, late.message.message_id, late.data));
+    expect(replies.map((m) => m.text).join('\n')).toMatch(/Votre sélection : Numérique, Commerce\./);
+  });
+
+  it('takes a single choice once: another of its buttons tapped right after is told so', async () => {
+    const user = newUser();
+    await playLea(user, 'age');
+    const taps = ['26 à 35 ans', '18 à 25 ans'].map((title) => {
+      const b = user.button(title);
+      return fake.callbackQuery(user.chatId, b.message.message_id, b.data);
+    });
+    const before = fake.messages(user.chatId).length;
+    for (const tap of taps) await postUpdate(app.url, tap);
+    for (const tap of taps) await processed(conn(), tap.update_id);
+    const toasts = taps.map((u) => fake.queries.get(u.callback_query?.id ?? '')?.text);
+    expect(toasts).toEqual([undefined, 'Déjà pris en compte.']);
+    const said = fake.messages(user.chatId).slice(before);
+    expect(said.map((m) => m.text).join('\n')).not.toMatch(/question précédente/);
+    expect(said.filter((m) => /prénom/i.test(m.text))).toHaveLength(1);
   });
 
   it("keeps a chat's order: a press, then a message sent right after it", async () => {
