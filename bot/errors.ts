@@ -62,3 +62,26 @@ export class UnreachableError extends TandemError {
     super('unreachable', `the person cannot be reached on ${channel}`, channel, { cause });
   }
 }
+
+/**
+ * A send that failed after its first `sent` activities reached the person: whoever sends again
+ * (the outbox, a turn's refused replies) sends only the rest, so nothing is said twice.
+ */
+export class PartlySentError extends TandemError {
+  constructor(
+    readonly sent: number,
+    cause: unknown,
+  ) {
+    super('partly_sent', `${sent} sent, then: ${errorMessage(cause)}`, 'send', { cause });
+  }
+
+  /** `err`, or a PartlySentError around it when some activities were sent before it. */
+  static after(sent: number, err: unknown): unknown {
+    return sent > 0 && !(err instanceof UnreachableError) ? new PartlySentError(sent, err) : err;
+  }
+}
+
+/** How many activities of one send have reached the person so far (see PartlySentError). */
+export interface SendProgress {
+  sent: number;
+}

@@ -21,6 +21,8 @@ export interface DeliveryDoc {
   status: DeliveryStatus;
   /** Attempts started. */
   attempts: number;
+  /** How many of the activities reached the person in attempts that failed after them: not sent again. */
+  sent?: number;
   /** When it is due: the first send, or the next retry. */
   nextAt: Date;
   /** Set while an attempt runs: past it, the attempt is taken for abandoned (its process died). */
@@ -38,6 +40,7 @@ const schema = new Schema<DeliveryDoc>(
     activities: { type: String, required: true },
     status: { type: String, required: true },
     attempts: { type: Number, required: true },
+    sent: Number,
     nextAt: { type: Date, required: true },
     lockedUntil: Date,
     createdAt: { type: Date, required: true },

@@ -4,7 +4,7 @@ import type { i18n } from 'i18next';
 import type { Connection } from 'mongoose';
 import { mark } from '../../models/inbound-mark.js';
 import type { Config } from '../config.js';
-import { ConflictError, UnreachableError } from '../errors.js';
+import { ConflictError, PartlySentError, UnreachableError } from '../errors.js';
 import { type Locale, rememberingT, type TFunction, toLocale } from '../i18n.js';
 import type { Logger } from '../log.js';
 import { isProgramme } from '../reference/lists.js';
@@ -246,17 +246,17 @@ export class Engine {
         return;
       }
       // The message is applied: "please try again" would have the person answer the next
-      // question, which they never saw, with it. The replies are sent again instead, by the outbox:
-      // all of them (a channel that sent the first of several before failing repeats it, as an
-      // outbox retry does; nothing is lost).
-      turn.log?.warn({ err }, 'replies not sent: handed to the outbox to retry');
+      // question, which they never saw, with it. The replies not sent are sent by the outbox.
+      const rest = replies.slice(err instanceof PartlySentError ? err.sent : 0);
+      turn.log?.warn({ err, replies: rest.length }, 'replies not sent: handed to the outbox to retry');
+      if (rest.length === 0) return;
       await this.deps.services.outbox.enqueue(
         `replies|${turn.key}`,
         {
           channel: context.activity.channelId ?? '',
           conversation: TurnContext.getConversationReference(context.activity),
         },
-        replies,
+        rest,
       );
     }
   };

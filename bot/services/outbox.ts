@@ -11,7 +11,7 @@ import {
 } from '../../models/delivery.js';
 import { GroupCommit } from '../db/group-commit.js';
 import { insertOnce } from '../db/insert-once.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, PartlySentError } from '../errors.js';
 import type { Job } from '../jobs/scheduler.js';
 import { InFlight } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -42,7 +42,9 @@ export const LOCK_MS = 120_000;
  *
  * Delivery is at least once: an attempt whose process died, or that outlives its lock, is
  * attempted again, so a message sent just before a crash may be sent a second time. Anything else
- * (a second enqueue, two processes draining together, a retry) never sends twice.
+ * (a second enqueue, two processes draining together, a retry) never sends twice: an attempt that
+ * fails half-way records how many of its activities went (PartlySentError), and the next one
+ * sends the rest.
  */
 export class Outbox {
   private readonly conn: Connection;
@@ -197,8 +199,13 @@ export class Outbox {
     try {
       outcome = await send(sender, doc);
     } catch (err) {
-      await this.retryOrFail(key, n, errorMessage(err).slice(0, 200));
-      return true;
+      // What reached the person is not sent again: the next attempt sends the rest.
+      const sent = (doc.sent ?? 0) + (err instanceof PartlySentError ? err.sent : 0);
+      if (sent >= activitiesOf(doc).length) outcome = 'sent';
+      else {
+        await this.retryOrFail(key, n, errorMessage(err).slice(0, 200), sent);
+        return true;
+      }
     }
     // Sent: if writing that down fails, no retry may follow (the lock holds others off meanwhile).
     try {
@@ -252,13 +259,14 @@ export class Outbox {
     }
   }
 
-  private async retryOrFail(key: string, n: number, lastError: string): Promise<void> {
+  /** `sent`: how many of its activities have reached the person so far. */
+  private async retryOrFail(key: string, n: number, lastError: string, sent: number): Promise<void> {
     const delay = this.retryDelaysMs[n - 1];
     if (delay === undefined) return this.fail(key, n, lastError);
     const nextAt = new Date(this.now() + delay);
     await this.deliveries.updateOne(
       { _id: key },
-      { $set: { nextAt, lastError }, $unset: { lockedUntil: 1 } },
+      { $set: { nextAt, lastError, ...(sent > 0 ? { sent } : {}) }, $unset: { lockedUntil: 1 } },
     );
     await this.dueWrites.updateById(key, { $set: { at: nextAt } });
     this.log.warn({ key, attempt: n, retryInMs: delay, error: lastError }, 'outbox: attempt failed');
@@ -282,8 +290,13 @@ function isDue(doc: DeliveryDoc, now: number): boolean {
   );
 }
 
+function activitiesOf(doc: DeliveryDoc): Partial<Activity>[] {
+  return JSON.parse(doc.activities) as Partial<Activity>[];
+}
+
+/** Sends what has not reached the person yet. */
 async function send(sender: DeliverySender, doc: DeliveryDoc): Promise<SendOutcome> {
-  const activities = JSON.parse(doc.activities) as Partial<Activity>[];
+  const activities = activitiesOf(doc).slice(doc.sent ?? 0);
   if ('personId' in doc.to) return sender.toPerson(doc.to.personId, activities);
   await sender.toConversation(doc.to.channel, doc.to.conversation, activities);
   return 'sent';

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { isMultiSelect } from '../../bot/engine/reply.js';
-import { UnreachableError } from '../../bot/errors.js';
+import { PartlySentError, type SendProgress, UnreachableError } from '../../bot/errors.js';
 import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
@@ -45,9 +45,10 @@ export class SlackOutbound implements ChannelOutbound {
     activities: Partial<Activity>[],
   ): Promise<ResourceResponse[]> {
     const channel = ref.conversation?.id ?? '';
+    const progress: SendProgress = { sent: 0 };
     try {
       return await sendInBatches(activities, (batch, standalone) =>
-        this.sendBatch(channel, batch, standalone),
+        this.sendBatch(channel, batch, standalone, progress),
       );
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error;
@@ -56,14 +57,19 @@ export class SlackOutbound implements ChannelOutbound {
         await this.deps.people.markUnreachable(SLACK, ref.user?.id ?? '');
         throw new UnreachableError(SLACK, err);
       }
-      throw err;
+      throw PartlySentError.after(progress.sent, err);
     }
   }
 
+  /**
+   * Sends one batch (see sendInBatches) as few messages as Slack allows, counting its activities
+   * in `progress` once they are all posted (a message may carry several).
+   */
   private async sendBatch(
     channel: string,
     activities: Partial<Activity>[],
     standalone: boolean,
+    progress: SendProgress,
   ): Promise<ResourceResponse[]> {
     const { keyboards, client, limiter } = this.deps;
     const messages = render(activities);
@@ -87,6 +93,7 @@ export class SlackOutbound implements ChannelOutbound {
       // Kept with the keyboard, so that any process can take the buttons off later.
       if (message.choices.length > 0) withButtons.push({ id: ts, shown: JSON.stringify({ text, blocks }) });
     }
+    progress.sent += activities.length;
     if (keyboard && withButtons.length > 0) await keyboards.keyboardSent(keyboard, withButtons);
     return out;
   }

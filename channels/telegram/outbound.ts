@@ -2,7 +2,7 @@ import type { Activity, ConversationReference, ResourceResponse } from 'botbuild
 import { type Api, type InlineKeyboardButton, TelegramApiError } from 'node-telegram-bot-api';
 import type { ChannelOutbound } from '../../bot/engine/channel.js';
 import { isMultiSelect } from '../../bot/engine/reply.js';
-import { UnreachableError } from '../../bot/errors.js';
+import { PartlySentError, type SendProgress, UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
 import { buttonRef, type KeyboardStore, sendInBatches } from '../shared/keyboards.js';
@@ -45,22 +45,27 @@ export class TelegramOutbound implements ChannelOutbound {
     activities: Partial<Activity>[],
   ): Promise<ResourceResponse[]> {
     const chat = ref.conversation?.id ?? '';
+    const progress: SendProgress = { sent: 0 };
     try {
-      return await sendInBatches(activities, (batch, standalone) => this.sendBatch(chat, batch, standalone));
+      return await sendInBatches(activities, (batch, standalone) =>
+        this.sendBatch(chat, batch, standalone, progress),
+      );
     } catch (err) {
       if (err instanceof TelegramApiError && err.errorCode === 403) {
         this.deps.log.info({ chat }, 'telegram: the user blocked the bot; marked unreachable');
         await this.deps.people.markUnreachable(TELEGRAM, ref.user?.id ?? chat);
         throw new UnreachableError(TELEGRAM, err);
       }
-      throw err;
+      throw PartlySentError.after(progress.sent, err);
     }
   }
 
+  /** Sends one batch (see sendInBatches), counting in `progress` each activity once all its messages are sent. */
   private async sendBatch(
     chat: string,
     activities: Partial<Activity>[],
     standalone: boolean,
+    progress: SendProgress,
   ): Promise<ResourceResponse[]> {
     const rendered = activities.map(render);
     const buttons = rendered.flatMap((r) =>
@@ -78,9 +83,9 @@ export class TelegramOutbound implements ChannelOutbound {
     const withKeyboard: number[] = [];
     let n = 0;
     for (const r of rendered) {
-      if (!r) continue;
-      if (r.kind === 'typing') {
-        await this.deps.api.sendChatAction({ chat_id: chat, action: 'typing' });
+      if (r?.kind === 'typing') await this.deps.api.sendChatAction({ chat_id: chat, action: 'typing' });
+      if (r?.kind !== 'message') {
+        progress.sent++;
         continue;
       }
       for (const part of r.parts) {
@@ -97,6 +102,7 @@ export class TelegramOutbound implements ChannelOutbound {
         out.push({ id: String(sent.message_id) });
         if (markup) withKeyboard.push(sent.message_id);
       }
+      progress.sent++;
     }
     if (keyboard && withKeyboard.length > 0) {
       await this.deps.keyboards.keyboardSent(

@@ -114,8 +114,11 @@ export interface FakeSlack {
   addUser(id: string, profile?: SlackUserProfile): void;
   /** The DM channel conversations.open gives for a user ('D' + user id). */
   dmChannel(userId: string): string;
-  /** The next `count` calls of `method` fail with `failure`, after the token check, before any other. */
-  failNext(method: string, count: number, failure: SlackFailure): void;
+  /**
+   * The next `count` calls of `method` (after `after` more that pass) fail with `failure`, after
+   * the token check, before any other.
+   */
+  failNext(method: string, count: number, failure: SlackFailure, opts?: { after?: number }): void;
   /** The next call of `method` is answered only after `ms` (a slow Slack). */
   delayNext(method: string, ms: number): void;
   callsOf(method: string): RecordedCall[];
@@ -488,7 +491,10 @@ class FakeSlackServer implements FakeSlack {
   private readonly homes = new Map<string, HomeView>();
   private readonly users = new Map<string, StoredUser>();
   private readonly openDms = new Set<string>();
-  private readonly failures = new Map<string, { remaining: number; failure: SlackFailure }>();
+  private readonly failures = new Map<
+    string,
+    { remaining: number; failure: SlackFailure; passing: number }
+  >();
   private buckets = new Map<string, TokenBucket>();
   /** Last message ts handed out, in microseconds (ts are unique and increasing). */
   private lastTsMicros = 0;
@@ -530,8 +536,8 @@ class FakeSlackServer implements FakeSlack {
     return dmChannelOf(userId);
   }
 
-  failNext(method: string, count: number, failure: SlackFailure): void {
-    this.failures.set(method, { remaining: count, failure });
+  failNext(method: string, count: number, failure: SlackFailure, opts: { after?: number } = {}): void {
+    this.failures.set(method, { remaining: count, failure, passing: opts.after ?? 0 });
   }
 
   private readonly delays = new Map<string, number>();
@@ -634,6 +640,10 @@ class FakeSlackServer implements FakeSlack {
   private injectedFailure(method: string): void {
     const entry = this.failures.get(method);
     if (!entry || entry.remaining <= 0) return;
+    if (entry.passing > 0) {
+      entry.passing--;
+      return;
+    }
     entry.remaining--;
     const { error, retryAfter } = entry.failure;
     const status = entry.failure.status ?? (retryAfter !== undefined ? 429 : 200);

@@ -94,8 +94,8 @@ export interface FakeTelegram {
   callbackQuery(chatId: number | string, messageId: number, data: string, from?: Partial<TgUser>): TgUpdate;
   /** From now on, sends, edits and chat actions to this chat fail with 403. */
   block(chatId: number | string): void;
-  /** The next `count` calls of `method` fail with `error`, before any other check. */
-  failNext(method: string, count: number, error: TelegramError): void;
+  /** The next `count` calls of `method` (after `after` more that pass) fail with `error`, before any other check. */
+  failNext(method: string, count: number, error: TelegramError, opts?: { after?: number }): void;
   callsOf(method: string): RecordedCall[];
   messages(chatId: number | string): StoredMessage[];
   lastMessage(chatId: number | string): StoredMessage | undefined;
@@ -494,7 +494,7 @@ class FakeTelegramServer implements FakeTelegram {
   private readonly stored = new Map<string, StoredMessage[]>();
   private readonly lastMessageId = new Map<string, number>();
   private readonly blocked = new Set<string>();
-  private readonly failures = new Map<string, { remaining: number; error: TelegramError }>();
+  private readonly failures = new Map<string, { remaining: number; error: TelegramError; passing: number }>();
   private chatBuckets = new Map<string, TokenBucket>();
   private globalBucket: TokenBucket;
   private queue: TgUpdate[] = [];
@@ -578,8 +578,8 @@ class FakeTelegramServer implements FakeTelegram {
     this.blocked.add(String(chatId));
   }
 
-  failNext(method: string, count: number, error: TelegramError): void {
-    this.failures.set(method.toLowerCase(), { remaining: count, error });
+  failNext(method: string, count: number, error: TelegramError, opts: { after?: number } = {}): void {
+    this.failures.set(method.toLowerCase(), { remaining: count, error, passing: opts.after ?? 0 });
   }
 
   callsOf(method: string): RecordedCall[] {
@@ -658,6 +658,10 @@ class FakeTelegramServer implements FakeTelegram {
   private injectedFailure(method: string): void {
     const failure = this.failures.get(method.toLowerCase());
     if (!failure || failure.remaining <= 0) return;
+    if (failure.passing > 0) {
+      failure.passing--;
+      return;
+    }
     failure.remaining--;
     const { error_code, description, retry_after } = failure.error;
     throw new ApiError(error_code, description, retry_after);

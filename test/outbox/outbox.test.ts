@@ -2,6 +2,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import type { Activity, ConversationReference } from 'botbuilder';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
+import { PartlySentError } from '../../bot/errors.js';
 import { type DeliverySender, Outbox, type SendOutcome } from '../../bot/services/outbox.js';
 import { claim } from '../../models/claim.js';
 import { type DeliveryStatus, deliveryDueModel, deliveryModel } from '../../models/delivery.js';
@@ -169,6 +170,49 @@ describe('the outbox', () => {
     time.advance(3_600_000);
     expect(await outbox.drain()).toBe(0);
     expect(calls).toHaveLength(3);
+  });
+
+  it('sends again only what a failed attempt had not sent yet', async () => {
+    const time = clock();
+    const three = ['Un', 'Deux', 'Trois'].map((text) => ({ type: 'message' as const, text }));
+    let failures = 2;
+    const { sender, calls } = fakeSender(() => {
+      // Each failing attempt gets its first activity through.
+      if (failures-- > 0) throw new PartlySentError(1, new Error('429 Too Many Requests'));
+      return 'sent';
+    });
+    const outbox = new Outbox({
+      conn: db.connection,
+      log: silentLog,
+      sender,
+      now: time.now,
+      retryDelaysMs: [1000, 1000],
+    });
+    const k = key('partly');
+    await outbox.enqueue(k, { personId: 'p4b' }, three);
+    await outbox.idle();
+    expect(await outbox.get(k)).toMatchObject({ status: 'pending', sent: 1 });
+    time.advance(1000);
+    await outbox.drain();
+    time.advance(1000);
+    await outbox.drain();
+    expect(calls.map((c) => c.activities.map((a) => a.text))).toEqual([
+      ['Un', 'Deux', 'Trois'],
+      ['Deux', 'Trois'],
+      ['Trois'],
+    ]);
+    expect(await outbox.get(k)).toMatchObject({ status: 'sent', attempts: 3 });
+
+    // A failure after the last one went (writing down the buttons' messages): sent, not retried.
+    const { sender: after, calls: once } = fakeSender(() => {
+      throw new PartlySentError(3, new Error('database unreachable'));
+    });
+    const k2 = key('all-then-failed');
+    const second = new Outbox({ conn: db.connection, log: silentLog, sender: after });
+    await second.enqueue(k2, { personId: 'p4c' }, three);
+    await second.idle();
+    expect(await outbox.get(k2)).toMatchObject({ status: 'sent' });
+    expect(once).toHaveLength(1);
   });
 
   it('records a person who said stop or cannot be reached, and never retries', async () => {

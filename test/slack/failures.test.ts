@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
-import { text } from '../../bot/engine/reply.js';
-import { UnreachableError } from '../../bot/errors.js';
+import { standaloneCard, text } from '../../bot/engine/reply.js';
+import { PartlySentError, UnreachableError } from '../../bot/errors.js';
 import { createI18n } from '../../bot/i18n.js';
 import { identityModel } from '../../models/identity.js';
 import { startTestApp } from '../helpers/app.js';
@@ -73,6 +73,33 @@ describe('Slack: when Slack or the database fails', () => {
     fake.failNext('chat.postMessage', 1, { error: 'user_disabled' });
     await expect(send(gone)).rejects.toBeInstanceOf(UnreachableError);
     expect(await unreachable(gone)).toBe(true);
+  });
+
+  it('says how much of a send went when Slack refuses it half-way, and a retry sends only the rest', async () => {
+    const user = new SlackUser(fake, app, 'U0PARTLY01');
+    await user.say('Bonjour');
+    const slack = app.bot.adapter.channel('slack');
+    const ref = {
+      user: { id: user.userId, name: '' },
+      conversation: { id: user.channel, isGroup: false, conversationType: 'personal', name: '' },
+    };
+    // A text, a card standing on its own, a text: three messages in Slack.
+    const card = standaloneCard(
+      { title: 'Une carte', text: 'Son texte', buttons: [{ title: 'Oui', value: 'yes' }] },
+      'q',
+    );
+    const three = [text('Premier message.'), card, text('Dernier message.')];
+    const before = fake.messages(user.channel).length;
+    fake.failNext('chat.postMessage', 1, { error: 'internal_error' }, { after: 1 });
+    const error = await slack.send(ref, three).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(PartlySentError);
+    expect((error as PartlySentError).sent).toBe(1);
+    await slack.send(ref, three.slice((error as PartlySentError).sent));
+    const said = fake
+      .messages(user.channel)
+      .slice(before)
+      .map((m) => m.text);
+    expect(said).toEqual(['Premier message.', '*Une carte*\nSon texte', 'Dernier message.']);
   });
 
   it('answers /tandem kindly when the database fails', async () => {

@@ -130,6 +130,24 @@ describe('Telegram: replies the channel refuses', () => {
   });
 });
 
+describe('Telegram: replies the channel refuses half-way', () => {
+  it('sends only those not sent, each once', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_007, { language_code: 'fr' });
+    // The welcome's first message goes; the next meets a flood wait longer than the client waits.
+    fake.failNext(
+      'sendMessage',
+      1,
+      { error_code: 429, description: 'Too Many Requests: retry after 45', retry_after: 45 },
+      { after: 1 },
+    );
+    await user.say('Bonjour');
+    await fake.waitFor(() => fake.messages(user.chatId).some((m) => m.reply_markup), 10_000);
+    const said = fake.messages(user.chatId).map((m) => m.text);
+    expect(said.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(said).size, said.join('\n---\n')).toBe(said.length);
+  });
+});
+
 describe('Telegram: updates that say nothing', () => {
   it('ignores service messages (a pin, an auto-delete timer) instead of saying it reads only text', async () => {
     const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_003, { language_code: 'fr' });
