@@ -71,20 +71,25 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down');
+      // One deadline for the whole stop: an orchestrator kills a process that takes longer.
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const left = () => Math.max(0, deadline - Date.now());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAfterAnswers();
-      // No new job, and the messages being sent finish while the channels are still up.
-      await scheduler.stop();
-      await bot.services.outbox.idle();
+      // No new job or delivery, and the messages being sent finish while the channels are still up.
+      // The outbox stops first: the drain job then ends after its current delivery.
+      const outboxStopped = bot.services.outbox.stop(left());
+      if (!(await scheduler.stop(left()))) log.warn('shutdown timeout: abandoning a scheduled job');
+      if (!(await outboxStopped)) log.warn('shutdown timeout: abandoning deliveries being sent');
       webchat.close();
       await telegram?.stop();
       await slack?.stop();
       server.server.closeIdleConnections();
-      const drained = await inFlight.drain(config.shutdownTimeoutMs);
+      const drained = await inFlight.drain(left());
       if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
       server.server.closeAllConnections();
       await closed;
-      if (!(await AppendLog.settled(config.shutdownTimeoutMs)))
+      if (!(await AppendLog.settled(left())))
         log.warn('shutdown timeout: some log heads not moved, some old entries not pruned');
       if (!opts.db) await db.close();
       log.info('stopped');

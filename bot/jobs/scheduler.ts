@@ -50,8 +50,9 @@ export class Scheduler {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Starts no job any more, and waits at most `timeoutMs` for those running (false if they outlast it). */
+  async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
-    await this.running.settled();
+    return this.running.drain(timeoutMs);
   }
 }

@@ -59,6 +59,8 @@ export class Outbox {
   private readonly retryDelaysMs: number[];
   private readonly lockMs: number;
   private readonly running = new InFlight();
+  /** Set by stop(): no attempt starts any more; the next process sends what is left. */
+  private stopping = false;
   private sender?: DeliverySender;
 
   constructor(deps: {
@@ -108,7 +110,7 @@ export class Outbox {
     // delivery must not stay out of the due set (drained by no process until one starts).
     await this.markDue(key, nextAt);
     if (!created) return false;
-    if (nextAt.getTime() <= now) {
+    if (nextAt.getTime() <= now && !this.stopping) {
       this.running
         .track(() => this.attempt(key, doc))
         .catch((err) => this.log.error({ key, error: errorMessage(err) }, 'outbox: attempt failed'));
@@ -131,7 +133,10 @@ export class Outbox {
       .limit(limit)
       .lean<Pick<DeliveryDueDoc, '_id'>[]>();
     let attempted = 0;
-    for (const { _id } of due) if (await this.attempt(_id)) attempted++;
+    for (const { _id } of due) {
+      if (this.stopping) break;
+      if (await this.attempt(_id)) attempted++;
+    }
     return attempted;
   }
 
@@ -148,9 +153,18 @@ export class Outbox {
     await insertOnce(this.due.collection, { _id: key, at });
   }
 
-  /** Resolves when the background sends started so far are finished (tests, shutdown). */
+  /** Resolves when the background sends started so far are finished (tests). */
   idle(): Promise<void> {
     return this.running.settled();
+  }
+
+  /**
+   * Starts no attempt any more, and waits at most `timeoutMs` for those running (false if they
+   * outlast it). One abandoned half-way is attempted again by another process once its lock ends.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.stopping = true;
+    return this.running.drain(timeoutMs);
   }
 
   /** The scheduled job that drains, every 30 s. */

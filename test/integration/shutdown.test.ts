@@ -53,4 +53,33 @@ describe('a graceful stop', () => {
       agent.destroy();
     }
   });
+
+  it('keeps to its deadline when a delivery hangs, and starts no other one meanwhile', async () => {
+    const app = await startTestApp({ SHUTDOWN_TIMEOUT_MS: '1000' });
+    const { outbox } = app.bot.services;
+    const asked: string[] = [];
+    outbox.setSender({
+      // A channel that never answers (a flood wait, a host that hangs).
+      toPerson: (personId) => {
+        asked.push(personId);
+        return new Promise(() => {});
+      },
+      toConversation: () => new Promise(() => {}),
+    });
+    const hello = [{ type: 'message' as const, text: 'Bonjour' }];
+    await outbox.enqueue('hangs|1', { personId: 'p-hangs' }, hello);
+    await pollUntil(
+      () => asked.length === 1,
+      5000,
+      () => new Error('the delivery was never attempted'),
+    );
+    const started = Date.now();
+    const stopped = app.stop();
+    await outbox.enqueue('while-stopping|1', { personId: 'p-later' }, hello);
+    await stopped;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(asked).toEqual(['p-hangs']);
+    // Left for the next process, as written.
+    expect((await outbox.get('while-stopping|1'))?.status).toBe('pending');
+  });
 });

@@ -1,6 +1,6 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import type { Activity, ConversationReference } from 'botbuilder';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../bot/db/database.js';
 import { PartlySentError } from '../../bot/errors.js';
 import { type DeliverySender, Outbox, type SendOutcome } from '../../bot/services/outbox.js';
@@ -213,6 +213,36 @@ describe('the outbox', () => {
     await second.idle();
     expect(await outbox.get(k2)).toMatchObject({ status: 'sent' });
     expect(once).toHaveLength(1);
+  });
+
+  it('stops draining once stopped: the delivery being sent finishes, the next waits for another process', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { sender, calls } = fakeSender(async (): Promise<SendOutcome> => {
+      await gate;
+      return 'sent';
+    });
+    const outbox = new Outbox({ conn: db.connection, log: silentLog });
+    const [k1, k2] = [key('stopping'), key('stopping')];
+    await outbox.enqueue(k1, { personId: 'p5a' }, hello);
+    await outbox.enqueue(k2, { personId: 'p5b' }, hello);
+    outbox.setSender(sender);
+    const drained = outbox.drain();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    const stopped = outbox.stop(5000);
+    release();
+    expect(await drained).toBe(1);
+    expect(await stopped).toBe(true);
+    expect(calls).toHaveLength(1);
+    const statuses = [(await outbox.get(k1))?.status, (await outbox.get(k2))?.status];
+    expect(statuses.sort()).toEqual(['pending', 'sent']);
+    // Another process sends it.
+    const next = fakeSender();
+    await new Outbox({ conn: db.connection, log: silentLog, sender: next.sender }).drain();
+    expect(next.calls.map((c) => c.to).filter((to) => to.startsWith('p5'))).toHaveLength(1);
+    expect([(await outbox.get(k1))?.status, (await outbox.get(k2))?.status]).toEqual(['sent', 'sent']);
   });
 
   it('records a person who said stop or cannot be reached, and never retries', async () => {
