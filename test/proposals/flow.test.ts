@@ -243,6 +243,41 @@ describe("the mentee's answers", () => {
     expect(texts(await pressIn(mentees, user, offered, "Ça m'intéresse"))).toMatch(/^C'est envoyé ! Zoé/);
   });
 
+  it('a matching round goes on past a mentee whose offer fails', async () => {
+    const told: string[] = [];
+    for (const name of ['Luc', 'Emma']) {
+      const { user, replies } = await mentee(name);
+      let card = replies.at(-1) as Reply;
+      for (let i = 0; i < 30 && card.buttons.length > 0; i++)
+        card = (await pressIn(mentees, user, [card], 'Voir un autre profil')).at(-1) as Reply;
+      expect(card.buttons).toEqual([]);
+      told.push(user);
+    }
+    // One mentor for both of them (Claire's onboarding gives a capacity of two).
+    await mentor('Yanis');
+    const { matchmaker } = mentees.bot.services;
+    const offer = vi
+      .spyOn(matchmaker, 'offerWaiting')
+      .mockRejectedValueOnce(new Error('database unreachable'));
+    let offers = 0;
+    try {
+      const round = matchingRoundJob({
+        conn: db.connection,
+        matchmaker,
+        charterVersion: fr('charter:version'),
+        log: silentLog,
+        now: () => clock,
+      });
+      await round.run();
+      offers = offer.mock.calls.length;
+    } finally {
+      offer.mockRestore();
+    }
+    expect(offers).toBe(2);
+    const offered = await Promise.all(told.map(async (user) => (await inbox(mentees, user))[1]?.text ?? ''));
+    expect(offered.filter((text) => text.startsWith('Yanis · '))).toHaveLength(1);
+  });
+
   it('"Plus tard" keeps the card for the next message, and a typed answer is understood', async () => {
     await mentor('Paul');
     const { user, replies } = await mentee('Sami');

@@ -73,6 +73,31 @@ describe('Telegram: when recording an update fails', () => {
   });
 });
 
+describe('Telegram: a press whose keyboard cannot be read', () => {
+  it('stops the spinner at once, and takes the press when the update is recovered', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_008, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const { message, data } = user.button("J'accepte");
+    const press = fake.callbackQuery(user.chatId, message.message_id, data);
+    const keyboards = app.telegram?.store.keyboards ?? ({} as never);
+    const read = vi.spyOn(keyboards, 'press').mockRejectedValueOnce(new Error('database unreachable'));
+    try {
+      expect((await postUpdate(app.url, press)).status).toBe(200);
+      await vi.waitFor(() =>
+        expect(fake.queries.get(press.callback_query?.id ?? '')?.answeredAt).toBeDefined(),
+      );
+    } finally {
+      read.mockRestore();
+    }
+    // Recorded, not done: the recovery of the next minute takes it.
+    expect(await app.telegram?.recover(0)).toBe(1);
+    await fake.waitFor(
+      () => fake.messages(user.chatId).some((m) => /Quelle est votre tranche d'âge/.test(m.text)),
+      10_000,
+    );
+  });
+});
+
 describe('Telegram: start and recovery', () => {
   it('tells Telegram the webhook again until it accepts it', async () => {
     await fake.waitFor(() => fake.webhook.url === 'https://tandem.example.org/telegram/webhook', 10_000);
