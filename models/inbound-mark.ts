@@ -9,12 +9,15 @@ import { modelOn } from './model.js';
 export interface InboundMarkDoc {
   _id: string;
   at: Date;
+  /** Who took it, for a right taken on someone's behalf (see markFor). */
+  by?: string;
 }
 
 const schema = new Schema<InboundMarkDoc>(
   {
     _id: { type: String, required: true },
     at: { type: Date, required: true },
+    by: String,
   },
   { collection: 'inbound_marks', versionKey: false },
 );
@@ -30,6 +33,16 @@ export function inboundMarkModel(conn: Connection) {
  */
 export function mark(conn: Connection, id: string): Promise<boolean> {
   return insertOnce(inboundMarkModel(conn).collection, { _id: id, at: new Date() });
+}
+
+/**
+ * Like `mark`, for a right taken on behalf of `by` (a Telegram update): true again for the same
+ * `by`, so that its retry, after it failed half-way, finds the right still its own.
+ */
+export async function markFor(conn: Connection, id: string, by: string): Promise<boolean> {
+  if (await insertOnce(inboundMarkModel(conn).collection, { _id: id, at: new Date(), by })) return true;
+  const held = await inboundMarkModel(conn).findById(id, { by: 1 }).lean<Pick<InboundMarkDoc, 'by'>>();
+  return held?.by === by;
 }
 
 /** Whether `id` was recorded (see `mark`). */

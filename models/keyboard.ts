@@ -3,7 +3,8 @@ import { modelOn } from './model.js';
 
 /**
  * Buttons sent to one chat of one channel: the chat's last question (`_id`: `<channel>|<chat>`),
- * or a standalone card, kept on its own (`<channel>|<chat>|<key>`). Buttons carry only
+ * or a standalone card, kept on its own (`<channel>|<chat>|<key>`), as a multi-select question's is
+ * once another question replaces it (closed, for the presses already on their way). Buttons carry only
  * `<key>:<n>`; what a press means is read here. See channels/shared/keyboards.ts.
  */
 export interface KeyboardDoc {

@@ -2,16 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { Connection } from 'mongoose';
 import { isStandalone } from '../../bot/engine/reply.js';
-import { inboundMarkModel, mark } from '../../models/inbound-mark.js';
+import { inboundMarkModel, mark, markFor } from '../../models/inbound-mark.js';
 import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
 
 /** A keyboard pressed or passed by keeps its document, its key prefixed with this. */
 const CLOSED = 'closed:';
-/**
- * The chat's previous question keyboard, kept when a multi-select's comes back (one per chat):
- * another of its buttons, pressed before its buttons were taken off, still counts.
- */
-const PREVIOUS = '~previous';
 
 export interface KeyboardButton {
   title: string;
@@ -84,8 +79,11 @@ export class KeyboardStore {
     const doc = standalone ? this.id(chat, key) : this.id(chat);
     const current = standalone ? undefined : await this.question(chat);
     if (current?.multi) {
-      // Kept, closed, before it is replaced: a press on it always finds one or the other.
-      const kept = { ...current, _id: this.id(chat, PREVIOUS), key: closedKey(current.key) };
+      // A multi-select's keyboard is kept, closed, under its own key (as a card's is) before it is
+      // replaced: another of its buttons, pressed before they came off, is still read. Kept first:
+      // a press always finds one or the other.
+      const key = current.key.replace(CLOSED, '');
+      const kept = { ...current, _id: this.id(chat, key), key: closedKey(key) };
       await this.keyboards.replaceOne({ _id: kept._id }, kept, { upsert: true });
     }
     await this.keyboards.replaceOne(
@@ -145,11 +143,14 @@ export class KeyboardStore {
    * A press on `key`'s button `n`: fresh once, repeated after that (a double tap, two processes),
    * stale when `key` is neither the chat's question keyboard (it has had another since) nor one
    * of its standalone cards, or when the data is not ours. A multi-select takes each of its
-   * buttons once: another one pressed after the first (before its buttons came off) is late.
+   * buttons once: another one pressed after the first (before its buttons came off, also once the
+   * question has come back: its keyboard is kept) is late. `by`: the press's own identity (a
+   * Telegram update), so that its retry after a failure half-way is not taken for a second press.
    */
-  async press(chat: string, key: string, n: number): Promise<PressOutcome> {
+  async press(chat: string, key: string, n: number, by?: string): Promise<PressOutcome> {
     if (!key) return { kind: 'stale' };
     const claim = `${this.channel}|press|${chat}|${key}`;
+    const take = (id: string) => (by ? markFor(this.conn, id, by) : mark(this.conn, id));
     const pressed = () => this.claims.exists({ _id: claim });
     const doc = await this.keyboard(chat, key);
     const button = doc?.buttons[n];
@@ -160,8 +161,8 @@ export class KeyboardStore {
     if (!live && !(await pressed())) return { kind: 'stale' };
     // Each button of a multi-select once, before the keyboard's own claim: a double tap is
     // repeated whichever of the two taps wins.
-    if (doc.multi && !(await mark(this.conn, `${claim}|${n}`))) return { kind: 'repeated' };
-    if (live && (await mark(this.conn, claim))) {
+    if (doc.multi && !(await take(`${claim}|${n}`))) return { kind: 'repeated' };
+    if (live && (await take(claim))) {
       await this.close(doc._id, key);
       return { kind: 'fresh', button, messages: messagesOf(doc) };
     }
@@ -169,16 +170,15 @@ export class KeyboardStore {
   }
 
   /**
-   * The document of keyboard `key`, live or closed: the chat's question keyboard (read first), a
-   * card's, or the chat's previous question keyboard.
+   * The document of keyboard `key`, live or closed: the chat's question keyboard (read first), or
+   * one kept under its own key (a card's, a past multi-select's).
    */
   private async keyboard(chat: string, key: string): Promise<KeyboardDoc | undefined> {
     const holds = (doc: KeyboardDoc | null | undefined) =>
       doc && (doc.key === key || doc.key === closedKey(key)) ? doc : undefined;
     return (
       holds(await this.question(chat)) ??
-      holds(await this.keyboards.findById(this.id(chat, key)).lean<KeyboardDoc>()) ??
-      holds(await this.keyboards.findById(this.id(chat, PREVIOUS)).lean<KeyboardDoc>())
+      holds(await this.keyboards.findById(this.id(chat, key)).lean<KeyboardDoc>())
     );
   }
 }

@@ -211,7 +211,7 @@ class Receiver {
     const { chat, query } = inbound;
     let outcome: Awaited<ReturnType<typeof store.keyboards.press>>;
     try {
-      outcome = await store.keyboards.press(chat, inbound.key, inbound.n);
+      outcome = await store.keyboards.press(chat, inbound.key, inbound.n, String(updateId));
     } catch (err) {
       // The spinner stops all the same; the update stays pending, to be processed again.
       await this.answer(query.id);

@@ -129,7 +129,7 @@ export class TelegramOutbound implements ChannelOutbound {
       await this.deps.limiter.acquire(chat);
       await this.deps.api.editMessageReplyMarkup({ chat_id: chat, message_id: messageId });
     } catch (err) {
-      // Already gone, or too old to edit: the press is refused anyway (see store.press).
+      // Already gone, or too old to edit: store.press still reads what a press on it means.
       this.deps.log.debug({ err, chat }, 'telegram: could not remove old buttons');
     }
   }

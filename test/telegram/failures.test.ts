@@ -96,6 +96,30 @@ describe('Telegram: a press whose keyboard cannot be read', () => {
       10_000,
     );
   });
+
+  it('takes a press that failed half-way, once taken, when its update is recovered', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_009, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const { message, data } = user.button("J'accepte");
+    const press = fake.callbackQuery(user.chatId, message.message_id, data);
+    // The press is taken, then closing its keyboard fails (the database, a moment).
+    const keyboards = (app.telegram?.store.keyboards ?? {}) as unknown as { close(): Promise<void> };
+    const close = vi.spyOn(keyboards, 'close').mockRejectedValueOnce(new Error('database unreachable'));
+    try {
+      expect((await postUpdate(app.url, press)).status).toBe(200);
+      await vi.waitFor(() => expect(close).toHaveBeenCalledTimes(1));
+      await sleep(100);
+    } finally {
+      close.mockRestore();
+    }
+    // Its retry is the same press, not a second one: it answers the question.
+    expect(await app.telegram?.recover(0)).toBe(1);
+    await fake.waitFor(
+      () => fake.messages(user.chatId).some((m) => /Quelle est votre tranche d'âge/.test(m.text)),
+      10_000,
+    );
+    expect(fake.queries.get(press.callback_query?.id ?? '')?.text).toBeUndefined();
+  });
 });
 
 describe('Telegram: start and recovery', () => {

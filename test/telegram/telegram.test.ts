@@ -108,15 +108,25 @@ describe('Telegram: the mentee onboarding', () => {
     expect(person?.profile?.sectors).toEqual(['digital', 'commerce']);
   });
 
-  it('takes another option of a multi-select tapped on the first message after the question came back', async () => {
+  it('takes other options of a multi-select tapped on the first message after the question came back, twice', async () => {
     const user = newUser();
     await playLea(user, 'sectors');
     const first = user.button('Numérique');
-    const late = user.button('Commerce');
+    const second = user.button('Commerce');
+    const third = user.button('Santé et social');
     await user.deliver(fake.callbackQuery(user.chatId, first.message.message_id, first.data));
     // Tapped before Telegram took the first message's buttons off: the question has come back since.
-    const replies = await user.deliver(fake.callbackQuery(user.chatId, late.message.message_id, late.data));
+    const replies = await user.deliver(
+      fake.callbackQuery(user.chatId, second.message.message_id, second.data),
+    );
     expect(replies.map((m) => m.text).join('\n')).toMatch(/Votre sélection : Numérique, Commerce\./);
+    // And once more: the question has come back twice.
+    const last = fake.callbackQuery(user.chatId, third.message.message_id, third.data);
+    await user.deliver(last);
+    expect(fake.queries.get(last.callback_query?.id ?? '')?.text).toBeUndefined();
+    await playLea(user, 'end', 'commune');
+    const { person } = await personOfChat(user.chatId);
+    expect(person?.profile?.sectors).toEqual(['digital', 'commerce', 'health']);
   });
 
   it('takes a single choice once: another of its buttons tapped right after is told so', async () => {
