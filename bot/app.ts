@@ -71,22 +71,30 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down');
-      // One deadline for the whole stop: an orchestrator kills a process that takes longer.
+      // One deadline for the whole stop (an orchestrator kills a process that takes longer), with a
+      // last share kept for the state log's writes in the background.
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      const left = () => Math.max(0, deadline - Date.now());
+      const reserve = Math.min(1000, config.shutdownTimeoutMs / 5);
+      const left = (keep = 0) => Math.max(0, deadline - keep - Date.now());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAfterAnswers();
-      // No new job or delivery, and the messages being sent finish while the channels are still up.
-      // The outbox stops first: the drain job then ends after its current delivery.
-      const outboxStopped = bot.services.outbox.stop(left());
-      if (!(await scheduler.stop(left()))) log.warn('shutdown timeout: abandoning a scheduled job');
-      if (!(await outboxStopped)) log.warn('shutdown timeout: abandoning deliveries being sent');
+      // Nothing new comes in: no job, no delivery, no update or event, no web chat stream. The
+      // channels still send: what is in flight goes on meanwhile.
+      const jobs = scheduler.stop(left(reserve));
+      const deliveries = bot.services.outbox.stop(left(reserve));
       webchat.close();
       await telegram?.stop();
       await slack?.stop();
       server.server.closeIdleConnections();
-      const drained = await inFlight.drain(left());
-      if (!drained) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
+      // Together: a delivery stuck in a flood wait must not take the turns' time.
+      const [jobsDone, deliveriesDone, turnsDone] = await Promise.all([
+        jobs,
+        deliveries,
+        inFlight.drain(left(reserve)),
+      ]);
+      if (!jobsDone) log.warn('shutdown timeout: abandoning a scheduled job');
+      if (!deliveriesDone) log.warn('shutdown timeout: abandoning deliveries being sent');
+      if (!turnsDone) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
       server.server.closeAllConnections();
       await closed;
       if (!(await AppendLog.settled(left())))

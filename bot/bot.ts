@@ -29,7 +29,7 @@ export function createBot(deps: { conn: Connection; config: Config; log: Logger;
   const proactive = new Proactive(adapter, services.people);
   // Messages the bot starts go out through the outbox, to the person's channel or a staff channel.
   services.outbox.setSender({
-    toPerson: (personId, activities) => proactive.send(personId, activities),
+    toPerson: (personId, activities, resume) => proactive.send(personId, activities, resume),
     toConversation: async (channel, ref, activities) => {
       await adapter.channel(channel).send(ref, activities);
     },

@@ -65,12 +65,14 @@ export class UnreachableError extends TandemError {
 
 /**
  * A send that failed after its first `sent` activities reached the person: whoever sends again
- * (the outbox, a turn's refused replies) sends only the rest, so nothing is said twice.
+ * (the outbox, a turn's refused replies) sends only the rest, so nothing is said twice. `on`: the
+ * identity they went to, when the sender chose it (a retry that goes elsewhere sends them all).
  */
 export class PartlySentError extends TandemError {
   constructor(
     readonly sent: number,
     cause: unknown,
+    readonly on?: string,
   ) {
     super('partly_sent', `${sent} sent, then: ${errorMessage(cause)}`, 'send', { cause });
   }

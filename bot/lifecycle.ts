@@ -35,7 +35,10 @@ export class InFlight {
 
   /** Resolves true when nothing is in flight, false when `timeoutMs` passed first. */
   async drain(timeoutMs: number): Promise<boolean> {
-    return Promise.race([this.settled().then(() => true), sleep(timeoutMs).then(() => false)]);
+    const settled = this.settled().then(() => true);
+    if (!Number.isFinite(timeoutMs)) return settled;
+    // An unref'd timer: it does not keep the process alive once the work is done.
+    return Promise.race([settled, sleep(timeoutMs, false, { ref: false })]);
   }
 
   /** Resolves when nothing is in flight (work started meanwhile included). */

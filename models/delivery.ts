@@ -23,6 +23,8 @@ export interface DeliveryDoc {
   attempts: number;
   /** How many of the activities reached the person in attempts that failed after them: not sent again. */
   sent?: number;
+  /** The identity those went to (a person's delivery): sent elsewhere, they all go. */
+  sentOn?: string;
   /** When it is due: the first send, or the next retry. */
   nextAt: Date;
   /** Set while an attempt runs: past it, the attempt is taken for abandoned (its process died). */
@@ -41,6 +43,7 @@ const schema = new Schema<DeliveryDoc>(
     status: { type: String, required: true },
     attempts: { type: Number, required: true },
     sent: Number,
+    sentOn: String,
     nextAt: { type: Date, required: true },
     lockedUntil: Date,
     createdAt: { type: Date, required: true },

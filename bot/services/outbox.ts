@@ -23,7 +23,12 @@ export type SendOutcome = 'sent' | 'stopped' | 'unreachable';
 
 /** The channels' side of the outbox: it sends, the outbox decides when and how often. */
 export interface DeliverySender {
-  toPerson(personId: string, activities: Partial<Activity>[]): Promise<SendOutcome>;
+  /** `resume`: how many activities went in earlier attempts, and where (see Proactive.send). */
+  toPerson(
+    personId: string,
+    activities: Partial<Activity>[],
+    resume?: { sent: number; on?: string },
+  ): Promise<SendOutcome>;
   toConversation(
     channel: string,
     conversation: Partial<ConversationReference>,
@@ -42,9 +47,10 @@ export const LOCK_MS = 120_000;
  *
  * Delivery is at least once: an attempt whose process died, or that outlives its lock, is
  * attempted again, so a message sent just before a crash may be sent a second time. Anything else
- * (a second enqueue, two processes draining together, a retry) never sends twice: an attempt that
- * fails half-way records how many of its activities went (PartlySentError), and the next one
- * sends the rest.
+ * (a second enqueue, two processes draining together, a retry) never sends a delivery twice: an
+ * attempt that fails half-way records how many of its activities went (PartlySentError), and the
+ * next one sends the rest. The activity it failed in is sent again whole: on Telegram, a long text
+ * whose second part failed repeats its first; in Slack, a batch of more than one message.
  */
 export class Outbox {
   private readonly conn: Connection;
@@ -135,7 +141,8 @@ export class Outbox {
     let attempted = 0;
     for (const { _id } of due) {
       if (this.stopping) break;
-      if (await this.attempt(_id)) attempted++;
+      // Tracked as the attempts `enqueue` starts are: stop() waits for it too.
+      if (await this.running.track(() => this.attempt(_id))) attempted++;
     }
     return attempted;
   }
@@ -213,11 +220,13 @@ export class Outbox {
     try {
       outcome = await send(sender, doc);
     } catch (err) {
-      // What reached the person is not sent again: the next attempt sends the rest.
-      const sent = (doc.sent ?? 0) + (err instanceof PartlySentError ? err.sent : 0);
-      if (sent >= activitiesOf(doc).length) outcome = 'sent';
+      // What reached the person is not sent again: the next attempt sends the rest. A count that
+      // names its identity counts from the first activity; one that does not, from where this
+      // attempt began (a fixed conversation).
+      const progress = sentAfter(doc, err);
+      if (progress.sent >= activitiesOf(doc).length) outcome = 'sent';
       else {
-        await this.retryOrFail(key, n, errorMessage(err).slice(0, 200), sent);
+        await this.retryOrFail(key, n, errorMessage(err).slice(0, 200), progress);
         return true;
       }
     }
@@ -273,14 +282,19 @@ export class Outbox {
     }
   }
 
-  /** `sent`: how many of its activities have reached the person so far. */
-  private async retryOrFail(key: string, n: number, lastError: string, sent: number): Promise<void> {
+  /** `progress`: how many of its activities have reached the person so far, and where. */
+  private async retryOrFail(
+    key: string,
+    n: number,
+    lastError: string,
+    progress: Pick<DeliveryDoc, 'sent' | 'sentOn'>,
+  ): Promise<void> {
     const delay = this.retryDelaysMs[n - 1];
     if (delay === undefined) return this.fail(key, n, lastError);
     const nextAt = new Date(this.now() + delay);
     await this.deliveries.updateOne(
       { _id: key },
-      { $set: { nextAt, lastError, ...(sent > 0 ? { sent } : {}) }, $unset: { lockedUntil: 1 } },
+      { $set: { nextAt, lastError, ...progress }, $unset: { lockedUntil: 1 } },
     );
     await this.dueWrites.updateById(key, { $set: { at: nextAt } });
     this.log.warn({ key, attempt: n, retryInMs: delay, error: lastError }, 'outbox: attempt failed');
@@ -308,10 +322,21 @@ function activitiesOf(doc: DeliveryDoc): Partial<Activity>[] {
   return JSON.parse(doc.activities) as Partial<Activity>[];
 }
 
-/** Sends what has not reached the person yet. */
+/** How many of a delivery's activities have reached the person after an attempt failed with `err`, and where. */
+function sentAfter(doc: DeliveryDoc, err: unknown): { sent: number; sentOn?: string } {
+  const before = { sent: doc.sent ?? 0, ...(doc.sentOn ? { sentOn: doc.sentOn } : {}) };
+  if (!(err instanceof PartlySentError)) return before;
+  if (err.on !== undefined) return { sent: err.sent, sentOn: err.on };
+  return { ...before, sent: before.sent + err.sent };
+}
+
+/** Sends what has not reached the person yet (to a person, where it went before: see Proactive.send). */
 async function send(sender: DeliverySender, doc: DeliveryDoc): Promise<SendOutcome> {
-  const activities = activitiesOf(doc).slice(doc.sent ?? 0);
-  if ('personId' in doc.to) return sender.toPerson(doc.to.personId, activities);
-  await sender.toConversation(doc.to.channel, doc.to.conversation, activities);
+  const activities = activitiesOf(doc);
+  if ('personId' in doc.to) {
+    const resume = doc.sent ? { sent: doc.sent, on: doc.sentOn } : undefined;
+    return sender.toPerson(doc.to.personId, activities, resume);
+  }
+  await sender.toConversation(doc.to.channel, doc.to.conversation, activities.slice(doc.sent ?? 0));
   return 'sent';
 }

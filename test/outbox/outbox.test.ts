@@ -189,7 +189,11 @@ describe('the outbox', () => {
       retryDelaysMs: [1000, 1000],
     });
     const k = key('partly');
-    await outbox.enqueue(k, { personId: 'p4b' }, three);
+    const staff = {
+      channel: 'slack',
+      conversation: { conversation: { id: 'C0STAFF', isGroup: true, conversationType: 'channel', name: '' } },
+    };
+    await outbox.enqueue(k, staff, three);
     await outbox.idle();
     expect(await outbox.get(k)).toMatchObject({ status: 'pending', sent: 1 });
     time.advance(1000);
@@ -202,6 +206,32 @@ describe('the outbox', () => {
       ['Trois'],
     ]);
     expect(await outbox.get(k)).toMatchObject({ status: 'sent', attempts: 3 });
+
+    // To a person: the sender is told how many went, and where (it picks the channel).
+    const resumes: unknown[] = [];
+    let first = true;
+    const person: DeliverySender = {
+      async toPerson(_id, _activities, resume) {
+        resumes.push(resume);
+        if (!first) return 'sent';
+        first = false;
+        throw new PartlySentError(2, new Error('429 Too Many Requests'), 'tg|lina');
+      },
+      toConversation: async () => {},
+    };
+    const toPerson = new Outbox({
+      conn: db.connection,
+      log: silentLog,
+      sender: person,
+      now: time.now,
+      retryDelaysMs: [1000],
+    });
+    const k3 = key('partly-person');
+    await toPerson.enqueue(k3, { personId: 'p4d' }, three);
+    await toPerson.idle();
+    time.advance(1000);
+    await toPerson.drain();
+    expect(resumes).toEqual([undefined, { sent: 2, on: 'tg|lina' }]);
 
     // A failure after the last one went (writing down the buttons' messages): sent, not retried.
     const { sender: after, calls: once } = fakeSender(() => {
@@ -232,6 +262,13 @@ describe('the outbox', () => {
     const drained = outbox.drain();
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     const stopped = outbox.stop(5000);
+    // It waits for the delivery being sent.
+    let over = false;
+    void stopped.then(() => {
+      over = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(over).toBe(false);
     release();
     expect(await drained).toBe(1);
     expect(await stopped).toBe(true);

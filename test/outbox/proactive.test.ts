@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { text } from '../../bot/engine/reply.js';
-import { UnreachableError } from '../../bot/errors.js';
+import { PartlySentError, UnreachableError } from '../../bot/errors.js';
 import { identityModel } from '../../models/identity.js';
 import { makeTestBot, type TestBot } from '../helpers/bot.js';
 import { useTestDb } from '../helpers/db.js';
@@ -51,5 +51,34 @@ describe('a message the bot starts', () => {
     if (!person) throw new Error('no person');
     expect(await web.bot.proactive.send(person._id, [text('Un nouveau profil vous attend.')])).toBe('sent');
     expect(web.channel.sent.get('conv-omar-2')?.at(-1)?.text).toBe('Un nouveau profil vous attend.');
+  });
+
+  it('sends only the rest where the first ones went, and all of them elsewhere', async () => {
+    await web.say('nadia', 'Bonjour');
+    const person = (await web.bot.services.people.lookup('test', 'nadia')).person;
+    if (!person) throw new Error('no person');
+    const three = [text('Un.'), text('Deux.'), text('Trois.')];
+    const inbox = () => (web.channel.sent.get('conv-nadia') ?? []).map((a) => a.text);
+    const before = inbox().length;
+    // The first two went to her Telegram, which she has left since: the web chat gets all three.
+    await web.bot.proactive.send(person._id, three, { sent: 2, on: 'tg|nadia-tg' });
+    expect(inbox().slice(before)).toEqual(['Un.', 'Deux.', 'Trois.']);
+    // The first two went here: only the third.
+    await web.bot.proactive.send(person._id, three, { sent: 2, on: 'test|nadia' });
+    expect(inbox().slice(before + 3)).toEqual(['Trois.']);
+    // A failure half-way counts from the first activity, and names where they went.
+    const send = web.channel.send;
+    web.channel.send = async () => {
+      throw new PartlySentError(1, new Error('429 Too Many Requests'));
+    };
+    try {
+      const failed = await web.bot.proactive
+        .send(person._id, three, { sent: 1, on: 'test|nadia' })
+        .catch((e) => e);
+      expect(failed).toBeInstanceOf(PartlySentError);
+      expect(failed).toMatchObject({ sent: 2, on: 'test|nadia' });
+    } finally {
+      web.channel.send = send;
+    }
   });
 });
