@@ -71,17 +71,15 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
   const stop = () => {
     stopping ??= (async () => {
       log.info('shutting down');
-      // One deadline for the whole stop (an orchestrator kills a process that takes longer), with a
-      // last share kept for the state log's writes in the background.
+      // One deadline for the whole stop: an orchestrator kills a process that takes longer.
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      const reserve = Math.min(1000, config.shutdownTimeoutMs / 5);
-      const left = (keep = 0) => Math.max(0, deadline - keep - Date.now());
+      const left = () => Math.max(0, deadline - Date.now());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAfterAnswers();
       // Nothing new comes in: no job, no delivery, no update or event, no web chat stream. The
       // channels still send: what is in flight goes on meanwhile.
-      const jobs = scheduler.stop(left(reserve));
-      const deliveries = bot.services.outbox.stop(left(reserve));
+      const jobs = scheduler.stop(left());
+      const deliveries = bot.services.outbox.stop(left());
       webchat.close();
       await telegram?.stop();
       await slack?.stop();
@@ -90,13 +88,14 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Databas
       const [jobsDone, deliveriesDone, turnsDone] = await Promise.all([
         jobs,
         deliveries,
-        inFlight.drain(left(reserve)),
+        inFlight.drain(left()),
       ]);
       if (!jobsDone) log.warn('shutdown timeout: abandoning a scheduled job');
       if (!deliveriesDone) log.warn('shutdown timeout: abandoning deliveries being sent');
       if (!turnsDone) log.warn({ inFlight: inFlight.size }, 'shutdown timeout: abandoning work in flight');
       server.server.closeAllConnections();
       await closed;
+      // The state log's writes in the background: what the deadline leaves (a miss costs a hint).
       if (!(await AppendLog.settled(left())))
         log.warn('shutdown timeout: some log heads not moved, some old entries not pruned');
       if (!opts.db) await db.close();

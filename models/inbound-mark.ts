@@ -37,12 +37,21 @@ export function mark(conn: Connection, id: string): Promise<boolean> {
 
 /**
  * Like `mark`, for a right taken on behalf of `by` (a Telegram update): true again for the same
- * `by`, so that its retry, after it failed half-way, finds the right still its own.
+ * `by`, so that its retry (after a failure half-way, or its process died) finds the right its own.
  */
 export async function markFor(conn: Connection, id: string, by: string): Promise<boolean> {
   if (await insertOnce(inboundMarkModel(conn).collection, { _id: id, at: new Date(), by })) return true;
-  const held = await inboundMarkModel(conn).findById(id, { by: 1 }).lean<Pick<InboundMarkDoc, 'by'>>();
-  return held?.by === by;
+  return (await markedBy(conn, id)) === by;
+}
+
+/** On whose behalf `id` was recorded (see markFor). */
+export async function markedBy(conn: Connection, id: string): Promise<string | undefined> {
+  return (await inboundMarkModel(conn).findById(id, { by: 1 }).lean<Pick<InboundMarkDoc, 'by'>>())?.by;
+}
+
+/** Gives back a right recorded by `mark` (the step it was taken for failed). */
+export async function unmark(conn: Connection, id: string): Promise<void> {
+  await inboundMarkModel(conn).deleteOne({ _id: id });
 }
 
 /** Whether `id` was recorded (see `mark`). */

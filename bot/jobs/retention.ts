@@ -15,7 +15,10 @@ export const MARKS_KEPT_MS = 7 * DAY;
 export const DELIVERIES_KEPT_MS = 30 * DAY;
 /** A card's buttons (a proposal, a request) outlive every deadline after a month. */
 export const CARDS_KEPT_MS = 30 * DAY;
-/** A standalone card's keyboard: `<channel>|<chat>|<key>` (a chat's question keyboard has two parts). */
+/**
+ * A keyboard kept under its own key, `<channel>|<chat>|<key>`: a standalone card's, or a past
+ * multi-select question's (a chat's question keyboard has two parts).
+ */
 const CARD_KEYBOARD = /^[^|]+\|[^|]+\|[^|]+$/;
 
 /**

@@ -50,7 +50,8 @@ export const LOCK_MS = 120_000;
  * (a second enqueue, two processes draining together, a retry) never sends a delivery twice: an
  * attempt that fails half-way records how many of its activities went (PartlySentError), and the
  * next one sends the rest. The activity it failed in is sent again whole: on Telegram, a long text
- * whose second part failed repeats its first; in Slack, a batch of more than one message.
+ * whose second part failed repeats its first; in Slack, a batch of more than one message. And a
+ * person's delivery that goes to another of their channels the next time goes whole.
  */
 export class Outbox {
   private readonly conn: Connection;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { Connection } from 'mongoose';
 import { isStandalone } from '../../bot/engine/reply.js';
-import { inboundMarkModel, mark, markFor } from '../../models/inbound-mark.js';
+import { inboundMarkModel, mark, markedBy, markFor, unmark } from '../../models/inbound-mark.js';
 import { type KeyboardDoc, keyboardModel } from '../../models/keyboard.js';
 
 /** A keyboard pressed or passed by keeps its document, its key prefixed with this. */
@@ -144,29 +144,44 @@ export class KeyboardStore {
    * stale when `key` is neither the chat's question keyboard (it has had another since) nor one
    * of its standalone cards, or when the data is not ours. A multi-select takes each of its
    * buttons once: another one pressed after the first (before its buttons came off, also once the
-   * question has come back: its keyboard is kept) is late. `by`: the press's own identity (a
-   * Telegram update), so that its retry after a failure half-way is not taken for a second press.
+   * question has come back: its keyboard is kept) is late.
+   *
+   * A press that fails half-way gives back what it took. `by`, the press's own identity (a
+   * Telegram update), makes it the same press when it is processed again after its process died
+   * half-way: it finds its claims its own, and its answer again (the engine applies a message once).
    */
   async press(chat: string, key: string, n: number, by?: string): Promise<PressOutcome> {
     if (!key) return { kind: 'stale' };
     const claim = `${this.channel}|press|${chat}|${key}`;
-    const take = (id: string) => (by ? markFor(this.conn, id, by) : mark(this.conn, id));
     const pressed = () => this.claims.exists({ _id: claim });
     const doc = await this.keyboard(chat, key);
     const button = doc?.buttons[n];
     const live = doc?.key === key;
+    if (doc && button && !live && by !== undefined && (await markedBy(this.conn, claim)) === by)
+      return { kind: 'fresh', button, messages: [] };
     if (!doc || !button || !(live || doc.multi))
       return (await pressed()) ? { kind: 'repeated' } : { kind: 'stale' };
     // A closed multi-select: late if it was pressed, stale if a message passed it by.
     if (!live && !(await pressed())) return { kind: 'stale' };
-    // Each button of a multi-select once, before the keyboard's own claim: a double tap is
-    // repeated whichever of the two taps wins.
-    if (doc.multi && !(await take(`${claim}|${n}`))) return { kind: 'repeated' };
-    if (live && (await take(claim))) {
-      await this.close(doc._id, key);
-      return { kind: 'fresh', button, messages: messagesOf(doc) };
+    const taken: string[] = [];
+    const take = async (id: string) => {
+      const won = by === undefined ? await mark(this.conn, id) : await markFor(this.conn, id, by);
+      if (won) taken.push(id);
+      return won;
+    };
+    try {
+      // Each button of a multi-select once, before the keyboard's own claim: a double tap is
+      // repeated whichever of the two taps wins.
+      if (doc.multi && !(await take(`${claim}|${n}`))) return { kind: 'repeated' };
+      if (live && (await take(claim))) {
+        await this.close(doc._id, key);
+        return { kind: 'fresh', button, messages: messagesOf(doc) };
+      }
+      return doc.multi ? { kind: 'late', button } : { kind: 'repeated' };
+    } catch (err) {
+      await Promise.all(taken.map((id) => unmark(this.conn, id))).catch(() => {});
+      throw err;
     }
-    return doc.multi ? { kind: 'late', button } : { kind: 'repeated' };
   }
 
   /**

@@ -17,6 +17,10 @@ export const WEBHOOK_PATH = '/telegram/webhook';
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'];
 /** A turn that takes longer than this shows "typing…". */
 const TYPING_AFTER_MS = 1000;
+/** An update pending for this long, and not said to be still processing meanwhile, is recovered. */
+const RECOVER_AFTER_MS = 60_000;
+/** How often a process says which updates it is still processing: well within RECOVER_AFTER_MS. */
+const RENEW_MS = 20_000;
 
 export interface TelegramChannel {
   api: Api;
@@ -26,6 +30,8 @@ export interface TelegramChannel {
   receive(update: Update): Promise<'accepted' | 'duplicate'>;
   /** Processes updates recorded but never processed (the process stopped in between). */
   recover(olderThanMs?: number): Promise<number>;
+  /** Says which updates this process is still processing (a timer does, every RENEW_MS). */
+  renew(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,16 +90,23 @@ export function startTelegram(deps: Deps): TelegramChannel | undefined {
   const recover = () =>
     channel.recover().catch((err) => log.error({ err }, 'Telegram: recovering updates failed'));
   void recover();
-  const recovery = setInterval(recover, 60_000);
+  const recovery = setInterval(recover, RECOVER_AFTER_MS);
   recovery.unref();
+  // The updates still on their way here are not lost: another process's recovery leaves them.
+  const renewal = setInterval(() => {
+    channel.renew().catch((err) => log.warn({ err }, 'Telegram: renewing updates in progress failed'));
+  }, RENEW_MS);
+  renewal.unref();
   return {
     api,
     store,
     outbound,
     receive: (update) => channel.receive(update),
     recover: (olderThanMs) => channel.recover(olderThanMs),
+    renew: () => channel.renew(),
     stop: async () => {
       clearInterval(recovery);
+      clearInterval(renewal);
       abort.abort();
     },
   };
@@ -302,7 +315,11 @@ class Receiver {
     });
   }
 
-  async recover(olderThanMs = 60_000): Promise<number> {
+  async renew(): Promise<void> {
+    if (this.processing.size > 0) await this.deps.store.stillProcessing([...this.processing]);
+  }
+
+  async recover(olderThanMs = RECOVER_AFTER_MS): Promise<number> {
     const { store, log } = this.deps;
     let n = 0;
     for (const doc of await store.pending(olderThanMs)) {

@@ -36,7 +36,21 @@ export class TelegramStore {
     await this.updates.updateOne({ _id: updateId }, { $set: { state: 'done' }, $unset: { raw: 1 } });
   }
 
-  /** Updates recorded but never processed (the process stopped in between), oldest first. */
+  /**
+   * These updates are still being processed here (a long queue, a flood wait): their time is
+   * renewed, so that no other process's recovery takes them for lost.
+   */
+  async stillProcessing(updateIds: number[]): Promise<void> {
+    const at = new Date();
+    await Promise.all(
+      updateIds.map((id) => this.updates.updateOne({ _id: id, state: 'pending' }, { $set: { at } })),
+    );
+  }
+
+  /**
+   * Updates recorded but never processed (the process stopped in between), oldest first: pending,
+   * and not said to be still processing for `olderThanMs`.
+   */
   async pending(olderThanMs: number, limit = 1000): Promise<TelegramUpdateDoc[]> {
     const before = new Date(Date.now() - olderThanMs);
     return this.updates

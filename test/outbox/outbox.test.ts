@@ -211,7 +211,9 @@ describe('the outbox', () => {
     const resumes: unknown[] = [];
     let first = true;
     const person: DeliverySender = {
-      async toPerson(_id, _activities, resume) {
+      async toPerson(_id, activities, resume) {
+        // All of them: the sender slices, where they went (the outbox does not know the channel).
+        expect(activities.map((a) => a.text)).toEqual(['Un', 'Deux', 'Trois']);
         resumes.push(resume);
         if (!first) return 'sent';
         first = false;

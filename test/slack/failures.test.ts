@@ -3,10 +3,11 @@ import type { App } from '../../bot/app.js';
 import { standaloneCard, text } from '../../bot/engine/reply.js';
 import { PartlySentError, UnreachableError } from '../../bot/errors.js';
 import { createI18n } from '../../bot/i18n.js';
+import { KeyboardStore } from '../../channels/shared/keyboards.js';
 import { identityModel } from '../../models/identity.js';
 import { startTestApp } from '../helpers/app.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
-import { asEvent, signSlackRequest } from '../helpers/slack-fixtures.js';
+import { asEvent, asInteraction, signSlackRequest } from '../helpers/slack-fixtures.js';
 import { postSlack, SIGNING_SECRET, SlackUser, slackEnv } from '../helpers/slack-user.js';
 
 const fr = createI18n().getFixedT('fr');
@@ -100,6 +101,28 @@ describe('Slack: when Slack or the database fails', () => {
       .slice(before)
       .map((m) => m.text);
     expect(said).toEqual(['Premier message.', '*Une carte*\nSon texte', 'Dernier message.']);
+  });
+
+  it('gives back a click that failed half-way: the next click on that button is taken', async () => {
+    const user = new SlackUser(fake, app, 'U0CLICK001');
+    await user.say('Bonjour');
+    const payload = asInteraction(user.clickPayload("J'accepte"));
+    // The click is taken, then closing its keyboard fails (the database, a moment).
+    const store = KeyboardStore.prototype as unknown as { close(): Promise<void> };
+    const close = vi.spyOn(store, 'close').mockRejectedValueOnce(new Error('database unreachable'));
+    try {
+      await postSlack(app, payload, 'application/x-www-form-urlencoded');
+      await app.slack?.settled();
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      close.mockRestore();
+    }
+    expect(user.transcript()).not.toMatch(/Comment vous appelez-vous/);
+    // Slack does not send it again: the person clicks again.
+    await postSlack(app, payload, 'application/x-www-form-urlencoded');
+    await app.slack?.settled();
+    expect(fake.ephemerals(user.channel).map((e) => e.text)).toEqual([]);
+    expect(user.transcript()).toMatch(/Comment vous appelez-vous/);
   });
 
   it('answers /tandem kindly when the database fails', async () => {

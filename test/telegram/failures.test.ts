@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
+import { keyboardModel } from '../../models/keyboard.js';
+import { telegramUpdateModel } from '../../models/telegram.js';
 import { startTestApp } from '../helpers/app.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
-import { postUpdate, TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
+import { postUpdate, processed, TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
 
 let fake: FakeTelegram;
 /** Webhook mode. */
@@ -119,6 +122,43 @@ describe('Telegram: a press whose keyboard cannot be read', () => {
       10_000,
     );
     expect(fake.queries.get(press.callback_query?.id ?? '')?.text).toBeUndefined();
+  });
+});
+
+describe('Telegram: a press whose process died half-way', () => {
+  it('is taken when its update is recovered, whether its keyboard was closed or not', async () => {
+    for (const [i, closed] of [false, true].entries()) {
+      const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_010 + i, {
+        language_code: 'fr',
+      });
+      await user.say('Bonjour');
+      const { message, data } = user.button("J'accepte");
+      const press = fake.callbackQuery(user.chatId, message.message_id, data);
+      // As a process left it: the update recorded, the press claimed for it, the keyboard closed
+      // or not yet; then it died.
+      const key = data.split(':')[0];
+      await telegramUpdateModel(app.db.connection).collection.insertOne({
+        _id: press.update_id as never,
+        chat: String(user.chatId),
+        state: 'pending',
+        raw: JSON.stringify(press),
+        at: new Date(Date.now() - 120_000),
+      });
+      await inboundMarkModel(app.db.connection).collection.insertOne({
+        _id: `telegram|press|${user.chatId}|${key}` as never,
+        at: new Date(),
+        by: String(press.update_id),
+      });
+      if (closed)
+        await keyboardModel(app.db.connection).updateOne(
+          { _id: `telegram|${user.chatId}` },
+          { $set: { key: `closed:${key}` } },
+        );
+      expect(await app.telegram?.recover(0)).toBe(1);
+      await processed(app.db.connection, press.update_id);
+      const asked = fake.messages(user.chatId).filter((m) => /Quelle est votre tranche d'âge/.test(m.text));
+      expect(asked, `keyboard closed: ${closed}`).toHaveLength(1);
+    }
   });
 });
 

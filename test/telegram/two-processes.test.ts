@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
 import { telegramUpdateModel } from '../../models/telegram.js';
 import { startTestApp } from '../helpers/app.js';
 import { freshDbUri } from '../helpers/db.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
-import { postUpdate, processed, telegramEnv } from '../helpers/telegram-user.js';
+import { LEA, stepIndex } from '../helpers/journey.js';
+import { postUpdate, processed, TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
 
 let fake: FakeTelegram;
 let one: App;
@@ -56,5 +57,45 @@ describe('Telegram on two processes', () => {
     expect((await postUpdate(two.url, update)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     expect(fake.messages(chat).filter((m) => /Tandem/.test(m.text))).toHaveLength(1);
+  });
+
+  it('leaves to a process the update it is still processing, however long: the press is taken once', async () => {
+    const user = new TelegramUser(fake, one.url, one.db.connection, 920_000_000, { language_code: 'fr' });
+    for (const [, input] of LEA.slice(0, stepIndex(LEA, 'sectors')))
+      typeof input === 'string' ? await user.say(input) : await user.press(input.press);
+    // An option of a multi-select: another process would find its keyboard pressed, and take it late.
+    const { message, data } = user.button('Numérique');
+    const press = fake.callbackQuery(user.chatId, message.message_id, data);
+    // The first process takes the press, and its turn waits (a queue behind a flood wait).
+    const engine = one.bot.engine;
+    const original = engine.process.bind(engine);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const turns = vi.spyOn(engine, 'process').mockImplementation(async (...args) => {
+      await held;
+      return original(...args);
+    });
+    try {
+      expect((await postUpdate(one.url, press)).status).toBe(200);
+      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
+      // It has waited two minutes there; the first process has said it still has it.
+      await telegramUpdateModel(one.db.connection).updateOne(
+        { _id: press.update_id },
+        { $set: { at: new Date(Date.now() - 120_000) } },
+      );
+      await one.telegram?.renew();
+      // The other process's recovery leaves it alone.
+      expect(await two.telegram?.recover()).toBe(0);
+      release();
+      await processed(one.db.connection, press.update_id);
+    } finally {
+      release();
+      turns.mockRestore();
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    const after = fake.messages(user.chatId).filter((m) => m.message_id > message.message_id);
+    expect(after.filter((m) => /Votre sélection : Numérique\./.test(m.text))).toHaveLength(1);
   });
 });
