@@ -164,6 +164,7 @@ export class KeyboardStore {
     // A closed multi-select: late if it was pressed, stale if a message passed it by.
     if (!live && !(await pressed())) return { kind: 'stale' };
     const taken: string[] = [];
+    let closing = false;
     const take = async (id: string) => {
       const won = by === undefined ? await mark(this.conn, id) : await markFor(this.conn, id, by);
       if (won) taken.push(id);
@@ -174,12 +175,19 @@ export class KeyboardStore {
       // repeated whichever of the two taps wins.
       if (doc.multi && !(await take(`${claim}|${n}`))) return { kind: 'repeated' };
       if (live && (await take(claim))) {
+        closing = true;
         await this.close(doc._id, key);
         return { kind: 'fresh', button, messages: messagesOf(doc) };
       }
       return doc.multi ? { kind: 'late', button } : { kind: 'repeated' };
     } catch (err) {
-      await Promise.all(taken.map((id) => unmark(this.conn, id))).catch(() => {});
+      // Given back, the keyboard open again first (a close that failed may still have been
+      // written): the press's retry, or the person's next tap, is taken. When that fails too, the
+      // claims stay, and only the same press (`by`) finds them its own.
+      try {
+        if (closing) await this.keyboards.updateOne({ _id: doc._id, key: closedKey(key) }, { $set: { key } });
+        await Promise.all(taken.map((id) => unmark(this.conn, id)));
+      } catch {}
       throw err;
     }
   }

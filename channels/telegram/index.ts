@@ -21,6 +21,8 @@ const TYPING_AFTER_MS = 1000;
 const RECOVER_AFTER_MS = 60_000;
 /** How often a process says which updates it is still processing: well within RECOVER_AFTER_MS. */
 const RENEW_MS = 20_000;
+/** An update processed for longer than this is stuck: it is no longer said to be in progress. */
+const STUCK_AFTER_MS = 10 * 60_000;
 
 export interface TelegramChannel {
   api: Api;
@@ -104,9 +106,10 @@ export function startTelegram(deps: Deps): TelegramChannel | undefined {
     receive: (update) => channel.receive(update),
     recover: (olderThanMs) => channel.recover(olderThanMs),
     renew: () => channel.renew(),
+    // The renewal goes on (unref'd, idle once nothing is processed): the updates still finishing
+    // during the shutdown must not be taken for lost meanwhile.
     stop: async () => {
       clearInterval(recovery);
-      clearInterval(renewal);
       abort.abort();
     },
   };
@@ -140,8 +143,11 @@ async function setWebhookSurely(
 /** Records, orders and processes updates, however they arrive. */
 class Receiver {
   private readonly queue = new KeyedQueue();
-  /** Updates this process is processing: recovery leaves them to it, however long they take. */
-  private readonly processing = new Set<number>();
+  /**
+   * Updates this process is processing, and since when: recovery leaves them to it, here and (see
+   * renew) in other processes, unless they are stuck.
+   */
+  private readonly processing = new Map<number, number>();
 
   constructor(
     private readonly deps: Deps & {
@@ -168,7 +174,7 @@ class Receiver {
 
   /** Processes a recorded update, in its chat's order, and marks it done. */
   private async process(update: Update, recorded: Promise<boolean>): Promise<void> {
-    this.processing.add(update.update_id);
+    this.processing.set(update.update_id, Date.now());
     try {
       await this.processNow(update, recorded);
     } finally {
@@ -315,8 +321,13 @@ class Receiver {
     });
   }
 
+  /** Says which updates this process still has; one processed for STUCK_AFTER_MS is left to others. */
   async renew(): Promise<void> {
-    if (this.processing.size > 0) await this.deps.store.stillProcessing([...this.processing]);
+    const since = Date.now() - STUCK_AFTER_MS;
+    const ids = [...this.processing].filter(([, started]) => started >= since).map(([id]) => id);
+    const stuck = this.processing.size - ids.length;
+    if (stuck > 0) this.deps.log.error({ stuck }, 'Telegram: updates stuck in processing, left to recovery');
+    if (ids.length > 0) await this.deps.store.stillProcessing(ids);
   }
 
   async recover(olderThanMs = RECOVER_AFTER_MS): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { insertOnce } from '../../bot/db/insert-once.js';
-import { mark } from '../../models/inbound-mark.js';
+import { type InboundMarkDoc, inboundMarkModel, mark } from '../../models/inbound-mark.js';
 import { type TelegramUpdateDoc, telegramUpdateModel } from '../../models/telegram.js';
 import { KeyboardStore } from '../shared/keyboards.js';
 
@@ -11,11 +11,13 @@ import { KeyboardStore } from '../shared/keyboards.js';
  */
 export class TelegramStore {
   private readonly updates;
+  private readonly marks;
   /** The live inline keyboards of each chat: its question's, and its standalone cards'. */
   readonly keyboards: KeyboardStore;
 
   constructor(private readonly conn: Connection) {
     this.updates = telegramUpdateModel(conn);
+    this.marks = inboundMarkModel(conn);
     this.keyboards = new KeyboardStore(conn, 'telegram');
   }
 
@@ -37,31 +39,45 @@ export class TelegramStore {
   }
 
   /**
-   * These updates are still being processed here (a long queue, a flood wait): their time is
-   * renewed, so that no other process's recovery takes them for lost.
+   * These updates are still being processed here (a long queue, a flood wait): no other
+   * process's recovery takes them for lost. Said in a mark of its own per update, never on the
+   * update itself: on FerretDB an update is a read then a write, which could put back an update
+   * done meanwhile.
    */
   async stillProcessing(updateIds: number[]): Promise<void> {
-    const at = new Date();
+    const at = new Date(Date.now());
     await Promise.all(
-      updateIds.map((id) => this.updates.updateOne({ _id: id, state: 'pending' }, { $set: { at } })),
+      updateIds.map((id) => this.marks.updateOne({ _id: aliveMark(id) }, { $set: { at } }, { upsert: true })),
     );
   }
 
   /**
-   * Updates recorded but never processed (the process stopped in between), oldest first: pending,
-   * and not said to be still processing for `olderThanMs`.
+   * Updates recorded but never processed (the process stopped in between), oldest first: pending
+   * for `olderThanMs`, and not said to be still processing in that time.
    */
   async pending(olderThanMs: number, limit = 1000): Promise<TelegramUpdateDoc[]> {
     const before = new Date(Date.now() - olderThanMs);
-    return this.updates
+    const pending = await this.updates
       .find({ state: 'pending', at: { $lt: before } })
       .sort({ _id: 1 })
       .limit(limit)
       .lean<TelegramUpdateDoc[]>();
+    const alive = await Promise.all(
+      pending.map(async (doc) => {
+        const mark = await this.marks.findById(aliveMark(doc._id)).lean<InboundMarkDoc>();
+        return mark !== null && mark.at >= before;
+      }),
+    );
+    return pending.filter((_, i) => !alive[i]);
   }
 
   /** Takes the right to do something once, across processes (a unique insert). */
   claim(id: string): Promise<boolean> {
     return mark(this.conn, `telegram|${id}`);
   }
+}
+
+/** The mark that says a process still has update `id` (see stillProcessing); forgotten after a week. */
+function aliveMark(id: number): string {
+  return `telegram|alive|${id}`;
 }

@@ -104,25 +104,35 @@ describe('Slack: when Slack or the database fails', () => {
   });
 
   it('gives back a click that failed half-way: the next click on that button is taken', async () => {
-    const user = new SlackUser(fake, app, 'U0CLICK001');
-    await user.say('Bonjour');
-    const payload = asInteraction(user.clickPayload("J'accepte"));
-    // The click is taken, then closing its keyboard fails (the database, a moment).
-    const store = KeyboardStore.prototype as unknown as { close(): Promise<void> };
-    const close = vi.spyOn(store, 'close').mockRejectedValueOnce(new Error('database unreachable'));
-    try {
+    for (const [i, written] of [false, true].entries()) {
+      const user = new SlackUser(fake, app, `U0CLICK00${i}`);
+      await user.say('Bonjour');
+      const payload = asInteraction(user.clickPayload("J'accepte"));
+      // The click is taken, then closing its keyboard fails (the database, a moment): before the
+      // write, or after it (the answer lost on the way back).
+      const store = KeyboardStore.prototype as unknown as { close(doc: string, key: string): Promise<void> };
+      const original = store.close;
+      const close = vi.spyOn(store, 'close').mockImplementationOnce(async function (this: unknown, doc, key) {
+        if (written) await original.call(this, doc, key);
+        throw new Error('database unreachable');
+      });
+      try {
+        await postSlack(app, payload, 'application/x-www-form-urlencoded');
+        await app.slack?.settled();
+        expect(close).toHaveBeenCalledTimes(1);
+      } finally {
+        close.mockRestore();
+      }
+      expect(user.transcript()).not.toMatch(/Comment vous appelez-vous/);
+      // Slack does not send it again: the person clicks again.
       await postSlack(app, payload, 'application/x-www-form-urlencoded');
       await app.slack?.settled();
-      expect(close).toHaveBeenCalledTimes(1);
-    } finally {
-      close.mockRestore();
+      expect(
+        fake.ephemerals(user.channel).map((e) => e.text),
+        `written: ${written}`,
+      ).toEqual([]);
+      expect(user.transcript()).toMatch(/Comment vous appelez-vous/);
     }
-    expect(user.transcript()).not.toMatch(/Comment vous appelez-vous/);
-    // Slack does not send it again: the person clicks again.
-    await postSlack(app, payload, 'application/x-www-form-urlencoded');
-    await app.slack?.settled();
-    expect(fake.ephemerals(user.channel).map((e) => e.text)).toEqual([]);
-    expect(user.transcript()).toMatch(/Comment vous appelez-vous/);
   });
 
   it('answers /tandem kindly when the database fails', async () => {

@@ -98,4 +98,44 @@ describe('Telegram on two processes', () => {
     const after = fake.messages(user.chatId).filter((m) => m.message_id > message.message_id);
     expect(after.filter((m) => /Votre sélection : Numérique\./.test(m.text))).toHaveLength(1);
   });
+
+  it('leaves to another process an update stuck here for more than ten minutes', async () => {
+    const chat = 930_000_000;
+    const update = fake.message(chat, 'Bonjour');
+    const engine = one.bot.engine;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A turn that never ends here (a call that hangs).
+    const turns = vi.spyOn(engine, 'process').mockImplementation(async () => {
+      await held;
+      return 'processed';
+    });
+    try {
+      expect((await postUpdate(one.url, update)).status).toBe(200);
+      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
+      await telegramUpdateModel(one.db.connection).updateOne(
+        { _id: update.update_id },
+        { $set: { at: new Date(Date.now() - 120_000) } },
+      );
+      // It says it has it; eleven minutes on, it no longer does, and the other process takes it.
+      await one.telegram?.renew();
+      expect(await two.telegram?.recover()).toBe(0);
+      const now = Date.now();
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 11 * 60_000);
+      try {
+        await one.telegram?.renew();
+        expect(await two.telegram?.recover()).toBe(1);
+      } finally {
+        clock.mockRestore();
+      }
+      await vi.waitFor(() =>
+        expect(fake.messages(chat).filter((m) => /Tandem/.test(m.text))).toHaveLength(1),
+      );
+    } finally {
+      release();
+      turns.mockRestore();
+    }
+  });
 });
