@@ -37,6 +37,15 @@ afterAll(async () => {
   await Promise.all([fake.close(), polling.fake.close()]);
 });
 
+/** Recovers the one update left pending, and waits for the question it answers to be followed by the next. */
+async function recoveredToAge(user: TelegramUser): Promise<void> {
+  expect(await app.telegram?.recover(0)).toBe(1);
+  await fake.waitFor(
+    () => fake.messages(user.chatId).some((m) => /Quelle est votre tranche d'âge/.test(m.text)),
+    10_000,
+  );
+}
+
 describe('Telegram: when recording an update fails', () => {
   it('answers the webhook 500 for a press, without stopping, and takes it when Telegram sends it again', async () => {
     const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_001, { language_code: 'fr' });
@@ -93,11 +102,7 @@ describe('Telegram: a press whose keyboard cannot be read', () => {
       read.mockRestore();
     }
     // Recorded, not done: the recovery of the next minute takes it.
-    expect(await app.telegram?.recover(0)).toBe(1);
-    await fake.waitFor(
-      () => fake.messages(user.chatId).some((m) => /Quelle est votre tranche d'âge/.test(m.text)),
-      10_000,
-    );
+    await recoveredToAge(user);
   });
 
   it('takes a press that failed half-way, once taken, when its update is recovered', async () => {
@@ -116,11 +121,7 @@ describe('Telegram: a press whose keyboard cannot be read', () => {
       close.mockRestore();
     }
     // Its retry is the same press, not a second one: it answers the question.
-    expect(await app.telegram?.recover(0)).toBe(1);
-    await fake.waitFor(
-      () => fake.messages(user.chatId).some((m) => /Quelle est votre tranche d'âge/.test(m.text)),
-      10_000,
-    );
+    await recoveredToAge(user);
     expect(fake.queries.get(press.callback_query?.id ?? '')?.text).toBeUndefined();
   });
 });
