@@ -335,10 +335,19 @@ class Receiver {
     let n = 0;
     for (const doc of await store.pending(olderThanMs)) {
       // Still on its way here (a long queue, a flood wait): not lost, and not to be run twice.
-      if (this.processing.has(doc._id)) continue;
-      if (!doc.raw || !(await store.claim(`recover|${doc._id}`))) continue;
-      await this.process(JSON.parse(doc.raw) as Update, Promise.resolve(true));
-      n++;
+      if (this.processing.has(doc._id) || !doc.raw) continue;
+      // One process per update and round: a recovery that fails, or whose process dies, is
+      // tried again in a later round.
+      const round = Math.floor(Date.now() / RECOVER_AFTER_MS);
+      if (!(await store.claim(`recover|${doc._id}|${round}`))) continue;
+      try {
+        // Said at once, not at the next renewal: the next round, elsewhere, leaves it to us.
+        await store.stillProcessing([doc._id]);
+        await this.process(JSON.parse(doc.raw) as Update, Promise.resolve(true));
+        n++;
+      } catch (err) {
+        log.error({ err, update: doc._id }, 'Telegram: recovering an update failed; tried again later');
+      }
     }
     if (n > 0) log.info({ updates: n }, 'Telegram updates recovered after a restart');
     return n;

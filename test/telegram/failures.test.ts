@@ -105,6 +105,32 @@ describe('Telegram: a press whose keyboard cannot be read', () => {
     await recoveredToAge(user);
   });
 
+  it('tries again, in a later round, a recovery that failed', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_012, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const { message, data } = user.button("J'accepte");
+    const press = fake.callbackQuery(user.chatId, message.message_id, data);
+    const keyboards = app.telegram?.store.keyboards ?? ({} as never);
+    const down = new Error('database unreachable');
+    // When it arrives, and when it is first recovered: the database is away.
+    const read = vi.spyOn(keyboards, 'press').mockRejectedValueOnce(down).mockRejectedValueOnce(down);
+    try {
+      expect((await postUpdate(app.url, press)).status).toBe(200);
+      await vi.waitFor(() => expect(read).toHaveBeenCalledTimes(1));
+      expect(await app.telegram?.recover(0)).toBe(0);
+      expect(read).toHaveBeenCalledTimes(2);
+    } finally {
+      read.mockRestore();
+    }
+    // A round later, it is back.
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 61_000);
+    try {
+      await recoveredToAge(user);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('takes a press that failed half-way, once taken, when its update is recovered', async () => {
     const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_009, { language_code: 'fr' });
     await user.say('Bonjour');
