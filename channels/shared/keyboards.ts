@@ -161,8 +161,8 @@ export class KeyboardStore {
       return { kind: 'fresh', button, messages: [] };
     if (!doc || !button || !(live || doc.multi))
       return (await pressed()) ? { kind: 'repeated' } : { kind: 'stale' };
-    // A closed multi-select: late if it was pressed, stale if a message passed it by.
-    if (!live && !(await pressed())) return { kind: 'stale' };
+    // A closed multi-select is late whatever closed it (a press, an answer typed meanwhile): the
+    // dialog takes it while its question is the current one, and says it has passed otherwise.
     const taken: string[] = [];
     let closing = false;
     const take = async (id: string) => {

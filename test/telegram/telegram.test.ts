@@ -132,6 +132,24 @@ describe('Telegram: the mentee onboarding', () => {
     expect(person?.profile?.sectors).toEqual(['digital', 'commerce', 'health']);
   });
 
+  it('takes an option of a multi-select tapped on its message after an answer typed meanwhile', async () => {
+    const user = newUser();
+    await playLea(user, 'sectors');
+    const late = user.button('Commerce');
+    const later = user.button('Santé et social');
+    await user.say('numérique');
+    // The question has come back with the typed answer; the first message's buttons were still there.
+    const replies = await user.deliver(fake.callbackQuery(user.chatId, late.message.message_id, late.data));
+    expect(replies.map((m) => m.text).join('\n')).toMatch(/Votre sélection : Numérique, Commerce\./);
+    // Once the question has passed, such a tap is told so, and changes nothing.
+    await user.press("C'est tout");
+    const passed = await user.deliver(fake.callbackQuery(user.chatId, later.message.message_id, later.data));
+    expect(passed.map((m) => m.text).join('\n')).toMatch(/question précédente/);
+    await playLea(user, 'end', 'commune');
+    const { person } = await personOfChat(user.chatId);
+    expect(person?.profile?.sectors).toEqual(['digital', 'commerce']);
+  });
+
   it('takes a single choice once: another of its buttons tapped right after is told so', async () => {
     const user = newUser();
     await playLea(user, 'age');
