@@ -83,7 +83,11 @@ export class PartlySentError extends TandemError {
   }
 }
 
-/** How many activities of one send have reached the person so far (see PartlySentError). */
+/**
+ * How many activities of one send have reached the person so far (see PartlySentError), and on
+ * which identity when the sender chose it.
+ */
 export interface SendProgress {
   sent: number;
+  on?: string;
 }

@@ -1,5 +1,5 @@
 import type { Activity } from 'botbuilder';
-import { PartlySentError, UnreachableError } from '../errors.js';
+import { PartlySentError, type SendProgress, UnreachableError } from '../errors.js';
 import type { PeopleService } from '../services/people.js';
 import type { TandemAdapter } from './adapter.js';
 
@@ -25,7 +25,7 @@ export class Proactive {
   async send(
     personId: string,
     activities: Partial<Activity>[],
-    resume?: { sent: number; on?: string },
+    resume?: SendProgress,
   ): Promise<ProactiveOutcome> {
     const person = await this.people.get(personId);
     if (!person || person.proactive === false) return 'stopped';

@@ -11,7 +11,7 @@ import {
 } from '../../models/delivery.js';
 import { GroupCommit } from '../db/group-commit.js';
 import { insertOnce } from '../db/insert-once.js';
-import { errorMessage, PartlySentError } from '../errors.js';
+import { errorMessage, PartlySentError, type SendProgress } from '../errors.js';
 import type { Job } from '../jobs/scheduler.js';
 import { InFlight } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -24,11 +24,7 @@ export type SendOutcome = 'sent' | 'stopped' | 'unreachable';
 /** The channels' side of the outbox: it sends, the outbox decides when and how often. */
 export interface DeliverySender {
   /** `resume`: how many activities went in earlier attempts, and where (see Proactive.send). */
-  toPerson(
-    personId: string,
-    activities: Partial<Activity>[],
-    resume?: { sent: number; on?: string },
-  ): Promise<SendOutcome>;
+  toPerson(personId: string, activities: Partial<Activity>[], resume?: SendProgress): Promise<SendOutcome>;
   toConversation(
     channel: string,
     conversation: Partial<ConversationReference>,

@@ -118,6 +118,11 @@ export class KeyboardStore {
     await this.keyboards.updateOne({ _id: doc, key }, { $set: { key: closedKey(key) } });
   }
 
+  /** Opens `key` again if document `doc` holds it closed (a press that closed it failed after). */
+  private async reopen(doc: string, key: string): Promise<void> {
+    await this.keyboards.updateOne({ _id: doc, key: closedKey(key) }, { $set: { key } });
+  }
+
   /** Notes which messages carry the keyboard, to remove its buttons later. */
   async keyboardSent({ doc, key }: OpenKeyboard, messages: KeyboardMessage[]): Promise<void> {
     await this.keyboards.updateOne(
@@ -185,7 +190,7 @@ export class KeyboardStore {
       // written): the press's retry, or the person's next tap, is taken. When that fails too, the
       // claims stay, and only the same press (`by`) finds them its own.
       try {
-        if (closing) await this.keyboards.updateOne({ _id: doc._id, key: closedKey(key) }, { $set: { key } });
+        if (closing) await this.reopen(doc._id, key);
         await Promise.all(taken.map((id) => unmark(this.conn, id)));
       } catch {}
       throw err;

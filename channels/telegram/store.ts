@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { GroupCommit } from '../../bot/db/group-commit.js';
 import { insertOnce } from '../../bot/db/insert-once.js';
 import { type InboundMarkDoc, inboundMarkModel, mark } from '../../models/inbound-mark.js';
 import { type TelegramUpdateDoc, telegramUpdateModel } from '../../models/telegram.js';
@@ -46,9 +47,8 @@ export class TelegramStore {
    */
   async stillProcessing(updateIds: number[]): Promise<void> {
     const at = new Date(Date.now());
-    await Promise.all(
-      updateIds.map((id) => this.marks.updateOne({ _id: aliveMark(id) }, { $set: { at } }, { upsert: true })),
-    );
+    const writes = GroupCommit.of(this.marks.collection);
+    await Promise.all(updateIds.map((id) => writes.updateById(aliveMark(id), { $set: { at } }, true)));
   }
 
   /**

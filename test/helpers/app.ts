@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { type App, startApp } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { Database } from '../../bot/db/database.js';
@@ -31,4 +31,30 @@ export async function startTestApp(
     await db.close();
   });
   return app;
+}
+
+/**
+ * Holds the app's turns until `release()` (a long queue, a flood wait, a call that hangs): each
+ * then runs as usual, or, with `run: false`, ends without running. `restore()` releases and
+ * puts the engine back.
+ */
+export function holdTurns(app: App, opts: { run?: boolean } = {}) {
+  const engine = app.bot.engine;
+  const original = engine.process.bind(engine);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const turns = vi.spyOn(engine, 'process').mockImplementation(async (...args) => {
+    await held;
+    return opts.run === false ? 'processed' : original(...args);
+  });
+  return {
+    turns,
+    release: () => release(),
+    restore: () => {
+      release();
+      turns.mockRestore();
+    },
+  };
 }

@@ -4,7 +4,7 @@ import type { App } from '../../bot/app.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
 import { keyboardModel } from '../../models/keyboard.js';
 import { telegramUpdateModel } from '../../models/telegram.js';
-import { startTestApp } from '../helpers/app.js';
+import { holdTurns, startTestApp } from '../helpers/app.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { postUpdate, processed, TelegramUser, telegramEnv } from '../helpers/telegram-user.js';
 
@@ -197,16 +197,8 @@ describe('Telegram: start and recovery', () => {
 
   it('leaves an update still being processed to its turn, however long it takes', async () => {
     const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_005, { language_code: 'fr' });
-    const engine = app.bot.engine;
-    const original = engine.process.bind(engine);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const turns = vi.spyOn(engine, 'process').mockImplementation(async (...args) => {
-      await held; // a long turn: a queue behind a flood wait, say
-      return original(...args);
-    });
+    // A long turn: a queue behind a flood wait, say.
+    const { turns, release, restore } = holdTurns(app);
     try {
       const hello = fake.message(user.chatId, 'Bonjour');
       expect((await postUpdate(app.url, hello)).status).toBe(200);
@@ -217,8 +209,7 @@ describe('Telegram: start and recovery', () => {
       await fake.waitFor(() => fake.messages(user.chatId).some((m) => /Tandem/.test(m.text)), 10_000);
       expect(turns).toHaveBeenCalledTimes(1);
     } finally {
-      release();
-      turns.mockRestore();
+      restore();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
 import { telegramUpdateModel } from '../../models/telegram.js';
-import { startTestApp } from '../helpers/app.js';
+import { holdTurns, startTestApp } from '../helpers/app.js';
 import { freshDbUri } from '../helpers/db.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { LEA, stepIndex } from '../helpers/journey.js';
@@ -67,16 +67,7 @@ describe('Telegram on two processes', () => {
     const { message, data } = user.button('Numérique');
     const press = fake.callbackQuery(user.chatId, message.message_id, data);
     // The first process takes the press, and its turn waits (a queue behind a flood wait).
-    const engine = one.bot.engine;
-    const original = engine.process.bind(engine);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const turns = vi.spyOn(engine, 'process').mockImplementation(async (...args) => {
-      await held;
-      return original(...args);
-    });
+    const { turns, release, restore } = holdTurns(one);
     try {
       expect((await postUpdate(one.url, press)).status).toBe(200);
       await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
@@ -91,8 +82,7 @@ describe('Telegram on two processes', () => {
       release();
       await processed(one.db.connection, press.update_id);
     } finally {
-      release();
-      turns.mockRestore();
+      restore();
     }
     await new Promise((r) => setTimeout(r, 150));
     const after = fake.messages(user.chatId).filter((m) => m.message_id > message.message_id);
@@ -102,16 +92,8 @@ describe('Telegram on two processes', () => {
   it('leaves to another process an update stuck here for more than ten minutes', async () => {
     const chat = 930_000_000;
     const update = fake.message(chat, 'Bonjour');
-    const engine = one.bot.engine;
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
     // A turn that never ends here (a call that hangs).
-    const turns = vi.spyOn(engine, 'process').mockImplementation(async () => {
-      await held;
-      return 'processed';
-    });
+    const { turns, restore } = holdTurns(one, { run: false });
     try {
       expect((await postUpdate(one.url, update)).status).toBe(200);
       await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
@@ -134,8 +116,7 @@ describe('Telegram on two processes', () => {
         expect(fake.messages(chat).filter((m) => /Tandem/.test(m.text))).toHaveLength(1),
       );
     } finally {
-      release();
-      turns.mockRestore();
+      restore();
     }
   });
 });
