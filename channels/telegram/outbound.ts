@@ -5,7 +5,7 @@ import { isMultiSelect } from '../../bot/engine/reply.js';
 import { PartlySentError, type SendProgress, UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { buttonRef, type KeyboardStore, sendInBatches } from '../shared/keyboards.js';
+import { buttonRef, type KeyboardStore, type OpenKeyboard, sendInBatches } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { keyboardRows, type RenderedButton, type RenderedMessage, render } from './format.js';
 
@@ -82,35 +82,48 @@ export class TelegramOutbound implements ChannelOutbound {
     const out: ResourceResponse[] = [];
     const withKeyboard: number[] = [];
     let n = 0;
-    for (const r of rendered) {
-      if (r?.kind === 'typing') await this.deps.api.sendChatAction({ chat_id: chat, action: 'typing' });
-      if (r?.kind !== 'message') {
+    try {
+      for (const r of rendered) {
+        if (r?.kind === 'typing') await this.deps.api.sendChatAction({ chat_id: chat, action: 'typing' });
+        if (r?.kind !== 'message') {
+          progress.sent++;
+          continue;
+        }
+        for (const part of r.parts) {
+          const markup = keyboard ? this.markup(part, keyboard.key, n) : undefined;
+          n += part.buttons.filter(isChoice).length;
+          await this.deps.limiter.acquire(chat);
+          const sent = await this.deps.api.sendMessage({
+            chat_id: chat,
+            text: part.html,
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...(markup ? { reply_markup: { inline_keyboard: markup } } : {}),
+          });
+          out.push({ id: String(sent.message_id) });
+          if (markup) withKeyboard.push(sent.message_id);
+        }
         progress.sent++;
-        continue;
       }
-      for (const part of r.parts) {
-        const markup = keyboard ? this.markup(part, keyboard.key, n) : undefined;
-        n += part.buttons.filter(isChoice).length;
-        await this.deps.limiter.acquire(chat);
-        const sent = await this.deps.api.sendMessage({
-          chat_id: chat,
-          text: part.html,
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          ...(markup ? { reply_markup: { inline_keyboard: markup } } : {}),
-        });
-        out.push({ id: String(sent.message_id) });
-        if (markup) withKeyboard.push(sent.message_id);
+    } catch (err) {
+      // The messages with buttons that went before the failure are recorded all the same, so that
+      // the next question takes their buttons off.
+      if (keyboard && withKeyboard.length > 0) {
+        await this.keyboardSent(keyboard, withKeyboard).catch((recordErr: unknown) =>
+          this.deps.log.warn({ err: recordErr, chat }, 'telegram: could not record the buttons sent'),
+        );
       }
-      progress.sent++;
+      throw err;
     }
-    if (keyboard && withKeyboard.length > 0) {
-      await this.deps.keyboards.keyboardSent(
-        keyboard,
-        withKeyboard.map((id) => ({ id: String(id) })),
-      );
-    }
+    if (keyboard && withKeyboard.length > 0) await this.keyboardSent(keyboard, withKeyboard);
     return out;
+  }
+
+  private keyboardSent(keyboard: OpenKeyboard, messageIds: number[]): Promise<void> {
+    return this.deps.keyboards.keyboardSent(
+      keyboard,
+      messageIds.map((id) => ({ id: String(id) })),
+    );
   }
 
   /** The inline keyboard of one message; choice `i` of the batch is `<key>:<i>` (≤ 64 bytes). */

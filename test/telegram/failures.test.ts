@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConversationReference } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
+import { text, withButtons } from '../../bot/engine/reply.js';
+import { PartlySentError } from '../../bot/errors.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
 import { keyboardModel } from '../../models/keyboard.js';
 import { telegramUpdateModel } from '../../models/telegram.js';
@@ -252,6 +255,37 @@ describe('Telegram: replies the channel refuses half-way', () => {
     const said = fake.messages(user.chatId).map((m) => m.text);
     expect(said.length).toBeGreaterThanOrEqual(2);
     expect(new Set(said).size, said.join('\n---\n')).toBe(said.length);
+  });
+
+  it('takes the buttons off a question sent before the failure once the next question comes', async () => {
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_008, { language_code: 'fr' });
+    await user.say('Bonjour');
+    const outbound = app.telegram?.outbound;
+    if (!outbound) throw new Error('no Telegram channel');
+    const ref = {
+      conversation: { id: String(user.chatId) },
+      user: { id: String(user.chatId), name: '' },
+    } as Partial<ConversationReference>;
+    const first = withButtons('Quel jour vous convient ?', 'test.day', [
+      { title: 'Lundi', value: 'lundi' },
+      { title: 'Mardi', value: 'mardi' },
+    ]);
+    // The question goes; the text after it fails: the send is cut after its first activity.
+    fake.failNext(
+      'sendMessage',
+      1,
+      { error_code: 400, description: 'Bad Request: chat not found' },
+      { after: 1 },
+    );
+    const failed = await outbound.send(ref, [first, text('À bientôt.')]).catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(PartlySentError);
+    const asked = fake.lastMessage(user.chatId);
+    expect(asked?.text).toBe('Quel jour vous convient ?');
+    expect(asked?.reply_markup).toBeDefined();
+    await outbound.send(ref, [withButtons('Et quelle heure ?', 'test.hour', [{ title: '9 h', value: '9' }])]);
+    expect(
+      fake.messages(user.chatId).find((m) => m.message_id === asked?.message_id)?.reply_markup,
+    ).toBeUndefined();
   });
 });
 
