@@ -9,6 +9,9 @@ const port = z.coerce
   .min(0, 'expected a port number between 0 and 65535 (0: any free port)')
   .max(65535, 'expected a port number between 0 and 65535 (0: any free port)');
 
+/** The ports Telegram sends webhooks to ('' is the default, 443). */
+const TELEGRAM_WEBHOOK_PORTS = ['', '443', '80', '88', '8443'];
+
 const optionalString = z
   .string()
   .trim()
@@ -76,7 +79,11 @@ const schema = z.object({
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_URL: optionalString.pipe(
     z
-      .url({ protocol: /^https?$/, error: 'expected the public https:// URL of /telegram/webhook' })
+      .url({ protocol: /^https$/, error: 'expected the public https:// URL of /telegram/webhook' })
+      // What Telegram calls: HTTPS only, on these ports.
+      .refine((url) => TELEGRAM_WEBHOOK_PORTS.includes(new URL(url).port), {
+        error: 'expected port 443, 80, 88 or 8443 (the only ones Telegram calls)',
+      })
       .optional(),
   ),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
