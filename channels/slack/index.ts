@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, type BlockAction, type ButtonAction, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
-import type { Activity } from 'botbuilder';
+import type { Activity, ConversationAccount } from 'botbuilder';
 import { toLocale } from '../../bot/i18n.js';
 import { InFlight } from '../../bot/lifecycle.js';
 import type { Logger } from '../../bot/log.js';
@@ -169,6 +169,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       user?: string;
       text?: string;
       channel: string;
+      thread_ts?: string;
       files?: unknown[];
       message?: { user?: string; bot_id?: string; edited?: unknown };
     };
@@ -188,7 +189,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       type: 'message',
       id: String((body as { event_id?: string }).event_id ?? ''),
       from: { id: m.user, name: '' },
-      conversation: { id: m.channel, isGroup: false, conversationType: 'personal', name: '' },
+      conversation: dm(m.channel, m.thread_ts),
       text,
       ...(text.trim() === '' && m.files?.length
         ? { attachments: [{ contentType: 'application/vnd.slack.file' }] }
@@ -203,12 +204,14 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     await ack();
     const channel = body.container?.channel_id ?? body.channel?.id ?? '';
     const ts = body.container?.message_ts ?? '';
+    const thread = (body.container?.thread_ts ?? body.message?.thread_ts) as string | undefined;
     const { key, n } = parseButtonRef(action.value);
     const outcome = await keyboards.press(channel, key, n);
     if (outcome.kind === 'repeated' || outcome.kind === 'stale') {
       const t = bot.i18n.getFixedT(toLocale((await home.person(body.user.id))?.locale));
       await client.chat.postEphemeral({
         channel,
+        ...(thread ? { thread_ts: thread } : {}),
         user: body.user.id,
         text: t(outcome.kind === 'repeated' ? 'slack:press.already_taken' : 'slack:press.stale'),
       });
@@ -222,7 +225,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       type: 'message',
       id: outcome.kind === 'fresh' ? `action:${channel}:${ts}:${key}` : `action:${channel}:${ts}:${key}:${n}`,
       from: { id: body.user.id, name: '' },
-      conversation: { id: channel, isGroup: false, conversationType: 'personal', name: '' },
+      conversation: dm(channel, thread),
       text: title,
       value,
     });
@@ -284,5 +287,20 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
         sleep(2_000, undefined, { ref: false }),
       ]);
     },
+  };
+}
+
+/**
+ * The direct message a turn comes from. A message in a thread is answered in that thread (its
+ * `thread_ts`, which the outbound posts with); messages sent later on their own go to the
+ * conversation itself.
+ */
+function dm(channel: string, threadTs: string | undefined): ConversationAccount {
+  return {
+    id: channel,
+    isGroup: false,
+    conversationType: 'personal',
+    name: '',
+    ...(threadTs ? { properties: { threadTs } } : {}),
   };
 }

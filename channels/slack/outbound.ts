@@ -45,10 +45,11 @@ export class SlackOutbound implements ChannelOutbound {
     activities: Partial<Activity>[],
   ): Promise<ResourceResponse[]> {
     const channel = ref.conversation?.id ?? '';
+    const thread = threadOf(ref);
     const progress: SendProgress = { sent: 0 };
     try {
       return await sendInBatches(activities, (batch, standalone) =>
-        this.sendBatch(channel, batch, standalone, progress),
+        this.sendBatch(channel, thread, batch, standalone, progress),
       );
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error;
@@ -67,6 +68,7 @@ export class SlackOutbound implements ChannelOutbound {
    */
   private async sendBatch(
     channel: string,
+    thread: string | undefined,
     activities: Partial<Activity>[],
     standalone: boolean,
     progress: SendProgress,
@@ -87,7 +89,12 @@ export class SlackOutbound implements ChannelOutbound {
       const blocks = withKey(message.blocks, (n) => buttonRef(keyboard?.key ?? '', n));
       const text = message.text || ' ';
       await limiter.acquire(channel);
-      const posted = await client.chat.postMessage({ channel, text, blocks });
+      const posted = await client.chat.postMessage({
+        channel,
+        text,
+        blocks,
+        ...(thread ? { thread_ts: thread } : {}),
+      });
       const ts = posted.ts ?? '';
       out.push({ id: ts });
       // Kept with the keyboard, so that any process can take the buttons off later.
@@ -132,4 +139,10 @@ export class SlackOutbound implements ChannelOutbound {
       this.deps.log.debug({ err, channel }, 'slack: could not take the buttons off an old message');
     }
   }
+}
+
+/** The thread a turn's message was in, to answer there (see `dm` in index.ts). */
+function threadOf(ref: Partial<ConversationReference>): string | undefined {
+  const threadTs = (ref.conversation?.properties as { threadTs?: unknown } | undefined)?.threadTs;
+  return typeof threadTs === 'string' && /^\d+\.\d+$/.test(threadTs) ? threadTs : undefined;
 }

@@ -42,19 +42,25 @@ export class SlackUser {
     this.channel = fake.dmChannel(userId);
   }
 
-  /** A message.im event of this user, ready to post. */
-  messageEvent(text: string) {
-    return slackFixture('message_im', {
+  /** A message.im event of this user, ready to post; in the thread of `threadTs` (a reply in it), if given. */
+  messageEvent(text: string, threadTs?: string) {
+    const payload = slackFixture('message_im', {
       userId: this.userId,
       text,
       eventId: `Ev${Date.now()}${nextEvent++}`,
       ts: `${Math.floor(Date.now() / 1000)}.${String(nextEvent).padStart(6, '0')}`,
     });
+    // As Slack sends a reply in a thread: the parent's ts, and who wrote the parent.
+    if (threadTs) {
+      const parent = this.fake.messages(this.channel).find((m) => m.ts === threadTs);
+      Object.assign(payload.event, { thread_ts: threadTs, parent_user_id: parent?.user ?? this.userId });
+    }
+    return payload;
   }
 
-  /** Sends a direct message; returns the bot's new messages once the turn is done. */
-  async say(text: string): Promise<StoredMessage[]> {
-    return this.deliver(asEvent(this.messageEvent(text)), 'application/json');
+  /** Sends a direct message (in a thread, given its parent's ts); returns the bot's new messages once the turn is done. */
+  async say(text: string, threadTs?: string): Promise<StoredMessage[]> {
+    return this.deliver(asEvent(this.messageEvent(text, threadTs)), 'application/json');
   }
 
   /** Clicks the button titled `title` on the latest message that has it. */
@@ -80,6 +86,11 @@ export class SlackUser {
             blockId: block.block_id as string | undefined,
           });
           (payload as { message: { blocks?: unknown } }).message.blocks = message.blocks;
+          // A message in a thread: Slack says so in the container and in the message.
+          if (message.thread_ts) {
+            Object.assign(payload.container ?? {}, { thread_ts: message.thread_ts });
+            Object.assign(payload.message ?? {}, { thread_ts: message.thread_ts });
+          }
           return payload;
         }
       }

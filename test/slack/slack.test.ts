@@ -49,6 +49,42 @@ async function playClaire(user: SlackUser, until = 'end') {
 const buttonsOf = (blocks: Array<{ type: string }> | undefined) =>
   (blocks ?? []).filter((b) => b.type === 'actions');
 
+describe('Slack: a reply in a thread', () => {
+  it('is answered in that thread; a message outside it, outside', async () => {
+    const user = newMentor();
+    const welcome = await user.say('Bonjour');
+    const question = welcome.at(-1);
+    expect(buttonsOf(question?.blocks)).not.toEqual([]);
+    expect(welcome.every((m) => m.thread_ts === undefined)).toBe(true);
+    // The mentor answers the consent question in its thread, by typing.
+    const inThread = await user.say("j'accepte", question?.ts);
+    expect(inThread.length).toBeGreaterThan(0);
+    expect(inThread.map((m) => m.thread_ts)).toEqual(inThread.map(() => question?.ts));
+    expect(inThread.map((m) => m.text).join('\n')).toMatch(/Comment vous appelez-vous/);
+    // Back in the conversation itself: answered there.
+    const outside = await user.say('Claire');
+    expect(outside.length).toBeGreaterThan(0);
+    expect(outside.map((m) => m.thread_ts)).toEqual(outside.map(() => undefined));
+  });
+
+  it('answers a click on a question asked in a thread in that thread', async () => {
+    const user = newMentor();
+    await user.say('Bonjour');
+    await user.click("J'accepte");
+    await user.say('Claire');
+    await user.say('Acme Provence');
+    const asked = await user.say('Directrice des ressources humaines');
+    // The sectors question is answered in a thread of its own: the next one comes there, with buttons.
+    const sectors = asked.at(-1);
+    const more = await user.say('services', sectors?.ts);
+    expect(more.at(-1)?.thread_ts).toBe(sectors?.ts);
+    expect(buttonsOf(more.at(-1)?.blocks)).not.toEqual([]);
+    const done = await user.click("C'est tout");
+    expect(done.length).toBeGreaterThan(0);
+    expect(done.map((m) => m.thread_ts)).toEqual(done.map(() => sectors?.ts));
+  });
+});
+
 describe('Slack: the mentor onboarding', () => {
   it('is done whole in the direct message, with buttons and typing', async () => {
     const user = newMentor();
