@@ -248,8 +248,12 @@ export class Engine {
       // The message is applied: "please try again" would have the person answer the next
       // question, which they never saw, with it. The replies not sent are sent by the outbox.
       const rest = replies.slice(err instanceof PartlySentError ? err.sent : 0);
+      if (rest.length === 0) {
+        // Every reply went; what failed came after them (recording a keyboard's messages).
+        turn.log?.warn({ err }, 'replies sent, but the channel failed after them');
+        return;
+      }
       turn.log?.warn({ err, replies: rest.length }, 'replies not sent: handed to the outbox to retry');
-      if (rest.length === 0) return;
       await this.deps.services.outbox.enqueue(
         `replies|${turn.key}`,
         {
