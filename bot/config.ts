@@ -12,6 +12,13 @@ const port = z.coerce
 /** The ports Telegram sends webhooks to ('' is the default, 443). */
 const TELEGRAM_WEBHOOK_PORTS = ['', '443', '80', '88', '8443'];
 
+/** What Telegram calls: an absolute https:// URL with a host, on one of its ports. */
+function isTelegramWebhookUrl(value: string): boolean {
+  if (!/^https:\/\/[^/]/i.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' && url.hostname !== '' && TELEGRAM_WEBHOOK_PORTS.includes(url.port);
+}
+
 const optionalString = z
   .string()
   .trim()
@@ -77,15 +84,10 @@ const schema = z.object({
     .url({ error: 'expected an absolute URL' })
     .default('https://tandem.example.org/confidentialite'),
   TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_WEBHOOK_URL: optionalString.pipe(
-    z
-      .url({ protocol: /^https$/, error: 'expected the public https:// URL of /telegram/webhook' })
-      // What Telegram calls: HTTPS only, on these ports.
-      .refine((url) => TELEGRAM_WEBHOOK_PORTS.includes(new URL(url).port), {
-        error: 'expected port 443, 80, 88 or 8443 (the only ones Telegram calls)',
-      })
-      .optional(),
-  ),
+  TELEGRAM_WEBHOOK_URL: optionalString.refine((v) => v === undefined || isTelegramWebhookUrl(v), {
+    error:
+      'expected the public https:// URL of /telegram/webhook, on port 443, 80, 88 or 8443 (the only ones Telegram calls)',
+  }),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
     (v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v),
     {

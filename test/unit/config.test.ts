@@ -37,6 +37,14 @@ describe('config', () => {
     [{ NODE_ENV: 'production' }, 'WEBCHAT_SECRET'],
     [{ WEBCHAT_SECRET: 'short' }, 'WEBCHAT_SECRET'],
     [{ TELEGRAM_WEBHOOK_URL: 'https://x.example/t' }, 'TELEGRAM_WEBHOOK_SECRET'],
+    [
+      { TELEGRAM_WEBHOOK_URL: 'not a url', TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret' },
+      'TELEGRAM_WEBHOOK_URL',
+    ],
+    [
+      { TELEGRAM_WEBHOOK_URL: 'https:/x.example/t', TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret' },
+      'TELEGRAM_WEBHOOK_URL',
+    ],
     // Telegram calls webhooks over HTTPS only, on ports 443, 80, 88 and 8443.
     [
       { TELEGRAM_WEBHOOK_URL: 'http://x.example/t', TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret' },
