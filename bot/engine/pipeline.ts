@@ -130,7 +130,7 @@ export class Engine {
     const channel = this.deps.adapter.channel(activity.channelId ?? '');
     const userId = activity.from?.id ?? '';
     const { people } = this.deps.services;
-    const ref = TurnContext.getConversationReference(activity);
+    const ref = whereToWriteLater(activity);
     const code = arrivalOf(activity)?.link;
     // Read now unless a link code may move this identity to someone else first. After `serialize`:
     // no earlier turn from this sender in this process can still change it (the same person
@@ -146,7 +146,7 @@ export class Engine {
       {
         channel: channel.id,
         userId,
-        conversation: JSON.parse(JSON.stringify(ref)),
+        conversation: ref,
         defaultRole: channel.defaultRole,
         locale: toLocale(activity.locale),
       },
@@ -163,7 +163,12 @@ export class Engine {
    * turn then goes on as that person, at the step they were at. An identity that already has a
    * profile of its own is not taken over: the person is told, and nothing changes.
    */
-  private async redeem(code: string, channel: string, userId: string, ref: object): Promise<LinkOutcome> {
+  private async redeem(
+    code: string,
+    channel: string,
+    userId: string,
+    ref: Record<string, unknown>,
+  ): Promise<LinkOutcome> {
     const { people, links } = this.deps.services;
     const current = await people.identity(channel, userId);
     const redeemed = await links.redeem(
@@ -171,7 +176,7 @@ export class Engine {
       async (personId) =>
         !current || current.personId === personId || !(await people.hasData(current.personId)),
       async (personId) => {
-        await people.link({ personId, channel, userId, conversation: JSON.parse(JSON.stringify(ref)) });
+        await people.link({ personId, channel, userId, conversation: ref });
       },
     );
     switch (redeemed.status) {
@@ -291,3 +296,14 @@ export class Engine {
 }
 
 const DUPLICATE = Symbol('duplicate');
+
+/**
+ * The reference kept with an identity, that messages sent later on their own (reminders,
+ * proposals) go to: a plain copy of the turn's, without what says where this one message was (a
+ * Slack thread, in `conversation.properties`), which only the turn's replies follow.
+ */
+function whereToWriteLater(activity: Partial<Activity>): Record<string, unknown> {
+  const ref = JSON.parse(JSON.stringify(TurnContext.getConversationReference(activity)));
+  if (ref.conversation) delete ref.conversation.properties;
+  return ref;
+}

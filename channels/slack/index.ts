@@ -183,7 +183,8 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       return;
     }
     if (m.channel_type !== 'im' || m.bot_id || !m.user) return;
-    if (m.subtype && m.subtype !== 'file_share') return;
+    // A reply in a thread also sent to the conversation is a message like another.
+    if (m.subtype && m.subtype !== 'file_share' && m.subtype !== 'thread_broadcast') return;
     const text = readSlackText(m.text ?? '');
     await turn({
       type: 'message',
@@ -204,7 +205,9 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     await ack();
     const channel = body.container?.channel_id ?? body.channel?.id ?? '';
     const ts = body.container?.message_ts ?? '';
-    const thread = (body.container?.thread_ts ?? body.message?.thread_ts) as string | undefined;
+    // A message in a thread; not one that has a thread under it (Slack gives it its own ts).
+    const threadTs = (body.container?.thread_ts ?? body.message?.thread_ts) as string | undefined;
+    const thread = threadTs !== ts ? threadTs : undefined;
     const { key, n } = parseButtonRef(action.value);
     const outcome = await keyboards.press(channel, key, n);
     if (outcome.kind === 'repeated' || outcome.kind === 'stale') {

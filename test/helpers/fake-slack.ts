@@ -717,6 +717,9 @@ class FakeSlackServer implements FakeSlack {
       ...content,
       ...(threadTs && { thread_ts: threadTs }),
     };
+    // As in Slack, a message with replies carries a thread_ts of its own (its ts).
+    const parent = threadTs ? this.channelMessages(channel).find((m) => m.ts === threadTs) : undefined;
+    if (parent) parent.thread_ts ??= parent.ts;
     this.channelMessages(channel).push(message);
     return { channel, ts: message.ts, message: this.toMessage(message) };
   }

@@ -54,6 +54,8 @@ export class SlackUser {
     if (threadTs) {
       const parent = this.fake.messages(this.channel).find((m) => m.ts === threadTs);
       Object.assign(payload.event, { thread_ts: threadTs, parent_user_id: parent?.user ?? this.userId });
+      // The parent now has a reply: Slack gives it a thread_ts of its own.
+      if (parent) parent.thread_ts ??= parent.ts;
     }
     return payload;
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.js';
+import { text } from '../../bot/engine/reply.js';
 import { identityModel } from '../../models/identity.js';
 import { inboundMarkModel } from '../../models/inbound-mark.js';
 import { personModel } from '../../models/person.js';
@@ -65,6 +66,53 @@ describe('Slack: a reply in a thread', () => {
     const outside = await user.say('Claire');
     expect(outside.length).toBeGreaterThan(0);
     expect(outside.map((m) => m.thread_ts)).toEqual(outside.map(() => undefined));
+  });
+
+  it('keeps no thread for the messages sent later on their own, even from a first message in one', async () => {
+    const user = newMentor();
+    // A message of the hub's reaches the mentor before they ever wrote; they answer in its thread.
+    const ref = {
+      conversation: { id: user.channel, isGroup: false, conversationType: 'personal', name: '' },
+    };
+    const [posted] =
+      (await app.slack?.outbound.send(ref, [text('Le hub vous invite à devenir mentor.')])) ?? [];
+    const replies = await user.say('Bonjour', posted?.id);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.map((m) => m.thread_ts)).toEqual(replies.map(() => posted?.id));
+    const identity = await identityModel(conn()).findById(`slack|${user.userId}`).lean();
+    const kept = identity?.conversation as { conversation?: Record<string, unknown> } | undefined;
+    expect(kept?.conversation?.id).toBe(user.channel);
+    expect(kept?.conversation).not.toHaveProperty('properties');
+  });
+
+  it('answers a click on a message that has a thread under it outside the thread', async () => {
+    const user = newMentor();
+    await user.say('Bonjour');
+    await user.click("J'accepte");
+    await user.say('Claire');
+    await user.say('Acme Provence');
+    const sectors = (await user.say('Directrice des ressources humaines')).at(-1);
+    // Another sector tapped on the question itself, on its buttons as they were…
+    const payload = user.clickPayload('Industrie');
+    // …after one typed in its thread (the question comes again there), before its buttons came off.
+    await user.say('services', sectors?.ts);
+    expect(fake.messages(user.channel).find((m) => m.ts === sectors?.ts)?.thread_ts).toBe(sectors?.ts);
+    // What Slack sends for a message that has a thread under it: its own ts as thread_ts.
+    Object.assign(payload.container ?? {}, { thread_ts: sectors?.ts });
+    Object.assign(payload.message ?? {}, { thread_ts: sectors?.ts });
+    const replies = await user.deliver(asInteraction(payload), 'application/x-www-form-urlencoded');
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.map((m) => m.thread_ts)).toEqual(replies.map(() => undefined));
+  });
+
+  it('answers a reply in a thread also sent to the conversation in its thread', async () => {
+    const user = newMentor();
+    const question = (await user.say('Bonjour')).at(-1);
+    const event = user.messageEvent("j'accepte", question?.ts);
+    Object.assign(event.event, { subtype: 'thread_broadcast' });
+    const replies = await user.deliver(asEvent(event), 'application/json');
+    expect(replies.map((m) => m.text).join('\n')).toMatch(/Comment vous appelez-vous/);
+    expect(replies.map((m) => m.thread_ts)).toEqual(replies.map(() => question?.ts));
   });
 
   it('answers a click on a question asked in a thread in that thread', async () => {
