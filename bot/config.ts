@@ -12,11 +12,20 @@ const port = z.coerce
 /** The ports Telegram sends webhooks to ('' is the default, 443). */
 const TELEGRAM_WEBHOOK_PORTS = ['', '443', '80', '88', '8443'];
 
-/** What Telegram calls: an absolute https:// URL with a host, on one of its ports. */
+/**
+ * What Telegram calls: an absolute https:// URL with a host, on one of its ports, and no user or
+ * password (Telegram sends none; they would only end up in the log).
+ */
 function isTelegramWebhookUrl(value: string): boolean {
   if (!/^https:\/\/[^/]/i.test(value) || !URL.canParse(value)) return false;
   const url = new URL(value);
-  return url.protocol === 'https:' && url.hostname !== '' && TELEGRAM_WEBHOOK_PORTS.includes(url.port);
+  return (
+    url.protocol === 'https:' &&
+    url.hostname !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    TELEGRAM_WEBHOOK_PORTS.includes(url.port)
+  );
 }
 
 const optionalString = z
@@ -84,10 +93,13 @@ const schema = z.object({
     .url({ error: 'expected an absolute URL' })
     .default('https://tandem.example.org/confidentialite'),
   TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_WEBHOOK_URL: optionalString.refine((v) => v === undefined || isTelegramWebhookUrl(v), {
-    error:
-      'expected the public https:// URL of /telegram/webhook, on port 443, 80, 88 or 8443 (the only ones Telegram calls)',
-  }),
+  TELEGRAM_WEBHOOK_URL: optionalString
+    .refine((v) => v === undefined || isTelegramWebhookUrl(v), {
+      error:
+        'expected the public https:// URL of /telegram/webhook, on port 443, 80, 88 or 8443 (the only ones Telegram calls)',
+    })
+    // As parsed (what was checked), for Telegram and the log.
+    .transform((v) => (v === undefined ? undefined : new URL(v).href)),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
     (v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v),
     {

@@ -79,24 +79,24 @@ describe('Slack: a reply in a thread', () => {
     const replies = await user.say('Bonjour', posted?.id);
     expect(replies.length).toBeGreaterThan(0);
     expect(replies.map((m) => m.thread_ts)).toEqual(replies.map(() => posted?.id));
+    // A message sent later on its own goes to the conversation itself.
     const identity = await identityModel(conn()).findById(`slack|${user.userId}`).lean();
-    const kept = identity?.conversation as { conversation?: Record<string, unknown> } | undefined;
-    expect(kept?.conversation?.id).toBe(user.channel);
-    expect(kept?.conversation).not.toHaveProperty('properties');
+    const before = fake.messages(user.channel).length;
+    expect(await app.bot.proactive.send(identity?.personId ?? '', [text('Une nouvelle proposition')])).toBe(
+      'sent',
+    );
+    const later = fake.messages(user.channel).slice(before);
+    expect(later.map((m) => [m.text, m.thread_ts])).toEqual([['Une nouvelle proposition', undefined]]);
   });
 
   it('answers a click on a message that has a thread under it outside the thread', async () => {
     const user = newMentor();
-    await user.say('Bonjour');
-    await user.click("J'accepte");
-    await user.say('Claire');
-    await user.say('Acme Provence');
-    const sectors = (await user.say('Directrice des ressources humaines')).at(-1);
+    await playClaire(user, 'sectors');
+    const sectors = fake.lastMessage(user.channel);
     // Another sector tapped on the question itself, on its buttons as they were…
     const payload = user.clickPayload('Industrie');
     // …after one typed in its thread (the question comes again there), before its buttons came off.
     await user.say('services', sectors?.ts);
-    expect(fake.messages(user.channel).find((m) => m.ts === sectors?.ts)?.thread_ts).toBe(sectors?.ts);
     // What Slack sends for a message that has a thread under it: its own ts as thread_ts.
     Object.assign(payload.container ?? {}, { thread_ts: sectors?.ts });
     Object.assign(payload.message ?? {}, { thread_ts: sectors?.ts });
@@ -117,13 +117,9 @@ describe('Slack: a reply in a thread', () => {
 
   it('answers a click on a question asked in a thread in that thread', async () => {
     const user = newMentor();
-    await user.say('Bonjour');
-    await user.click("J'accepte");
-    await user.say('Claire');
-    await user.say('Acme Provence');
-    const asked = await user.say('Directrice des ressources humaines');
+    await playClaire(user, 'sectors');
     // The sectors question is answered in a thread of its own: the next one comes there, with buttons.
-    const sectors = asked.at(-1);
+    const sectors = fake.lastMessage(user.channel);
     const more = await user.say('services', sectors?.ts);
     expect(more.at(-1)?.thread_ts).toBe(sectors?.ts);
     expect(buttonsOf(more.at(-1)?.blocks)).not.toEqual([]);

@@ -45,6 +45,13 @@ describe('config', () => {
       { TELEGRAM_WEBHOOK_URL: 'https:/x.example/t', TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret' },
       'TELEGRAM_WEBHOOK_URL',
     ],
+    [
+      {
+        TELEGRAM_WEBHOOK_URL: 'https://bot:pw@x.example/t',
+        TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret',
+      },
+      'TELEGRAM_WEBHOOK_URL',
+    ],
     // Telegram calls webhooks over HTTPS only, on ports 443, 80, 88 and 8443.
     [
       { TELEGRAM_WEBHOOK_URL: 'http://x.example/t', TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret' },
@@ -70,6 +77,14 @@ describe('config', () => {
     [{ TIMEZONE: 'Europe/Marseille' }, 'TIMEZONE'],
   ])('rejects %o naming %s', (env, name) => {
     expect(problems(env)).toContain(`${name}:`);
+  });
+
+  it('gives Telegram the webhook URL as it was checked', () => {
+    const c = loadConfig({
+      TELEGRAM_WEBHOOK_URL: ' HTTPS://Tandem.Example.org:443/telegram/webhook ',
+      TELEGRAM_WEBHOOK_SECRET: 'a-valid-webhook-secret',
+    });
+    expect(c.telegram.webhookUrl).toBe('https://tandem.example.org/telegram/webhook');
   });
 
   it('shows what was given, but never a secret or a URI (it may carry a password)', () => {
