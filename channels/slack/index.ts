@@ -171,7 +171,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       channel: string;
       thread_ts?: string;
       files?: unknown[];
-      message?: { user?: string; bot_id?: string; edited?: unknown };
+      message?: { user?: string; bot_id?: string; edited?: unknown; ts?: string; thread_ts?: string };
     };
     // A person's answer edited afterwards: the first one stands, and they are told so privately
     // (the app's own messages change too, as their buttons give way to a choice: not those).
@@ -179,7 +179,14 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       const edited = m.message;
       if (!edited?.user || edited.bot_id || !edited.edited) return;
       const t = bot.i18n.getFixedT(toLocale((await home.person(edited.user))?.locale));
-      await client.chat.postEphemeral({ channel: m.channel, user: edited.user, text: t('slack:edited') });
+      // Where the edited message is: in a thread, there; beside it when the thread is under it.
+      const thread = edited.thread_ts !== edited.ts ? edited.thread_ts : undefined;
+      await client.chat.postEphemeral({
+        channel: m.channel,
+        ...(thread ? { thread_ts: thread } : {}),
+        user: edited.user,
+        text: t('slack:edited'),
+      });
       return;
     }
     if (m.channel_type !== 'im' || m.bot_id || !m.user) return;

@@ -65,6 +65,8 @@ export interface StoredEphemeral {
   ts: string;
   text: string;
   blocks?: SlackBlock[];
+  /** The thread it shows in, if any. */
+  thread_ts?: string;
 }
 
 export interface HomeView {
@@ -746,7 +748,14 @@ class FakeSlackServer implements FakeSlack {
     const user = str(p, 'user');
     if (!user) throw new ApiError('user_not_found');
     const content = messageContent(p);
-    const ephemeral: StoredEphemeral = { channel, user, ts: this.nextTs(), ...content };
+    const threadTs = str(p, 'thread_ts');
+    const ephemeral: StoredEphemeral = {
+      channel,
+      user,
+      ts: this.nextTs(),
+      ...content,
+      ...(threadTs && { thread_ts: threadTs }),
+    };
     let list = this.storedEphemerals.get(channel);
     if (!list) {
       list = [];

@@ -186,5 +186,16 @@ describe('Slack: when Slack or the database fails', () => {
     const told = fake.ephemerals(user.channel).map((e) => e.text);
     expect(told).toEqual([fr('slack:edited')]);
     expect(told[0]).toMatch(/n'est pas prise en compte : je garde la première/);
+    // An answer edited in a thread: told in that thread; one with a thread under it, beside it.
+    const question = fake.lastMessage(user.channel)?.ts;
+    const inThread = { user: user.userId, edited: { user: user.userId, ts: '1718264201.000000' } };
+    await postSlack(app, edit({ ...inThread, thread_ts: question }, 'EvEDIT3'), 'application/json');
+    await postSlack(
+      app,
+      edit({ ...inThread, thread_ts: '1718264188.512309' }, 'EvEDIT4'),
+      'application/json',
+    );
+    await app.slack?.settled();
+    expect(fake.ephemerals(user.channel).map((e) => e.thread_ts)).toEqual([undefined, question, undefined]);
   });
 });
