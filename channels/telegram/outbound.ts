@@ -5,7 +5,7 @@ import { isMultiSelect } from '../../bot/engine/reply.js';
 import { PartlySentError, type SendProgress, UnreachableError } from '../../bot/errors.js';
 import type { Logger } from '../../bot/log.js';
 import type { PeopleService } from '../../bot/services/people.js';
-import { buttonRef, type KeyboardStore, type OpenKeyboard, sendInBatches } from '../shared/keyboards.js';
+import { buttonRef, type KeyboardMessage, type KeyboardStore, sendInBatches } from '../shared/keyboards.js';
 import type { SendLimiter } from '../shared/limiter.js';
 import { keyboardRows, type RenderedButton, type RenderedMessage, render } from './format.js';
 
@@ -80,7 +80,7 @@ export class TelegramOutbound implements ChannelOutbound {
     await Promise.all(stale.map((m) => this.clearButtons(chat, Number(m.id))));
 
     const out: ResourceResponse[] = [];
-    const withKeyboard: number[] = [];
+    const withKeyboard: KeyboardMessage[] = [];
     let n = 0;
     try {
       for (const r of rendered) {
@@ -101,7 +101,7 @@ export class TelegramOutbound implements ChannelOutbound {
             ...(markup ? { reply_markup: { inline_keyboard: markup } } : {}),
           });
           out.push({ id: String(sent.message_id) });
-          if (markup) withKeyboard.push(sent.message_id);
+          if (markup) withKeyboard.push({ id: String(sent.message_id) });
         }
         progress.sent++;
       }
@@ -109,21 +109,16 @@ export class TelegramOutbound implements ChannelOutbound {
       // The messages with buttons that went before the failure are recorded all the same, so that
       // the next question takes their buttons off.
       if (keyboard && withKeyboard.length > 0) {
-        await this.keyboardSent(keyboard, withKeyboard).catch((recordErr: unknown) =>
-          this.deps.log.warn({ err: recordErr, chat }, 'telegram: could not record the buttons sent'),
-        );
+        await this.deps.keyboards
+          .keyboardSent(keyboard, withKeyboard)
+          .catch((recordErr: unknown) =>
+            this.deps.log.warn({ err: recordErr, chat }, 'telegram: could not record the buttons sent'),
+          );
       }
       throw err;
     }
-    if (keyboard && withKeyboard.length > 0) await this.keyboardSent(keyboard, withKeyboard);
+    if (keyboard && withKeyboard.length > 0) await this.deps.keyboards.keyboardSent(keyboard, withKeyboard);
     return out;
-  }
-
-  private keyboardSent(keyboard: OpenKeyboard, messageIds: number[]): Promise<void> {
-    return this.deps.keyboards.keyboardSent(
-      keyboard,
-      messageIds.map((id) => ({ id: String(id) })),
-    );
   }
 
   /** The inline keyboard of one message; choice `i` of the batch is `<key>:<i>` (≤ 64 bytes). */

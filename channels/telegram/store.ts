@@ -46,7 +46,7 @@ export class TelegramStore {
    * done meanwhile.
    */
   async stillProcessing(updateIds: number[]): Promise<void> {
-    const at = new Date(Date.now());
+    const at = new Date();
     const writes = GroupCommit.of(this.marks.collection);
     await Promise.all(updateIds.map((id) => writes.updateById(aliveMark(id), { $set: { at } }, true)));
   }

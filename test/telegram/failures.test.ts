@@ -88,13 +88,18 @@ describe('Telegram: when recording an update fails', () => {
   });
 });
 
+/** A new person at the consent question, the press of its "J'accepte" (not posted yet), and the keyboards it reads. */
+async function consentPress(chatId: number) {
+  const user = new TelegramUser(fake, app.url, app.db.connection, chatId, { language_code: 'fr' });
+  await user.say('Bonjour');
+  const { message, data } = user.button("J'accepte");
+  const press = fake.callbackQuery(user.chatId, message.message_id, data);
+  return { user, press, keyboards: app.telegram?.store.keyboards ?? ({} as never) };
+}
+
 describe('Telegram: a press whose keyboard cannot be read', () => {
   it('stops the spinner at once, and takes the press when the update is recovered', async () => {
-    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_008, { language_code: 'fr' });
-    await user.say('Bonjour');
-    const { message, data } = user.button("J'accepte");
-    const press = fake.callbackQuery(user.chatId, message.message_id, data);
-    const keyboards = app.telegram?.store.keyboards ?? ({} as never);
+    const { user, press, keyboards } = await consentPress(730_000_008);
     const read = vi.spyOn(keyboards, 'press').mockRejectedValueOnce(new Error('database unreachable'));
     try {
       expect((await postUpdate(app.url, press)).status).toBe(200);
@@ -109,11 +114,7 @@ describe('Telegram: a press whose keyboard cannot be read', () => {
   });
 
   it('tries again, in a later round, a recovery that failed', async () => {
-    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_012, { language_code: 'fr' });
-    await user.say('Bonjour');
-    const { message, data } = user.button("J'accepte");
-    const press = fake.callbackQuery(user.chatId, message.message_id, data);
-    const keyboards = app.telegram?.store.keyboards ?? ({} as never);
+    const { user, press, keyboards } = await consentPress(730_000_012);
     const down = new Error('database unreachable');
     // When it arrives, and when it is first recovered: the database is away.
     const read = vi.spyOn(keyboards, 'press').mockRejectedValueOnce(down).mockRejectedValueOnce(down);
@@ -258,7 +259,7 @@ describe('Telegram: replies the channel refuses half-way', () => {
   });
 
   it('takes the buttons off a question sent before the failure once the next question comes', async () => {
-    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_008, { language_code: 'fr' });
+    const user = new TelegramUser(fake, app.url, app.db.connection, 730_000_013, { language_code: 'fr' });
     await user.say('Bonjour');
     const outbound = app.telegram?.outbound;
     if (!outbound) throw new Error('no Telegram channel');

@@ -24,6 +24,23 @@ afterAll(async () => {
   await fake.close();
 });
 
+/**
+ * Posts `update` to the first process, whose turns are held (`turns`, see holdTurns), ages it by
+ * two minutes (a long wait there), and has the first process say it still has it.
+ */
+async function heldForTwoMinutes(
+  update: { update_id: number },
+  turns: ReturnType<typeof holdTurns>['turns'],
+): Promise<void> {
+  expect((await postUpdate(one.url, update)).status).toBe(200);
+  await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
+  await telegramUpdateModel(one.db.connection).updateOne(
+    { _id: update.update_id },
+    { $set: { at: new Date(Date.now() - 120_000) } },
+  );
+  await one.telegram?.renew();
+}
+
 describe('Telegram on two processes', () => {
   it('processes an update that reaches both at the same moment once', async () => {
     for (let round = 0; round < 5; round++) {
@@ -69,14 +86,8 @@ describe('Telegram on two processes', () => {
     // The first process takes the press, and its turn waits (a queue behind a flood wait).
     const { turns, release, restore } = holdTurns(one);
     try {
-      expect((await postUpdate(one.url, press)).status).toBe(200);
-      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
       // It has waited two minutes there; the first process has said it still has it.
-      await telegramUpdateModel(one.db.connection).updateOne(
-        { _id: press.update_id },
-        { $set: { at: new Date(Date.now() - 120_000) } },
-      );
-      await one.telegram?.renew();
+      await heldForTwoMinutes(press, turns);
       // The other process's recovery leaves it alone.
       expect(await two.telegram?.recover()).toBe(0);
       release();
@@ -95,14 +106,8 @@ describe('Telegram on two processes', () => {
     // A turn that never ends here (a call that hangs).
     const { turns, restore } = holdTurns(one, { run: false });
     try {
-      expect((await postUpdate(one.url, update)).status).toBe(200);
-      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
-      await telegramUpdateModel(one.db.connection).updateOne(
-        { _id: update.update_id },
-        { $set: { at: new Date(Date.now() - 120_000) } },
-      );
       // It says it has it; eleven minutes on, it no longer does, and the other process takes it.
-      await one.telegram?.renew();
+      await heldForTwoMinutes(update, turns);
       expect(await two.telegram?.recover()).toBe(0);
       const now = Date.now();
       const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 11 * 60_000);
