@@ -179,7 +179,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
       const edited = m.message;
       if (!edited?.user || edited.bot_id || !edited.edited) return;
       const t = bot.i18n.getFixedT(toLocale((await home.person(edited.user))?.locale));
-      const thread = threadOf(edited.ts, edited.thread_ts);
+      const thread = answerThread(edited.ts, edited.thread_ts);
       await client.chat.postEphemeral({
         channel: m.channel,
         ...(thread ? { thread_ts: thread } : {}),
@@ -211,7 +211,10 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
     await ack();
     const channel = body.container?.channel_id ?? body.channel?.id ?? '';
     const ts = body.container?.message_ts ?? '';
-    const thread = threadOf(ts, (body.container?.thread_ts ?? body.message?.thread_ts) as string | undefined);
+    const thread = answerThread(
+      ts,
+      (body.container?.thread_ts ?? body.message?.thread_ts) as string | undefined,
+    );
     const { key, n } = parseButtonRef(action.value);
     const outcome = await keyboards.press(channel, key, n);
     if (outcome.kind === 'repeated' || outcome.kind === 'stale') {
@@ -301,7 +304,7 @@ export function startSlack(deps: ChannelDeps): SlackChannel | undefined {
  * The thread message `ts` is in, to answer there: none for a message that has a thread under it
  * (Slack gives it its own ts as `thread_ts`), whose answer goes beside it.
  */
-function threadOf(ts: string | undefined, threadTs: string | undefined): string | undefined {
+function answerThread(ts: string | undefined, threadTs: string | undefined): string | undefined {
   return threadTs !== ts ? threadTs : undefined;
 }
 
