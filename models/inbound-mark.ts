@@ -49,6 +49,22 @@ export async function markedBy(conn: Connection, id: string): Promise<string | u
   return (await inboundMarkModel(conn).findById(id, { by: 1 }).lean<Pick<InboundMarkDoc, 'by'>>())?.by;
 }
 
+/**
+ * Takes attempt n of something that may have to be tried again, such as recovering what a
+ * process left: the mark `<id>|<n>` for the first n not taken, unless attempt n-1 was taken less
+ * than `freshMs` ago (whoever took it is still at it, or will be tried again once it is older):
+ * then false. Each attempt is a unique insert, so two processes never both get the same one,
+ * whatever minute their clocks say; a later attempt has to wait for the earlier to age.
+ */
+export async function markAttempt(conn: Connection, id: string, freshMs: number): Promise<boolean> {
+  const marks = inboundMarkModel(conn);
+  for (let n = 1; ; n++) {
+    const taken = await marks.findById(`${id}|${n}`, { at: 1 }).lean<Pick<InboundMarkDoc, 'at'>>();
+    if (!taken) return mark(conn, `${id}|${n}`);
+    if (taken.at.getTime() > Date.now() - freshMs) return false;
+  }
+}
+
 /** Gives back a right recorded by `mark` (the step it was taken for failed). */
 export async function unmark(conn: Connection, id: string): Promise<void> {
   await inboundMarkModel(conn).deleteOne({ _id: id });

@@ -333,13 +333,12 @@ class Receiver {
   async recover(olderThanMs = RECOVER_AFTER_MS): Promise<number> {
     const { store, log } = this.deps;
     let n = 0;
-    // One process per update and round: a recovery that fails, or whose process dies, is tried
-    // again in a later round.
-    const round = Math.floor(Date.now() / RECOVER_AFTER_MS);
     for (const doc of await store.pending(olderThanMs)) {
       // Still on its way here (a long queue, a flood wait): not lost, and not to be run twice.
       if (this.processing.has(doc._id) || !doc.raw) continue;
-      if (!(await store.claim(`recover|${doc._id}|${round}`))) continue;
+      // One process at a time per update, even if another listed it before this one said it has
+      // it: a recovery that fails, or whose process dies, is tried again a minute later.
+      if (!(await store.claimRecovery(doc._id, RECOVER_AFTER_MS))) continue;
       try {
         // Said at once, not at the next renewal: the next round, elsewhere, leaves it to us.
         await store.stillProcessing([doc._id]);

@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { GroupCommit } from '../../bot/db/group-commit.js';
 import { insertOnce } from '../../bot/db/insert-once.js';
-import { type InboundMarkDoc, inboundMarkModel, mark } from '../../models/inbound-mark.js';
+import { type InboundMarkDoc, inboundMarkModel, mark, markAttempt } from '../../models/inbound-mark.js';
 import { type TelegramUpdateDoc, telegramUpdateModel } from '../../models/telegram.js';
 import { KeyboardStore } from '../shared/keyboards.js';
 
@@ -74,6 +74,14 @@ export class TelegramStore {
   /** Takes the right to do something once, across processes (a unique insert). */
   claim(id: string): Promise<boolean> {
     return mark(this.conn, `telegram|${id}`);
+  }
+
+  /**
+   * Takes the recovery of an update: false when another process took it less than `freshMs` ago
+   * (it is at it; if it fails or dies, a later recovery takes it once that attempt is older).
+   */
+  claimRecovery(updateId: number, freshMs: number): Promise<boolean> {
+    return markAttempt(this.conn, `telegram|recover|${updateId}`, freshMs);
   }
 }
 

@@ -6,7 +6,7 @@ import { AppendLog } from '../../bot/db/append-log.js';
 import { Lru } from '../../bot/db/lru.js';
 import { KeyedQueue } from '../../bot/engine/keyed-queue.js';
 import type { Logger } from '../../bot/log.js';
-import { isMarked, mark } from '../../models/inbound-mark.js';
+import { isMarked, mark, markAttempt } from '../../models/inbound-mark.js';
 import { type WebchatConversationDoc, webchatConversationModel } from '../../models/webchat.js';
 
 export interface ActivitySet {
@@ -107,6 +107,14 @@ export class WebchatStore {
   /** Takes the right to do something once, across processes (a unique insert). */
   claim(id: string): Promise<boolean> {
     return mark(this.conn, `webchat|${id}`);
+  }
+
+  /**
+   * Takes an attempt at something that may have to be tried again (see markAttempt): false when
+   * another one was taken less than `freshMs` ago.
+   */
+  claimAttempt(id: string, freshMs: number): Promise<boolean> {
+    return markAttempt(this.conn, `webchat|${id}`, freshMs);
   }
 
   /** Whether `claim(id)` was taken. */

@@ -11,9 +11,8 @@ const TYPING_AFTER_MS = 1000;
 /** Older messages are not run again: the person has left, or moved on elsewhere. */
 export const RECOVER_WITHIN_MS = 10 * 60_000;
 /**
- * A conversation's lost messages are run again by one process per period, counted from the first
- * of them (so every process that looks in time for it agrees on the first): another process runs
- * them in the next period if that one stops too.
+ * A conversation's lost messages are run again by one process at a time: another process runs
+ * them again once this long has passed, if that one stopped too.
  */
 const RECOVERY_PERIOD_MS = 2 * 60_000;
 /** How far back the transcript is read for the messages left unanswered (entries). */
@@ -108,28 +107,25 @@ export class WebchatTurns {
       if (lost.some(({ activity, key }) => this.running.has(key) || age(activity) < this.lostAfterMs)) {
         return { recovered: 0, later: lost.length };
       }
-      // Counted from the first lost message: every process that looks in time agrees on it.
-      const period = Math.floor(age(first.activity) / RECOVERY_PERIOD_MS);
-      if (!(await store.claim(`recover|${conversationId}|${first.key}|${period}`))) {
+      if (!(await store.claimAttempt(`recover|${conversationId}|${first.key}`, RECOVERY_PERIOD_MS))) {
         return { recovered: 0, later: lost.length };
       }
-      return { recovered: await this.rerun(conversationId, lost, period), later: 0 };
+      return { recovered: await this.rerun(conversationId, lost), later: 0 };
     });
   }
 
   /**
    * Runs the turns of `lost` again, in order (the engine takes a sender's turns one at a time, as
-   * they come), each claimed for the period too: a message another process took with a later set
-   * ends the run there.
+   * they come), each claimed too: a message another process took lately, in a set that began
+   * later, ends the run there.
    */
   private async rerun(
     conversationId: string,
     lost: Array<{ activity: Partial<Activity>; key: string }>,
-    period: number,
   ): Promise<number> {
     let n = 0;
     for (const { activity, key } of lost) {
-      if (!(await this.deps.store.claim(`recover|${key}|${period}`))) break;
+      if (!(await this.deps.store.claimAttempt(`recover|${key}`, RECOVERY_PERIOD_MS))) break;
       this.deps.log.warn(
         { conversation: conversationId, message: activity.id },
         'web chat message unanswered: running its turn again',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../bot/app.js';
+import { inboundMarkModel } from '../../models/inbound-mark.js';
 import { telegramUpdateModel } from '../../models/telegram.js';
 import { holdTurns, startTestApp } from '../helpers/app.js';
 import { freshDbUri } from '../helpers/db.js';
@@ -98,6 +99,41 @@ describe('Telegram on two processes', () => {
     await new Promise((r) => setTimeout(r, 150));
     const after = fake.messages(user.chatId).filter((m) => m.message_id > message.message_id);
     expect(after.filter((m) => /Votre sélection : Numérique\./.test(m.text))).toHaveLength(1);
+  });
+
+  it('leaves an update to the process recovering it, even to one that looks in the next minute', async () => {
+    const chat = 940_000_000;
+    const update = fake.message(chat, 'Bonjour');
+    // Recorded, acknowledged, never processed (its process died).
+    await telegramUpdateModel(one.db.connection).collection.insertOne({
+      _id: update.update_id as never,
+      chat: String(chat),
+      state: 'pending',
+      raw: JSON.stringify(update),
+      at: new Date(Date.now() - 120_000),
+    });
+    const { turns, release, restore } = holdTurns(one);
+    try {
+      const minute = Math.floor(Date.now() / 60_000);
+      const recovering = one.telegram?.recover();
+      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
+      // The other process listed the update before the first said it has it, and gets to it a
+      // moment later, as a new minute begins.
+      await inboundMarkModel(one.db.connection).deleteOne({ _id: `telegram|alive|${update.update_id}` });
+      const clock = vi.spyOn(Date, 'now').mockReturnValue((minute + 1) * 60_000 + 1);
+      try {
+        expect(await two.telegram?.recover()).toBe(0);
+      } finally {
+        clock.mockRestore();
+      }
+      release();
+      expect(await recovering).toBe(1);
+    } finally {
+      restore();
+    }
+    await processed(one.db.connection, update.update_id);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fake.messages(chat).filter((m) => /Tandem/.test(m.text))).toHaveLength(1);
   });
 
   it('leaves to another process an update stuck here for more than ten minutes', async () => {

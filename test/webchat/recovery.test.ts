@@ -1,10 +1,10 @@
 import type { Activity } from 'botbuilder';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app.js';
 import { Database } from '../../bot/db/database.js';
 import { mark } from '../../models/inbound-mark.js';
-import { startTestApp, TEST_SECRET } from '../helpers/app.js';
+import { holdTurns, startTestApp, TEST_SECRET } from '../helpers/app.js';
 import { freshDbUri, silentLog } from '../helpers/db.js';
 import { pollUntil } from '../helpers/poll.js';
 
@@ -313,6 +313,33 @@ describe('web chat messages left unanswered by a stopped process', () => {
     expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
   });
 
+  it('leaves a lost turn to the process running it again, even to one that looks two minutes on', async () => {
+    const conv = await newConversation(a);
+    await lostMessage(a, conv.id, 'lost-boundary', 100_000);
+    const { turns, release, restore } = holdTurns(a);
+    try {
+      expect((await a.webchat.turns.recover(conv.id)).recovered).toBe(1);
+      await pollUntil(
+        () => turns.mock.calls.length === 1,
+        5_000,
+        () => new Error('not run'),
+      );
+      // Another process looks while that turn runs, 30 s later: the message is 130 s old now.
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 30_000);
+      try {
+        expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 1 });
+      } finally {
+        clock.mockRestore();
+      }
+      release();
+      const welcome = await botSaid(a, conv.id, 2);
+      await wait(500);
+      expect(fromBot(await transcript(a, conv.id))).toHaveLength(welcome.length);
+    } finally {
+      restore();
+    }
+  });
+
   it('settles a turn with nothing to say: no process runs it again', async () => {
     const conv = await newConversation(a);
     await lostMessage(a, conv.id, 'silent', 5_000);
@@ -331,7 +358,7 @@ describe('web chat messages left unanswered by a stopped process', () => {
         () => new Error('not run'),
       );
       await wait(300);
-      // Without the settling, the same period's claim would make it "later", for ever.
+      // Without the settling, it would be "later" (b's attempt is fresh), then run every 2 minutes.
       expect(await a.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 0 });
       expect(ran).toBe(1);
     } finally {
