@@ -54,16 +54,28 @@ export async function markedBy(conn: Connection, id: string): Promise<string | u
  * process left: the mark `<id>|<n>` for the first n not taken, unless attempt n-1 was taken less
  * than `freshMs` ago (whoever took it is still at it, or will be tried again once it is older):
  * then false. Each attempt is a unique insert, so two processes never both get the same one,
- * whatever minute their clocks say; a later attempt has to wait for the earlier to age.
+ * whatever minute their clocks say; a later attempt has to wait for the earlier to age. After
+ * `max` attempts, false for good: what failed that often fails for a reason of its own (and the
+ * reads stay bounded; the attempts are long taken before the retention job forgets the first).
  */
-export async function markAttempt(conn: Connection, id: string, freshMs: number): Promise<boolean> {
+export async function markAttempt(
+  conn: Connection,
+  id: string,
+  freshMs: number,
+  max = MAX_ATTEMPTS,
+): Promise<boolean> {
   const marks = inboundMarkModel(conn);
-  for (let n = 1; ; n++) {
+  for (let n = 1; n <= max; n++) {
     const taken = await marks.findById(`${id}|${n}`, { at: 1 }).lean<Pick<InboundMarkDoc, 'at'>>();
-    if (!taken) return mark(conn, `${id}|${n}`);
+    // Dated by the clock that judges its age.
+    if (!taken) return insertOnce(marks.collection, { _id: `${id}|${n}`, at: new Date(Date.now()) });
     if (taken.at.getTime() > Date.now() - freshMs) return false;
   }
+  return false;
 }
+
+/** Attempts `markAttempt` takes at most. */
+export const MAX_ATTEMPTS = 30;
 
 /** Gives back a right recorded by `mark` (the step it was taken for failed). */
 export async function unmark(conn: Connection, id: string): Promise<void> {

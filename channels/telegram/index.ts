@@ -338,7 +338,8 @@ class Receiver {
       if (this.processing.has(doc._id) || !doc.raw) continue;
       // One process at a time per update, even if another listed it before this one said it has
       // it: a recovery that fails, or whose process dies, is tried again a minute later.
-      if (!(await store.claimRecovery(doc._id, RECOVER_AFTER_MS))) continue;
+      // Aged by the next round (of this process too), give or take its timer.
+      if (!(await store.claimRecovery(doc._id, RECOVER_AFTER_MS - RENEW_MS))) continue;
       try {
         // Said at once, not at the next renewal: the next round, elsewhere, leaves it to us.
         await store.stillProcessing([doc._id]);

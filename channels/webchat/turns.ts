@@ -110,7 +110,9 @@ export class WebchatTurns {
       if (!(await store.claimAttempt(`recover|${conversationId}|${first.key}`, RECOVERY_PERIOD_MS))) {
         return { recovered: 0, later: lost.length };
       }
-      return { recovered: await this.rerun(conversationId, lost), later: 0 };
+      // A message another process took lately ends the run: the rest is still to be seen to.
+      const recovered = await this.rerun(conversationId, lost);
+      return { recovered, later: lost.length - recovered };
     });
   }
 

@@ -113,18 +113,23 @@ describe('Telegram on two processes', () => {
       at: new Date(Date.now() - 120_000),
     });
     const { turns, release, restore } = holdTurns(one);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
     try {
-      const minute = Math.floor(Date.now() / 60_000);
+      // The first process takes it as a minute ends...
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(minute + 59_990);
       const recovering = one.telegram?.recover();
-      await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
-      // The other process listed the update before the first said it has it, and gets to it a
-      // moment later, as a new minute begins.
+      try {
+        await vi.waitFor(() => expect(turns).toHaveBeenCalledTimes(1));
+      } finally {
+        clock.mockRestore();
+      }
+      // ...the other listed it before the first said it has it, and gets to it as the next begins.
       await inboundMarkModel(one.db.connection).deleteOne({ _id: `telegram|alive|${update.update_id}` });
-      const clock = vi.spyOn(Date, 'now').mockReturnValue((minute + 1) * 60_000 + 1);
+      const next = vi.spyOn(Date, 'now').mockReturnValue(minute + 60_010);
       try {
         expect(await two.telegram?.recover()).toBe(0);
       } finally {
-        clock.mockRestore();
+        next.mockRestore();
       }
       release();
       expect(await recovering).toBe(1);

@@ -340,6 +340,14 @@ describe('web chat messages left unanswered by a stopped process', () => {
     }
   });
 
+  it('goes on watching a message another process took lately, when its run stops there', async () => {
+    const conv = await newConversation(a);
+    await lostMessage(a, conv.id, 'lost-taken', 5_000);
+    // A process that ran a set of messages, this one among them, lately (and died).
+    await mark(a.db.connection, `webchat|recover|webchat|${conv.id}:c:lost-taken|1`);
+    expect(await b.webchat.turns.recover(conv.id)).toEqual({ recovered: 0, later: 1 });
+  });
+
   it('settles a turn with nothing to say: no process runs it again', async () => {
     const conv = await newConversation(a);
     await lostMessage(a, conv.id, 'silent', 5_000);
