@@ -46,6 +46,16 @@ function readInput(activity: Partial<Activity>): Input {
 }
 
 const FIRST_NAME = /^\p{L}[\p{L}\p{M}' ’.-]*$/u;
+/** What people type before their first name ("Je m'appelle Marie", "moi c'est Karim", "I'm Sam"). */
+const NAME_LEAD_IN =
+  /^(?:(?:bonjour|salut|hello|hi)[\s,!]+)?(?:je m['’ ]?appelle|moi c['’ ]?est|c['’ ]?est|mon pr[ée]nom(?: est| c['’ ]?est)?\s*:?|je suis|my name is|my first name is|i['’]?m|i am|call me)\s+/iu;
+/** More words than a first name has: a sentence ("Je voudrais un mentor rapidement"). */
+const MAX_NAME_WORDS = 4;
+
+/** The first name in what was typed: without a lead-in or a final full stop or exclamation mark. */
+function firstNameIn(text: string): string {
+  return text.replace(NAME_LEAD_IN, '').replace(/\s*[.!]+$/u, '').trim();
+}
 const HAS_WORD = /[\p{L}\p{N}]/u;
 /** An e-mail address as people type it; a French number (0X or +33 X) or an international one. */
 const FORMATS = {
@@ -66,6 +76,13 @@ const DONE_WORDS = new Set(
     'that s all',
   ].map(normalize),
 );
+/** Also "that is all" at a multi-select, once something is chosen (not "nothing" elsewhere). */
+const FINISH_WORDS = new Set([
+  ...DONE_WORDS,
+  ...["c'est bon", 'ok', "ok c'est bon", 'voila', 'ca ira', "that's it", "that's all", 'ok thanks'].map(
+    normalize,
+  ),
+]);
 /** "Nothing" where nothing is a valid answer: an optional text, a multi-select with a "none". */
 const NOTHING_WORDS = new Set([
   ...DONE_WORDS,
@@ -269,7 +286,8 @@ export class AskDialog extends Dialog<AskOptions> {
     if (input.kind !== 'text') return { kind: 'retry', message: t('common:ask.not_understood') };
     if (q.none && (saysNothing(input.text, locale) || normalize(input.text) === normalize(t(q.none))))
       return none();
-    if (DONE_WORDS.has(normalize(input.text)) || recognizeYesNo(input.text, locale) === 'no') return finish();
+    if (FINISH_WORDS.has(normalize(input.text)) || recognizeYesNo(input.text, locale) === 'no')
+      return finish();
     const r = recognizeChoice(input.text, opts, { multiple: true });
     if (r.kind === 'one') return add([r.value]);
     if (r.kind === 'many') return add(r.values);
@@ -291,13 +309,14 @@ export class AskDialog extends Dialog<AskOptions> {
         return { kind: 'again', message: t('common:ask.type_answer') };
     }
     if (input.kind !== 'text') return { kind: 'again', message: t('common:ask.type_answer') };
-    const value = input.text.replace(/\s+/g, ' ');
+    const typed = input.text.replace(/\s+/g, ' ');
+    const value = q.firstName ? firstNameIn(typed) || typed : typed;
     const length = [...value].length;
     if (length > q.max)
       return { kind: 'retry', message: t('common:ask.too_long', { count: length, max: q.max }) };
     if (!HAS_WORD.test(value)) return { kind: 'retry', message: t('common:ask.need_words') };
     if (length < q.min) return { kind: 'retry', message: t('common:ask.too_short') };
-    if (q.firstName && !FIRST_NAME.test(value))
+    if (q.firstName && (!FIRST_NAME.test(value) || value.split(' ').length > MAX_NAME_WORDS))
       return { kind: 'retry', message: t('onboarding:firstName_invalid') };
     if (q.format && !FORMATS[q.format].test(value))
       return { kind: 'retry', message: t(`proposals:contact.${q.format}_invalid`) };

@@ -126,6 +126,12 @@ const CONNECTORS = new Set(['et', 'ou', 'puis', 'and', 'or']);
  * of their own; a lone "ne" is not read: "je ne parle que français").
  */
 const NEGATIONS = new Set(['pas', 'plus', 'jamais', 'sauf', 'not', 'don', 'doesn', 'never', 'except']);
+/**
+ * Words that refuse the label named right after them (articles and prepositions aside), always:
+ * "pas le soir", "sauf le week-end", "pas en visio" name an option to rule it out. ("plus" is also
+ * "more": "plus de 55 ans".)
+ */
+const REFUSING = new Set(['pas', 'jamais', 'sauf', 'hormis', 'not', 'never', 'except']);
 
 /** Raw characters that separate the items of a list. */
 const LIST_SEPARATORS = /[,;\n\r+&/|]+/;
@@ -297,6 +303,13 @@ interface TypoTarget {
   text: string;
   phonetic: string;
   max: number;
+  /** Its numbers: a typo is never taken to change one ("plus de 18 ans" is not "plus de 55 ans"). */
+  numbers: string;
+}
+
+/** The numbers of a normalized text, e.g. "18 25" for "de 18 a 25 ans". */
+function numbersOf(text: string): string {
+  return text.match(/\d+/g)?.join(' ') ?? '';
 }
 
 interface Prepared {
@@ -337,7 +350,13 @@ function prepare(option: ChoiceOption): Prepared {
   const words = new Set<string>();
   const addTypo = (text: string) => {
     if (text.length < 3 || typos.has(text)) return;
-    typos.set(text, { text, phonetic: phonetic(text), max: text.length <= 5 ? 1 : 2 });
+    // Two edits only in a long word: "majeur" is not a typo of "mineur".
+    typos.set(text, {
+      text,
+      phonetic: phonetic(text),
+      max: text.length <= 7 ? 1 : 2,
+      numbers: numbersOf(text),
+    });
   };
   for (const [full, typo] of fulls) {
     const tokens = contentTokens(full);
@@ -578,11 +597,13 @@ function recognizeItem(tokens: string[], index: Index): Loose {
     else high = middle;
   }
   let keyPhonetic: string | undefined;
+  const keyNumbers = numbersOf(key);
   let best = Number.POSITIVE_INFINITY;
   const bestOptions = new Set<number>();
   for (let t = low; t < typos.length; t++) {
     const target = typos[t];
     if (target === undefined || target.text.length > key.length + 2) break;
+    if (target.numbers !== keyNumbers) continue;
     // The phonetic key is a second chance that costs half an edit.
     let score = distance(key, target.text, target.max);
     if (score > 0) {
@@ -683,6 +704,7 @@ export function recognizeChoice(
   const covered = new Array<boolean>(flat.length).fill(false);
   for (const span of spans) {
     for (let k = span.start; k < span.end; k++) covered[k] = true;
+    if (REFUSING.has(flat[span.start - 1] ?? '')) continue;
     const inside = spans.some(
       (other) =>
         other.option !== span.option &&

@@ -361,6 +361,57 @@ describe('typing instead of pressing a button', () => {
     expect(texts(await t.say(u, 'non'))).toBe(fr('onboarding:ask.commune'));
   });
 
+  it.each([
+    ["Je m'appelle Zoé", 'Zoé'],
+    ["moi c'est Jean-Marc !", 'Jean-Marc'],
+    ['Bonjour, je suis Marie Claire.', 'Marie Claire'],
+    ["I'm Sam", 'Sam'],
+  ])('takes the first name out of "%s"', async (typed, firstName) => {
+    const u = `typed-name-${typed}`;
+    await play(t, u, LEA, { until: 'summary' });
+    await t.say(u, 'Modifier');
+    expect(texts(await t.say(u, 'prénom'))).toBe(fr('onboarding:ask.firstName'));
+    expect(texts(await t.say(u, typed))).toMatch(new RegExp(`• Prénom : ${firstName}\n`));
+  });
+
+  it('asks again for a first name given a sentence', async () => {
+    const u = 'typed-name-sentence';
+    await play(t, u, LEA, { until: 'summary' });
+    await t.say(u, 'Modifier');
+    await t.say(u, 'prénom');
+    const again = texts(await t.say(u, 'Je cherche un mentor vite'));
+    expect(again.startsWith(fr('onboarding:firstName_invalid'))).toBe(true);
+  });
+
+  it.each(["c'est bon", 'ok', 'voilà'])('at the sectors question, "%s" ends the choice', async (typed) => {
+    const u = `typed-sectors-end-${typed}`;
+    await play(t, u, LEA, { until: 'sectors' });
+    await t.say(u, 'numerik');
+    expect(texts(await t.say(u, typed))).toBe(fr('onboarding:ask.commune'));
+  });
+
+  it.each(['majeur', 'je suis majeure', 'plus de 18 ans'])(
+    'at the age question, "%s" is asked again, not taken for a bracket (under 18 would end it)',
+    async (typed) => {
+      const u = `typed-age-${typed}`;
+      await play(t, u, LEA, { until: 'age' });
+      const again = texts(await t.say(u, typed));
+      expect(again.startsWith(notUnderstood)).toBe(true);
+      expect(again).toMatch(new RegExp(fr('onboarding:ask.age').replace(/[?.()]/g, '\\$&')));
+      expect((await personOf(t, db.connection, u)).status).not.toBe('minor');
+      expect(texts(await t.say(u, '26-35'))).not.toMatch(/majeures/);
+    },
+  );
+
+  it.each([
+    ['availability', 'pas le soir'],
+    ['format', 'pas en visio'],
+  ])('at the %s question, "%s" rules an option out: asked again', async (step, typed) => {
+    const u = `typed-negated-${step}`;
+    await play(t, u, LEA, { until: step });
+    expect(texts(await t.say(u, typed)).startsWith(notUnderstood)).toBe(true);
+  });
+
   it("takes a yes/no button's label typed out, and not a label negated", async () => {
     const u = 'typed-labels';
     await play(t, u, LEA, { until: 'summary' });

@@ -36,6 +36,21 @@ const FORMATS: ChoiceOption[] = [
   { value: 'both', labels: ['Les deux'] },
 ];
 
+const AGES: ChoiceOption[] = [
+  { value: 'under_18', labels: ['Moins de 18 ans', 'mineur', 'mineure', '17', '16', '15'] },
+  { value: '18_25', labels: ['18 à 25 ans', '18-25', 'moins de 25 ans'] },
+  { value: '26_35', labels: ['26 à 35 ans', '26-35'] },
+  { value: '36_45', labels: ['36 à 45 ans', '36-45'] },
+  { value: '46_55', labels: ['46 à 55 ans', '46-55'] },
+  { value: 'over_55', labels: ['Plus de 55 ans', 'senior', 'plus de 55', '56 ans et plus'] },
+];
+
+const AVAILABILITY: ChoiceOption[] = [
+  { value: 'weekdays', labels: ['En semaine', 'semaine', 'journée', 'la journée'] },
+  { value: 'evenings', labels: ['En soirée', 'soir', 'soirée', 'le soir'] },
+  { value: 'weekends', labels: ['Le week-end', 'week-end', 'weekend', 'samedi', 'dimanche'] },
+];
+
 const one = (value: string): Recognized => ({ kind: 'one', value });
 const many = (...values: string[]): Recognized => ({ kind: 'many', values });
 const ambiguous = (...values: string[]): Recognized => ({ kind: 'ambiguous', values });
@@ -292,6 +307,59 @@ describe('recognizeChoice', () => {
 
     it.each(['vsiiooo', 'comptabilité', 'bt', 'xyz'])('too far: %j → none', (input) => {
       expect(recognizeChoice(input, [...SECTORS, ...FORMATS])).toEqual(none);
+    });
+  });
+
+  describe('not taken for another answer', () => {
+    it.each([
+      // Two letters from "mineur": a word of its own, not a typo.
+      ['majeur', AGES],
+      ['majeure', AGES],
+      ['je suis majeur', AGES],
+      // A typo never changes a number.
+      ['plus de 18 ans', AGES],
+      ['plus de 30 ans', AGES],
+      // A label named to rule it out.
+      ['pas le soir', AVAILABILITY],
+      ['sauf le week-end', AVAILABILITY],
+      ['pas en visio', FORMATS],
+      ['jamais en présentiel', FORMATS],
+    ])('%j → nothing (asked again)', (input, options) => {
+      expect(recognizeChoice(input, options, { multiple: true })).toEqual(none);
+    });
+
+    it('keeps what is named beside what is ruled out', () => {
+      expect(recognizeChoice('pas le soir, le week-end', AVAILABILITY, { multiple: true })).toEqual(
+        one('weekends'),
+      );
+      expect(recognizeChoice('en semaine mais pas le samedi', AVAILABILITY, { multiple: true })).toEqual(
+        one('weekdays'),
+      );
+    });
+
+    it.each([
+      ['fr', 'format', 'distanciel', 'video'],
+      ['fr', 'format', 'en vidéo', 'video'],
+      ['fr', 'format', 'tous les deux', 'both'],
+      ['fr', 'format', 'présentiel ou distanciel', 'both'],
+      ['fr', 'goal', 'reprendre une activité', 'employment'],
+      ['fr', 'goal', 'reprendre une entreprise', 'business'],
+      ['en', 'format', 'either is fine', 'both'],
+    ])('the shared lists (%s): at %s, %j is %s', (lng, list, input, value) => {
+      const lists = JSON.parse(
+        readFileSync(new URL(`../../locales/${lng}/lists.json`, import.meta.url), 'utf8'),
+      ) as Record<string, Record<string, { label: string; aliases?: string }>>;
+      const options = Object.entries(lists[list] ?? {}).map(([v, item]) => ({
+        value: v,
+        labels: [item.label, ...(item.aliases ?? '').split('|').filter(Boolean)],
+      }));
+      expect(recognizeChoice(input, options)).toEqual(one(value));
+    });
+
+    it('still takes a typo of the same number, and a long word two letters off', () => {
+      expect(recognizeChoice('plus de 55 an', AGES)).toEqual(one('over_55'));
+      expect(recognizeChoice('36 a 45 anss', AGES)).toEqual(one('36_45'));
+      expect(recognizeChoice('infromatique', SECTORS)).toEqual(one('digital'));
     });
   });
 
