@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import restify, { type Request, type Response } from 'restify';
 import { LINK_TTL_MS } from '../../bot/services/links.js';
 import type { ChannelDeps } from '../shared/deps.js';
@@ -66,22 +67,30 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
       res.header('Retry-After', '60');
       return fail(res, 429, 'TooManyRequests', 'Too many tokens asked; try again in a minute.');
     }
-    // The widget's last token, expired while the page slept or was closed: the same person goes
-    // on in the same conversation (WEBCHAT_RESUME_DAYS), rather than start again as someone new.
-    const resume = (req.body as { resume?: unknown } | undefined)?.resume;
+    // The widget's last token, expired while the page slept or was closed, with the key it was
+    // given with its conversation: the same person goes on in the same conversation
+    // (WEBCHAT_RESUME_DAYS), rather than start again as someone new. The token travels in stream
+    // URLs (logs); the key only in this body.
+    const body = (req.body ?? {}) as { resume?: unknown; key?: unknown };
     const earlier =
-      typeof resume === 'string' ? signer.resumable(resume, config.webchat.resumeDays * 86_400) : undefined;
-    const resumed = earlier && (await store.conversation(earlier.conversationId)) ? earlier : undefined;
-    if (resume !== undefined && !resumed) {
+      typeof body.resume === 'string'
+        ? signer.resumable(body.resume, config.webchat.resumeDays * 86_400)
+        : undefined;
+    const conversation = earlier && (await store.conversation(earlier.conversationId));
+    const resumed = conversation && sameKey(body.key, conversation.resumeHash) ? earlier : undefined;
+    if (body.resume !== undefined && !resumed) {
       return fail(res, 409, 'NotResumable', 'That conversation cannot be resumed; ask for a new one.');
     }
+    const resumeKey = resumed ? undefined : randomBytes(24).toString('base64url');
     const userId = resumed?.userId ?? newUserId();
-    const conversationId = resumed?.conversationId ?? (await store.createConversation(userId));
+    const conversationId =
+      resumed?.conversationId ?? (await store.createConversation(userId, hashOf(resumeKey ?? '')));
     res.json(200, {
       conversationId,
       userId,
       token: signer.issue(conversationId, userId),
       expires_in: signer.ttl,
+      ...(resumeKey ? { resumeKey } : {}),
       handoff: handoffChannels(),
     });
   });
@@ -118,4 +127,14 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
       stream.close();
     },
   };
+}
+
+const hashOf = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** Whether `key` is the one whose hash the conversation keeps (none kept: no key is). */
+function sameKey(key: unknown, hash: string | undefined): boolean {
+  if (typeof key !== 'string' || !hash) return false;
+  const given = Buffer.from(hashOf(key));
+  const kept = Buffer.from(hash);
+  return given.length === kept.length && timingSafeEqual(given, kept);
 }

@@ -43,9 +43,10 @@ export class WebchatStore {
     this.events.setMaxListeners(0);
   }
 
-  async createConversation(userId: string): Promise<string> {
+  /** A new conversation of `userId`; `resumeHash`: see WebchatConversationDoc. */
+  async createConversation(userId: string, resumeHash?: string): Promise<string> {
     const id = randomBytes(12).toString('base64url');
-    const doc = { _id: id, userId, createdAt: new Date() };
+    const doc = { _id: id, userId, createdAt: new Date(), ...(resumeHash ? { resumeHash } : {}) };
     await this.conversations.create(doc);
     this.users.set(id, doc);
     this.log.markEmpty(id);

@@ -333,7 +333,7 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(await closed).toBe(1009);
   });
 
-  it('gives the widget back its conversation with a token expired since, within WEBCHAT_RESUME_DAYS', async () => {
+  it('gives the widget back its conversation with a token expired since and its key, within WEBCHAT_RESUME_DAYS', async () => {
     const ask = (body?: unknown) =>
       fetch(`${app.url}/webchat/token`, {
         method: 'POST',
@@ -351,17 +351,26 @@ describe('Direct Line 3.0 endpoint', () => {
       (await call('GET', `/conversations/${first.conversationId}/activities`, signedAt(3_600_000))).status,
     ).toBe(403);
 
-    const back = await ask({ resume: signedAt(3_600_000) });
+    // The token alone (it travels in stream URLs, so in logs), or with another key: no.
+    expect(first.resumeKey).toMatch(/^[\w-]{32}$/);
+    expect((await ask({ resume: signedAt(3_600_000) })).status).toBe(409);
+    expect((await ask({ resume: signedAt(3_600_000), key: 'x'.repeat(32) })).status).toBe(409);
+    const other = await (await ask()).json();
+    expect((await ask({ resume: signedAt(3_600_000), key: other.resumeKey })).status).toBe(409);
+
+    const back = await ask({ resume: signedAt(3_600_000), key: first.resumeKey });
     expect(back.status).toBe(200);
     const resumed = await back.json();
     expect(resumed).toMatchObject({ conversationId: first.conversationId, userId: first.userId });
+    // The key stays the same: another tab of the same page still holds it.
+    expect(resumed.resumeKey).toBeUndefined();
     expect(
       (await call('GET', `/conversations/${first.conversationId}/activities`, resumed.token)).status,
     ).toBe(200);
 
-    expect((await ask({ resume: signedAt(31 * 86_400_000) })).status).toBe(409);
+    expect((await ask({ resume: signedAt(31 * 86_400_000), key: first.resumeKey })).status).toBe(409);
     const forged = `${first.token.split('.')[0]}.${'A'.repeat(43)}`;
-    expect((await ask({ resume: forged })).status).toBe(409);
+    expect((await ask({ resume: forged, key: first.resumeKey })).status).toBe(409);
   });
 
   it('takes at most 30 posts in 10 s per conversation, and another conversation still', async () => {

@@ -49,6 +49,8 @@ interface Session {
   joined: boolean;
   /** The channels the person can go on in with a one-time link (from the token endpoint). */
   handoff?: string[];
+  /** Takes the conversation back with an expired token (given with the conversation). */
+  resumeKey?: string;
 }
 
 export type Status = 'connecting' | 'online' | 'reconnecting' | 'unavailable';
@@ -187,6 +189,7 @@ export class DirectLineClient {
       token: string;
       expires_in: number;
       handoff?: unknown;
+      resumeKey?: string;
     }>('POST', '/webchat/token');
     this.session = {
       conversationId: t.conversationId,
@@ -196,6 +199,7 @@ export class DirectLineClient {
       expiresAt: Date.now() + t.expires_in * 1000,
       joined: false,
       handoff: Array.isArray(t.handoff) ? t.handoff.filter((c): c is string => typeof c === 'string') : [],
+      resumeKey: t.resumeKey,
     };
     store.set(this.session);
     const conv = await this.call<{ streamUrl?: string }>('POST', '/v3/directline/conversations');
@@ -238,6 +242,7 @@ export class DirectLineClient {
     if (!s || !(err instanceof HttpError) || err.status !== 403) throw err;
     const t = await this.call<{ token: string; expires_in: number }>('POST', '/webchat/token', {
       resume: s.token,
+      key: s.resumeKey,
     }).catch((refused) => {
       // 409: too long ago. The refresh's 403 says so to the caller, which starts afresh.
       throw refused instanceof HttpError && refused.status === 409 ? err : refused;
