@@ -54,7 +54,10 @@ const MAX_NAME_WORDS = 4;
 
 /** The first name in what was typed: without a lead-in or a final full stop or exclamation mark. */
 function firstNameIn(text: string): string {
-  return text.replace(NAME_LEAD_IN, '').replace(/\s*[.!]+$/u, '').trim();
+  return text
+    .replace(NAME_LEAD_IN, '')
+    .replace(/\s*[.!]+$/u, '')
+    .trim();
 }
 const HAS_WORD = /[\p{L}\p{N}]/u;
 /** An e-mail address as people type it; a French number (0X or +33 X) or an international one. */
