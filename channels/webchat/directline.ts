@@ -20,6 +20,8 @@ export interface DirectLineDeps {
 
 const PREFIX = '/v3/directline';
 const MAX_TEXT = 20_000;
+/** What an activity may carry beside its text (a button's value, attachments), as JSON. */
+const MAX_EXTRA = 8 * 1024;
 const USER_ID = /^[\w.:@-]{1,64}$/;
 /**
  * Posts per conversation in a window: three a second, more than anyone types or clicks, so that a
@@ -147,6 +149,11 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     if (typeof body.type !== 'string') return fail(res, 400, 'MissingProperty', 'An activity needs a type.');
     if (body.text !== undefined && typeof body.text !== 'string') {
       return fail(res, 400, 'BadArgument', 'text must be a string.');
+    }
+    // Stored as sent and sent to every socket of the conversation: bounded.
+    const extra = JSON.stringify([body.value, body.attachments, body.name, body.locale]) ?? '';
+    if (extra.length > MAX_EXTRA) {
+      return fail(res, 400, 'BadArgument', `value and attachments: ${MAX_EXTRA} bytes at most.`);
     }
     // The user is the token's, whatever the body says.
     const from = {

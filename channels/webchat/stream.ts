@@ -16,6 +16,13 @@ const POLL_MS = 1000;
 const POLL_BUDGET = 20;
 const QUIET_MS = 10_000;
 const PING_MS = 25_000;
+/** Sockets of one conversation in a process: tabs of one page, and a few reconnects in flight. */
+const MAX_SOCKETS_PER_CONVERSATION = 8;
+/**
+ * Bytes a socket may have waiting to go out: a client that stops reading is closed (it reconnects
+ * from its watermark when it reads again) rather than have the server hold all it missed.
+ */
+const MAX_BUFFERED = 1024 * 1024;
 
 interface Subscription {
   conversationId: string;
@@ -121,6 +128,10 @@ export class DirectLineStream {
       refuse('403 Forbidden');
       return;
     }
+    if ((this.byConversation.get(conversationId)?.size ?? 0) >= MAX_SOCKETS_PER_CONVERSATION) {
+      refuse('429 Too Many Requests');
+      return;
+    }
     const watermark = Number.parseInt(url.searchParams.get('watermark') ?? '0', 10);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const sub: Subscription = {
@@ -210,6 +221,11 @@ export class DirectLineStream {
   }
 
   private send(sub: Subscription, activities: Partial<Activity>[], watermark: number): void {
+    if (sub.socket.bufferedAmount > MAX_BUFFERED) {
+      sub.socket.close(1013, 'not reading: reconnect from your watermark');
+      this.remove(sub);
+      return;
+    }
     sub.socket.send(JSON.stringify({ activities, watermark: String(watermark) }));
     sub.watermark = watermark;
     sub.awaiting.saw(activities);

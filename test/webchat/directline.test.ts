@@ -299,6 +299,58 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(unlisted.status).toBe(403);
   });
 
+  it('refuses an activity whose value or attachments are too large, and stores nothing of it', async () => {
+    const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    const path = `/conversations/${gen.conversationId}/activities`;
+    const big = await call('POST', path, gen.token, {
+      type: 'message',
+      text: 'x',
+      value: { v: 'x'.repeat(9000) },
+    });
+    expect(big.status).toBe(400);
+    expect(big.body.error.code).toBe('BadArgument');
+    const many = Array.from({ length: 50 }, () => ({
+      contentType: 'image/png',
+      contentUrl: 'https://e.x/'.padEnd(200, 'y'),
+    }));
+    expect((await call('POST', path, gen.token, { type: 'message', attachments: many })).status).toBe(400);
+    expect((await call('GET', `${path}?watermark=0`, gen.token)).body.activities).toEqual([]);
+    // A button's value is far below.
+    expect(
+      (
+        await call('POST', path, gen.token, {
+          type: 'message',
+          text: 'Oui',
+          value: { q: 'consent', v: 'yes' },
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('opens at most 8 sockets per conversation', async () => {
+    const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    const { streamUrl } = (await call('POST', '/conversations', gen.token)).body;
+    const open = () =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(streamUrl);
+        ws.once('open', () => resolve(ws)).once('unexpected-response', (_req, res) =>
+          reject(new Error(String(res.statusCode))),
+        );
+      });
+    const sockets = await Promise.all(Array.from({ length: 8 }, open));
+    try {
+      await expect(open()).rejects.toThrow('429');
+      // One closes: another may open.
+      const closed = new Promise((resolve) => sockets[0]?.once('close', resolve));
+      sockets[0]?.close();
+      await closed;
+      await new Promise((r) => setTimeout(r, 100));
+      sockets[0] = await open();
+    } finally {
+      for (const ws of sockets) ws.close();
+    }
+  });
+
   it('refuses a malformed or unknown WebSocket upgrade without stopping, and a frame the stream does not take', async () => {
     const upgrade = (path: string) =>
       new Promise<string>((resolve, reject) => {
