@@ -459,6 +459,39 @@ describe('the web chat widget in a browser', () => {
   );
 
   it(
+    'sends a message refused for a token expired unseen (the tab slept), once its conversation is taken back',
+    () =>
+      newVisitor(async (p) => {
+        const kept = await storedSession(p);
+        // The server refuses the next post as it refuses an expired token.
+        let refused = 0;
+        let resumed = 0;
+        await p.route('**/activities', async (route) => {
+          if (route.request().method() === 'POST' && refused === 0) {
+            refused++;
+            return route.fulfill({
+              status: 403,
+              contentType: 'application/json',
+              body: JSON.stringify({ error: { code: 'TokenExpired', message: 'expired' } }),
+            });
+          }
+          return route.continue();
+        });
+        await p.route('**/webchat/token', async (route) => {
+          if (route.request().postDataJSON()?.resume) resumed++;
+          return route.continue();
+        });
+        await press("J'accepte", p);
+        await botSays(/Quelle est votre tranche d'âge/, p);
+        expect(refused).toBe(1);
+        expect(resumed).toBe(1);
+        expect((await storedSession(p)).conversationId).toBe(kept.conversationId);
+        expect(await p.locator('.tandem-user').count()).toBe(1);
+      }),
+    30_000,
+  );
+
+  it(
     'starts a new conversation when its token expired longer ago than WEBCHAT_RESUME_DAYS',
     () =>
       newVisitor(async (p) => {

@@ -152,7 +152,14 @@ export class DirectLineClient {
         await sleep(this.backoff(attempt));
       }
     }
-    setInterval(() => void this.refresh().catch(() => {}), 60_000);
+    // A token that expired meanwhile (the tab slept, its socket still open) is taken back.
+    setInterval(
+      () =>
+        void this.refresh()
+          .catch((err) => this.resume(err))
+          .catch(() => {}),
+      60_000,
+    );
   }
 
   /** Posts a message (a typed text, or a button's title and value). Throws when it could not be sent. */
@@ -214,7 +221,7 @@ export class DirectLineClient {
    */
   async handoff(channel: string): Promise<Handoff> {
     if (!this.session) throw new HttpError(0);
-    if (this.session.expiresAt - Date.now() < 60_000) await this.refresh(true).catch(() => {});
+    await this.renewSoon();
     const r = await this.call<{ url?: unknown; expires_in?: unknown }>(
       'POST',
       `/webchat/handoff/${encodeURIComponent(channel)}`,
@@ -252,6 +259,17 @@ export class DirectLineClient {
     store.set(s);
   }
 
+  /**
+   * Before a call: a token with less than a minute left is refreshed, or, expired unseen (the tab
+   * slept), the conversation taken back. A failure is the call's to meet.
+   */
+  private async renewSoon(): Promise<void> {
+    if (!this.session || this.session.expiresAt - Date.now() >= 60_000) return;
+    await this.refresh(true)
+      .catch((err) => this.resume(err))
+      .catch(() => {});
+  }
+
   /** Refreshes the token when it has less than five minutes left (or now), keeping the conversation. */
   private async refresh(now = false): Promise<void> {
     const s = this.session;
@@ -267,7 +285,7 @@ export class DirectLineClient {
 
   private async post(activity: Activity): Promise<void> {
     if (!this.session) throw new Error('not connected');
-    if (this.session.expiresAt - Date.now() < 60_000) await this.refresh(true).catch(() => {});
+    await this.renewSoon();
     const body = {
       ...activity,
       from: { id: this.session.userId },
@@ -284,6 +302,12 @@ export class DirectLineClient {
         );
         break;
       } catch (err) {
+        // Refused: its token expired unseen (a tab asleep past it). Once, with the conversation
+        // taken back (a new token, the same person); the post keeps its clientActivityID.
+        if (err instanceof HttpError && err.status === 403 && attempt === 0) {
+          await this.resume(err);
+          continue;
+        }
         const retriable = !(err instanceof HttpError) || err.status >= 500 || err.status === 429;
         if (!retriable || attempt >= 2) throw err;
         await sleep(500 * 3 ** attempt);
