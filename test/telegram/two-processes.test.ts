@@ -42,6 +42,19 @@ async function heldForTwoMinutes(
   await one.telegram?.renew();
 }
 
+/** A "Bonjour" of `chat` as a process recorded and acknowledged it two minutes ago, then died. */
+async function recordedNeverProcessed(chat: number): Promise<{ update_id: number }> {
+  const update = fake.message(chat, 'Bonjour');
+  await telegramUpdateModel(one.db.connection).collection.insertOne({
+    _id: update.update_id as never,
+    chat: String(chat),
+    state: 'pending',
+    raw: JSON.stringify(update),
+    at: new Date(Date.now() - 120_000),
+  });
+  return update;
+}
+
 describe('Telegram on two processes', () => {
   it('processes an update that reaches both at the same moment once', async () => {
     for (let round = 0; round < 5; round++) {
@@ -58,15 +71,7 @@ describe('Telegram on two processes', () => {
 
   it('processes, after a restart, an update recorded but never processed, and only once', async () => {
     const chat = 910_000_000;
-    const update = fake.message(chat, 'Bonjour');
-    // As if a process had recorded and acknowledged it, then died before processing it.
-    await telegramUpdateModel(one.db.connection).collection.insertOne({
-      _id: update.update_id as never,
-      chat: String(chat),
-      state: 'pending',
-      raw: JSON.stringify(update),
-      at: new Date(Date.now() - 120_000),
-    });
+    const update = await recordedNeverProcessed(chat);
     const recovered = await Promise.all([one.telegram?.recover(), two.telegram?.recover()]);
     expect((recovered[0] ?? 0) + (recovered[1] ?? 0)).toBe(1);
     await processed(one.db.connection, update.update_id);
@@ -103,15 +108,7 @@ describe('Telegram on two processes', () => {
 
   it('leaves an update to the process recovering it, even to one that looks in the next minute', async () => {
     const chat = 940_000_000;
-    const update = fake.message(chat, 'Bonjour');
-    // Recorded, acknowledged, never processed (its process died).
-    await telegramUpdateModel(one.db.connection).collection.insertOne({
-      _id: update.update_id as never,
-      chat: String(chat),
-      state: 'pending',
-      raw: JSON.stringify(update),
-      at: new Date(Date.now() - 120_000),
-    });
+    const update = await recordedNeverProcessed(chat);
     const { turns, release, restore } = holdTurns(one);
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
     try {
