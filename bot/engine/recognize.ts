@@ -132,6 +132,8 @@ const NEGATIONS = new Set(['pas', 'plus', 'jamais', 'sauf', 'not', 'don', 'doesn
  * "more": "plus de 55 ans".)
  */
 const REFUSING = new Set(['pas', 'jamais', 'sauf', 'hormis', 'not', 'never', 'except']);
+/** "pas de travail" wants work: a refusal followed by these refuses nothing. */
+const OF = new Set(['de', 'd', 'du', 'des', 'of', 'any']);
 
 /** Raw characters that separate the items of a list. */
 const LIST_SEPARATORS = /[,;\n\r+&/|]+/;
@@ -677,14 +679,23 @@ export function recognizeChoice(
 
   // 4. Labels named in the input, as whole-word sequences (list separators are ignored here).
   const items: string[][] = [];
+  // For each content word, in order: whether a refusal right before it refuses it ("pas le
+  // soir", "sauf le week-end"): not at the start of an item, nor after "de" ("pas d'emploi",
+  // "pas de travail": a want, not a refusal).
+  const refusable: boolean[] = [];
   for (const piece of pieces) {
     let item: string[] = [];
+    let between: string[] = [];
     for (const token of piece.split(' ')) {
       if (CONNECTORS.has(token)) {
         items.push(item);
         item = [];
-      } else if (!STOPWORDS.has(token)) {
+      } else if (STOPWORDS.has(token)) {
+        between.push(token);
+      } else {
+        refusable.push(item.length > 0 && !between.some((w) => OF.has(w)));
         item.push(CARDINAL_DIGITS.get(token) ?? token);
+        between = [];
       }
     }
     items.push(item);
@@ -704,7 +715,7 @@ export function recognizeChoice(
   const covered = new Array<boolean>(flat.length).fill(false);
   for (const span of spans) {
     for (let k = span.start; k < span.end; k++) covered[k] = true;
-    if (REFUSING.has(flat[span.start - 1] ?? '')) continue;
+    if (refusable[span.start] && REFUSING.has(flat[span.start - 1] ?? '')) continue;
     const inside = spans.some(
       (other) =>
         other.option !== span.option &&

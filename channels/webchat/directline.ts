@@ -20,7 +20,7 @@ export interface DirectLineDeps {
 
 const PREFIX = '/v3/directline';
 const MAX_TEXT = 20_000;
-/** What an activity may carry beside its text (a button's value, attachments), as JSON. */
+/** What an activity may carry beside its text (a button's value, attachments): characters of JSON. */
 const MAX_EXTRA = 8 * 1024;
 const USER_ID = /^[\w.:@-]{1,64}$/;
 /**
@@ -153,7 +153,7 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     // Stored as sent and sent to every socket of the conversation: bounded.
     const extra = JSON.stringify([body.value, body.attachments, body.name, body.locale]) ?? '';
     if (extra.length > MAX_EXTRA) {
-      return fail(res, 400, 'BadArgument', `value and attachments: ${MAX_EXTRA} bytes at most.`);
+      return fail(res, 400, 'BadArgument', `value and attachments: ${MAX_EXTRA} characters of JSON at most.`);
     }
     // The user is the token's, whatever the body says.
     const from = {

@@ -403,6 +403,12 @@ describe('typing instead of pressing a button', () => {
     },
   );
 
+  it.each(['plus de 60 ans', 'over 70'])('at the age question, "%s" is over 55', async (typed) => {
+    const u = `typed-age-${typed}`;
+    await play(t, u, LEA, { until: 'age' });
+    expect(texts(await t.say(u, typed))).toBe(fr('onboarding:ask.firstName'));
+  });
+
   it.each([
     ['availability', 'pas le soir'],
     ['format', 'pas en visio'],

@@ -321,7 +321,7 @@ describe('commands in the middle of the onboarding', () => {
     ['expectations', 'Je veux tout recommencer à zéro dans ma carrière.', '• Attentes : Je veux tout'],
     ['expectations', 'Stop aux candidatures sans réponse', '• Attentes : Stop aux candidatures'],
     ['goal', 'reprendre une entreprise', '• Objectif : Créer ou reprendre une entreprise'],
-    ['goal', 'reprendre une entreprise', '• Objectif : Créer ou reprendre une entreprise'],
+    ['goal', 'reprendre', '• Objectif : Créer ou reprendre une entreprise'],
     ['firstName', 'Aide-Marie', '• Prénom : Aide-Marie'],
   ])('at the %s question, "%s" (a command word in a sentence) is an answer', async (at, typed, line) => {
     const u = newUser(`sentence-${at}`);

@@ -342,7 +342,10 @@ describe('recognizeChoice', () => {
       ['fr', 'format', 'en vidéo', 'video'],
       ['fr', 'format', 'tous les deux', 'both'],
       ['fr', 'format', 'présentiel ou distanciel', 'both'],
-      ['fr', 'goal', 'reprendre une activité', 'employment'],
+      ['fr', 'goal', 'retrouver un emploi', 'employment'],
+      ['fr', 'goal', 'reprendre un restaurant', 'business'],
+      ['fr', 'goal', "je n'ai pas de travail", 'employment'],
+      ['fr', 'availability', 'je ne sais pas, le soir', 'evenings'],
       ['fr', 'goal', 'reprendre une entreprise', 'business'],
       ['en', 'format', 'either is fine', 'both'],
     ])('the shared lists (%s): at %s, %j is %s', (lng, list, input, value) => {

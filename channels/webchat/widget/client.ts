@@ -152,14 +152,7 @@ export class DirectLineClient {
         await sleep(this.backoff(attempt));
       }
     }
-    // A token that expired meanwhile (the tab slept, its socket still open) is taken back.
-    setInterval(
-      () =>
-        void this.refresh()
-          .catch((err) => this.resume(err))
-          .catch(() => {}),
-      60_000,
-    );
+    setInterval(() => void this.refresh().catch(() => {}), 60_000);
   }
 
   /** Posts a message (a typed text, or a button's title and value). Throws when it could not be sent. */
