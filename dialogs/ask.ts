@@ -419,12 +419,13 @@ const STRICT_YES_NO: Record<string, 'yes' | 'no'> = { oui: 'yes', yes: 'yes', no
  * then: "je n'ai pas 18 ans", "presque 18" are not ages of 18.
  */
 function ageBracket(text: string): string | undefined {
+  const typed = normalize(text);
   // "plus de 60 ans", "over 60": past the last bracket's start, that is the last bracket.
   const over = /^(?:j ai |i m |i am |im )?(?:plus de|over) (\d{2,3})(?: ans?| years old| years)?$/.exec(
-    normalize(text),
+    typed,
   );
   if (over && Number(over[1]) >= 55 && Number(over[1]) <= 110) return 'over_55';
-  const plain = /^(?:j ai |i m |i am |im )?(\d{1,3})(?: ans?| years old| years| yo)?$/.exec(normalize(text));
+  const plain = /^(?:j ai |i m |i am |im )?(\d{1,3})(?: ans?| years old| years| yo)?$/.exec(typed);
   if (!plain) return undefined;
   const age = Number(plain[1]);
   if (age < 10 || age > 110) return undefined;

@@ -49,6 +49,9 @@ export async function markedBy(conn: Connection, id: string): Promise<string | u
   return (await inboundMarkModel(conn).findById(id, { by: 1 }).lean<Pick<InboundMarkDoc, 'by'>>())?.by;
 }
 
+/** Attempts `markAttempt` takes at most. */
+export const MAX_ATTEMPTS = 30;
+
 /**
  * Takes attempt n of something that may have to be tried again, such as recovering what a
  * process left: the mark `<id>|<n>` for the first n not taken, unless attempt n-1 was taken less
@@ -73,9 +76,6 @@ export async function markAttempt(
   }
   return false;
 }
-
-/** Attempts `markAttempt` takes at most. */
-export const MAX_ATTEMPTS = 30;
 
 /** Gives back a right recorded by `mark` (the step it was taken for failed). */
 export async function unmark(conn: Connection, id: string): Promise<void> {

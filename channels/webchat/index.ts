@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import restify, { type Request, type Response } from 'restify';
+import { sameSecret } from '../../bot/http/body.js';
 import { LINK_TTL_MS } from '../../bot/services/links.js';
 import type { ChannelDeps } from '../shared/deps.js';
 import { mountDirectLine, newUserId } from './directline.js';
@@ -59,6 +60,12 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   const handoffChannels = () =>
     deps.bot.adapter.channelIds.filter((id) => deps.bot.adapter.channel(id).handoffUrl !== undefined);
   const small = restify.plugins.bodyParser({ maxBodySize: 4096, mapParams: false });
+  /** A new person's conversation, with the key that takes it back later (its hash is kept). */
+  const newConversation = async (): Promise<Opened> => {
+    const userId = newUserId();
+    const resumeKey = randomBytes(24).toString('base64url');
+    return { userId, conversationId: await store.createConversation(userId, hashOf(resumeKey)), resumeKey };
+  };
   server.post('/webchat/token', small, async (req: Request, res: Response) => {
     if (!fromOurPages(req)) {
       return fail(res, 403, 'BadOrigin', 'Tokens are only given to the hub’s own pages.');
@@ -76,15 +83,14 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
       typeof body.resume === 'string'
         ? signer.resumable(body.resume, config.webchat.resumeDays * 86_400)
         : undefined;
-    const conversation = earlier && (await store.conversation(earlier.conversationId));
-    const resumed = conversation && sameKey(body.key, conversation.resumeHash) ? earlier : undefined;
+    const kept = earlier && (await store.conversation(earlier.conversationId))?.resumeHash;
+    const resumed =
+      kept && typeof body.key === 'string' && sameSecret(hashOf(body.key), kept) ? earlier : undefined;
     if (body.resume !== undefined && !resumed) {
       return fail(res, 409, 'NotResumable', 'That conversation cannot be resumed; ask for a new one.');
     }
-    const resumeKey = resumed ? undefined : randomBytes(24).toString('base64url');
-    const userId = resumed?.userId ?? newUserId();
-    const conversationId =
-      resumed?.conversationId ?? (await store.createConversation(userId, hashOf(resumeKey ?? '')));
+    const opened: Opened = resumed ?? (await newConversation());
+    const { userId, conversationId, resumeKey } = opened;
     res.json(200, {
       conversationId,
       userId,
@@ -129,12 +135,11 @@ export function startWebchat(deps: ChannelDeps): WebchatChannel {
   };
 }
 
-const hashOf = (key: string): string => createHash('sha256').update(key).digest('hex');
-
-/** Whether `key` is the one whose hash the conversation keeps (none kept: no key is). */
-function sameKey(key: unknown, hash: string | undefined): boolean {
-  if (typeof key !== 'string' || !hash) return false;
-  const given = Buffer.from(hashOf(key));
-  const kept = Buffer.from(hash);
-  return given.length === kept.length && timingSafeEqual(given, kept);
+/** The conversation a token is given for; with the key to take it back, when it is new. */
+interface Opened {
+  userId: string;
+  conversationId: string;
+  resumeKey?: string;
 }
+
+const hashOf = (key: string): string => createHash('sha256').update(key).digest('hex');
