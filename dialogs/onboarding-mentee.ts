@@ -14,6 +14,8 @@ export const ONBOARDING_MENTEE = 'onboarding-mentee';
 export interface OnboardingOptions {
   /** Consent to data processing is already on record (a restart). */
   skipConsent?: boolean;
+  /** Answers already given (see onboardingOptions in resume.ts): their questions are not asked. */
+  answers?: Profile;
 }
 
 export type OnboardingOutcome = 'done' | 'declined_consent' | 'minor' | 'declined_charter';
@@ -39,7 +41,7 @@ export class MenteeOnboardingDialog extends ComponentDialog {
     this.addDialog(
       new WaterfallDialog('steps', [
         async (step) => {
-          values(step).answers = {};
+          values(step).answers = { ...(step.options as OnboardingOptions).answers };
           if ((step.options as OnboardingOptions).skipConsent) return step.next('yes');
           return askDataConsent(step, MENTEE_CONSENT);
         },
@@ -47,7 +49,8 @@ export class MenteeOnboardingDialog extends ComponentDialog {
           const recorded = (step.options as OnboardingOptions).skipConsent === true;
           if (!(await settleDataConsent(step, MENTEE_CONSENT, recorded)))
             return step.endDialog('declined_consent' satisfies OnboardingOutcome);
-          return step.beginDialog(ASK, { q: 'age' });
+          const { age } = values(step).answers;
+          return age === undefined ? step.beginDialog(ASK, { q: 'age' }) : step.next(age);
         },
         async (step) => {
           values(step).answers.age = step.result as string;

@@ -38,7 +38,7 @@ export class MentorOnboardingDialog extends ComponentDialog {
     this.addDialog(
       new WaterfallDialog('steps', [
         async (step) => {
-          values(step).answers = {};
+          values(step).answers = { ...(step.options as OnboardingOptions).answers };
           if ((step.options as OnboardingOptions).skipConsent) return step.next('yes');
           return askDataConsent(step, MENTOR_CONSENT);
         },

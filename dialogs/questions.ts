@@ -1,5 +1,7 @@
 import type { TFunction } from '../bot/i18n.js';
+import { communeByCode } from '../bot/reference/communes.js';
 import { LISTS, type ListName, labelOf, listValues } from '../bot/reference/lists.js';
+import type { Profile } from '../models/person.js';
 
 export { labelOf };
 
@@ -355,6 +357,58 @@ export function question(id: string): Question {
 /** The profile field a question's answer is stored under. */
 export function fieldOf(id: string): string {
   return question(id).field ?? id;
+}
+
+/**
+ * Whether `value` is an answer to `id` that this version could have given: answers kept by an
+ * older version (a dialog state reset by an update) may name a list item since removed, or have
+ * another shape.
+ */
+export function isAnswerOf(id: string, value: unknown): boolean {
+  const q = question(id);
+  switch (q.kind) {
+    case 'choice':
+      return typeof value === 'string' && listValues(q.list).includes(value);
+    case 'multi': {
+      const known = listValues(q.list);
+      return (
+        Array.isArray(value) &&
+        value.length <= q.max &&
+        (value.length > 0 || q.none !== undefined) &&
+        value.every((v) => typeof v === 'string' && known.includes(v))
+      );
+    }
+    case 'text':
+      return (
+        typeof value === 'string' &&
+        value.length <= q.max &&
+        (value.trim().length >= q.min || (q.optional === true && value === ''))
+      );
+    case 'commune': {
+      const c = value as { code?: unknown; name?: unknown; inArea?: unknown } | null;
+      return (
+        typeof c?.code === 'string' &&
+        typeof c.name === 'string' &&
+        typeof c.inArea === 'boolean' &&
+        communeByCode(c.code) !== undefined
+      );
+    }
+    case 'confirm':
+      return value === 'yes' || value === 'no';
+    default:
+      return false;
+  }
+}
+
+/** The answers to the questions `ids` found in `answers` that this version accepts, by profile field. */
+export function validAnswers(ids: readonly string[], answers: Record<string, unknown>): Profile {
+  const kept: Profile = {};
+  for (const id of ids) {
+    const field = fieldOf(id);
+    const value = answers[field];
+    if (value !== undefined && isAnswerOf(id, value)) kept[field] = value as Profile[string];
+  }
+  return kept;
 }
 
 export interface Option {

@@ -7,6 +7,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { type Command, recognizeCommand } from '../bot/engine/commands.js';
+import type { RestartOptions } from '../bot/engine/conversation.js';
 import { isButtonValue, text } from '../bot/engine/reply.js';
 import { type Turn, turnOf } from '../bot/engine/turn.js';
 import {
@@ -24,6 +25,7 @@ import { MenteeOnboardingDialog, ONBOARDING_MENTEE } from './onboarding-mentee.j
 import { MentorOnboardingDialog, ONBOARDING_MENTOR, saved } from './onboarding-mentor.js';
 import { PROPOSALS, ProposalsDialog } from './proposals.js';
 import { tk } from './questions.js';
+import { afterRestart, onboardingOptions } from './resume.js';
 import { SUMMARY, SummaryDialog } from './summary.js';
 
 export const ROOT = 'root';
@@ -101,7 +103,7 @@ export class RootDialog extends ComponentDialog {
           const turn = turnOf(step.context);
           const { status } = turn.person;
           if (status === 'onboarding' || status === 'declined_consent') {
-            return step.beginDialog(onboardingOf(turn));
+            return step.beginDialog(onboardingOf(turn), onboardingOptions(turn));
           }
           if (status === 'minor') {
             await step.context.sendActivity(text(turn.t('onboarding:minor_again')));
@@ -220,7 +222,9 @@ export class RootDialog extends ComponentDialog {
     innerDc: DialogContext,
     options?: object,
   ): Promise<DialogTurnResult> {
-    return (await this.command(innerDc)) ?? super.onBeginDialog(innerDc, options);
+    const restart = options as Partial<RestartOptions> | undefined;
+    if (restart?.restartedFrom !== undefined) await afterRestart(innerDc.context, restart as RestartOptions);
+    return (await this.command(innerDc)) ?? super.onBeginDialog(innerDc);
   }
 
   protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {

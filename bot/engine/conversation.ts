@@ -28,6 +28,16 @@ function digest(key: string): string {
 }
 
 /**
+ * What the root dialog begins with when the stored stack could not be continued (a state saved by
+ * an older version, or naming a dialog or a question this one no longer has). The root answers
+ * the person (what was kept) and takes from the old stack what it still can.
+ */
+export interface RestartOptions {
+  /** The dialog state as it was stored (plain JSON). */
+  restartedFrom: unknown;
+}
+
+/**
  * Runs the dialog stack of one turn on the person's state: load afresh, migrate or restart an
  * older state, continue the active dialog or begin the root, save as a new revision marked with
  * the message it answers. A message whose revision is already saved is never applied twice.
@@ -62,13 +72,16 @@ export class DialogConversation implements Conversation {
     // A message without an id of its own has no key to remember.
     const id = turn.keyed ? digest(turn.key) : undefined;
     if (id && applied.includes(id)) return this.alreadyApplied(context, applied.at(-1) === id);
+    // The stack an older version left, when it cannot be continued: the root begins afresh and
+    // takes what it can from it (its message says what was kept).
+    let restartedFrom: unknown;
     if (meta.version !== STATE_VERSION) {
       turn.log.warn(
         { stored: meta.version, current: STATE_VERSION },
         'older dialog state: restarting the dialog',
       );
+      restartedFrom = (await this.dialogState.get(context)) ?? {};
       await this.dialogState.delete(context);
-      await context.sendActivity(text(turn.t('common:state_reset')));
     }
     let dc = await this.dialogs.createContext(context);
     let result: DialogTurnResult;
@@ -79,12 +92,17 @@ export class DialogConversation implements Conversation {
       // not bumped for it): start over rather than fail at every message.
       if (!/wasn't found|unknown question/.test(String((err as Error)?.message))) throw err;
       turn.log.warn({ err }, 'stored dialog stack names an unknown dialog: restarting');
+      restartedFrom = structuredClone((await this.dialogState.get(context)) ?? {});
       await this.dialogState.set(context, { dialogStack: [] });
-      await context.sendActivity(text(turn.t('common:state_reset')));
       dc = await this.dialogs.createContext(context);
       result = { status: DialogTurnStatus.empty };
     }
-    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.root.id);
+    if (result.status === DialogTurnStatus.empty) {
+      await dc.beginDialog(
+        this.root.id,
+        restartedFrom === undefined ? undefined : ({ restartedFrom } satisfies RestartOptions),
+      );
+    }
     const turns = id ? [...applied, id].slice(-REMEMBERED_TURNS) : applied;
     await this.meta.set(context, { version: STATE_VERSION, turns });
     await this.state.saveChanges(context);

@@ -34,7 +34,8 @@ export class PersonState extends BotState {
 
 /**
  * The version of the stored dialog state. Bump it when a dialog's steps or stored shape change
- * incompatibly; a person whose state is older restarts the current dialog with a short message
- * and keeps the answers kept outside dialog state.
+ * incompatibly; a person whose state is older begins again at the root, with a short message,
+ * and keeps their answers: a finished profile's, and those of an onboarding under way that this
+ * version accepts (dialogs/resume.ts).
  */
 export const STATE_VERSION = 1;
