@@ -132,8 +132,11 @@ const NEGATIONS = new Set(['pas', 'plus', 'jamais', 'sauf', 'not', 'don', 'doesn
  * "more": "plus de 55 ans".)
  */
 const REFUSING = new Set(['pas', 'jamais', 'sauf', 'hormis', 'not', 'never', 'except']);
-/** "pas de travail" wants work: a refusal followed by these refuses nothing. */
-const OF = new Set(['de', 'd', 'du', 'des', 'of', 'any']);
+/**
+ * A refusal followed by these refuses nothing: "pas de travail" wants work, "pas que le français"
+ * and "not only English" keep the language named.
+ */
+const NOT_REFUSED_AFTER = new Set(['de', 'd', 'du', 'des', 'of', 'any', 'que', 'qu', 'only', 'just']);
 
 /** Raw characters that separate the items of a list. */
 const LIST_SEPARATORS = /[,;\n\r+&/|]+/;
@@ -681,7 +684,7 @@ export function recognizeChoice(
   const items: string[][] = [];
   // For each content word, in order: whether a refusal right before it refuses it ("pas le
   // soir", "sauf le week-end"): not at the start of an item, nor after "de" ("pas d'emploi",
-  // "pas de travail": a want, not a refusal).
+  // "pas de travail": a want, not a refusal) or "que" ("pas que le français": not only).
   const refusable: boolean[] = [];
   for (const piece of pieces) {
     let item: string[] = [];
@@ -693,7 +696,7 @@ export function recognizeChoice(
       } else if (STOPWORDS.has(token)) {
         between.push(token);
       } else {
-        refusable.push(item.length > 0 && !between.some((w) => OF.has(w)));
+        refusable.push(item.length > 0 && !between.some((w) => NOT_REFUSED_AFTER.has(w)));
         item.push(CARDINAL_DIGITS.get(token) ?? token);
         between = [];
       }

@@ -53,7 +53,7 @@ describe('mentor onboarding (transcript)', () => {
     const u = 'happy';
     const hello = await t.say(u, 'Bonjour');
     expect(hello[0]?.text).toBe(fr('mentor:welcome'));
-    expect(hello[0]?.text).toMatch(/Comme mentor, vous partagez bénévolement votre expérience/);
+    expect(hello[0]?.text).toMatch(/Mentor bénévole, vous partagez votre expérience/);
     expect(hello[1]?.text).toMatch(/Acceptez-vous que nous traitions vos données/);
     expect(hello[1]?.text).toMatch(/Ce que voient les mentorés/);
     expect(hello.at(-1)?.buttons.map((b) => b.title)).toEqual(["J'accepte", 'Je refuse']);

@@ -62,6 +62,18 @@ describe('locales', () => {
     expect(missing).toEqual([]);
   });
 
+  it.each(LOCALES.flatMap((lng) => ['onboarding:welcome', 'mentor:welcome'].map((key) => [lng, key])))(
+    'says what Tandem is in two short sentences (%s, %s)',
+    (lng, key) => {
+      const t = createI18n().getFixedT(lng);
+      const sentences = t(key)
+        .split(/(?<=[.!?])\s+/)
+        .filter(Boolean);
+      expect(sentences).toHaveLength(2);
+      for (const sentence of sentences) expect(sentence.length).toBeLessThanOrEqual(140);
+    },
+  );
+
   it('translates with French by default, English on request, and French plurals', () => {
     const i18n = createI18n();
     expect(i18n.t('common:error.technical')).toMatch(/^Un souci technique/);

@@ -346,6 +346,10 @@ describe('recognizeChoice', () => {
       ['fr', 'goal', 'reprendre un restaurant', 'business'],
       ['fr', 'goal', "je n'ai pas de travail", 'employment'],
       ['fr', 'availability', 'je ne sais pas, le soir', 'evenings'],
+      ['fr', 'languages', 'pas que le français', 'fr'],
+      ['fr', 'languages', "pas qu'en français", 'fr'],
+      ['en', 'languages', 'not only English', 'en'],
+      ['en', 'languages', 'not just English', 'en'],
       ['fr', 'goal', 'reprendre une entreprise', 'business'],
       ['en', 'format', 'either is fine', 'both'],
     ])('the shared lists (%s): at %s, %j is %s', (lng, list, input, value) => {
