@@ -11,6 +11,8 @@ import { type Option, options, type Question, question } from './questions.js';
 
 export const ASK = 'ask';
 const DONE = '__done';
+/** The answer of a 'pick' question's `back` choice: none was picked. */
+export const BACK = '__back';
 /** The exclusive "none" of a multi-select, and "nothing to add" of an optional text. */
 const NONE = '__none';
 const HINT_AFTER = 2;
@@ -369,12 +371,15 @@ function toButton(o: { value: string; label: string }): Button {
   return { title: o.label, value: o.value };
 }
 
-/** The choices of a 'pick' question: other questions, named by their short name. */
+/** The choices of a 'pick' question: other questions, named by their short name, then `back`. */
 function pickOptions(q: Question & { kind: 'pick' }, t: TFunction): Option[] {
-  return q.choices.map((id) => {
+  const picks = q.choices.map((id) => {
     const label = t(question(id).name ?? id);
     return { value: id, label, labels: [label] };
   });
+  if (!q.back) return picks;
+  const back = t(q.back);
+  return [...picks, { value: BACK, label: back, labels: [back, ...t(`${q.back}_typed`).split('|')] }];
 }
 
 /**

@@ -58,7 +58,12 @@ export type Question =
       /** Only the buttons' labels, "oui" and "non": a question whose "yes" cannot be undone. */
       strict?: boolean;
     })
-  | (Base & { kind: 'pick'; choices: string[] });
+  | (Base & {
+      kind: 'pick';
+      choices: string[];
+      /** Locale key of a choice that picks none and goes back (its typed words: `<key>_typed`). */
+      back?: string;
+    });
 
 /** Every question Tandem asks, by id. Dialog state stores ids only, never these objects. */
 const QUESTIONS: Question[] = [
@@ -186,6 +191,7 @@ QUESTIONS.push({
   kind: 'pick',
   choices: ['age', ...MENTEE_PROFILE],
   prompt: tk('onboarding:summary.which'),
+  back: tk('onboarding:summary.back'),
 });
 
 /** The mentor's own questions (firstName, commune and languages are the mentee's). */
@@ -324,6 +330,7 @@ QUESTIONS.push({
   kind: 'pick',
   choices: MENTOR_PROFILE,
   prompt: tk('onboarding:summary.which'),
+  back: tk('onboarding:summary.back'),
 });
 
 /** The contact details a person passes on to their new pair (asked at the match, with consent). */

@@ -3,7 +3,7 @@ import { text } from '../bot/engine/reply.js';
 import { turnOf } from '../bot/engine/turn.js';
 import type { TFunction } from '../bot/i18n.js';
 import type { Profile, StoredCommune } from '../models/person.js';
-import { type Answer, ASK } from './ask.js';
+import { type Answer, ASK, BACK } from './ask.js';
 import { fieldOf, labelOf, question } from './questions.js';
 
 export const SUMMARY = 'summary';
@@ -33,8 +33,8 @@ function shown(id: string, value: Answer | undefined, t: TFunction): string {
 }
 
 /**
- * Shows every answer with "C'est correct" / "Modifier". Modifier asks which answer, asks that one
- * question again, and comes back to the summary.
+ * Shows every answer with "C'est correct" / "Modifier". Modifier asks which answer (or none: "Retour
+ * au récapitulatif"), asks that one question again, and comes back to the summary.
  */
 export class SummaryDialog extends WaterfallDialog {
   constructor() {
@@ -54,6 +54,8 @@ export class SummaryDialog extends WaterfallDialog {
         return step.beginDialog(ASK, { q: editQuestion });
       },
       async (step) => {
+        // Nothing to change after all: the summary again.
+        if (step.result === BACK) return step.replaceDialog(SUMMARY, step.options);
         (step.values as { field?: string }).field = step.result as string;
         return step.beginDialog(ASK, { q: step.result as string });
       },

@@ -107,6 +107,20 @@ describe('mentee onboarding (transcript)', () => {
     expect(texts(await t.say(u, 'Jean-Pierre'))).toContain('• Prénom : Jean-Pierre');
   });
 
+  it('goes back to the summary from the edit menu, by its button or typed, changing nothing', async () => {
+    const u = 'hesitant';
+    await play(t, u, JOURNEY, { until: 'summary' });
+    await t.press(u, 'Modifier');
+    expect(t.lastButtons(u).map((b) => b.title)).toContain('Retour au récapitulatif');
+    const back = texts(await t.press(u, 'Retour au récapitulatif'));
+    expect(back).toMatch(/^Voici ce que j'ai noté/);
+    expect(back).not.toMatch(/mis à jour|souci technique/);
+    expect(back).toContain('• Prénom : Léa');
+    await t.press(u, 'Modifier');
+    expect(texts(await t.say(u, 'annuler'))).toMatch(/^Voici ce que j'ai noté/);
+    expect(texts(await t.press(u, "C'est correct"))).toMatch(/charte d'engagement/);
+  });
+
   it('stores only the refusal when consent is refused, and lets the person come back', async () => {
     const u = 'refuser';
     await t.say(u, 'salut');

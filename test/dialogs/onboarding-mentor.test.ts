@@ -175,9 +175,10 @@ describe('mentor onboarding (transcript)', () => {
     await play(t, u, CLAIRE, { until: 'summary' });
     const which = await t.press(u, 'Modifier');
     expect(texts(which)).toMatch(/Quelle réponse voulez-vous modifier/);
-    expect(which.at(-1)?.buttons.map((b) => b.title)).toEqual(
-      SUMMARY_LINES.map((line) => line.replace(/^• (.*) : .*$/, '$1')),
-    );
+    expect(which.at(-1)?.buttons.map((b) => b.title)).toEqual([
+      ...SUMMARY_LINES.map((line) => line.replace(/^• (.*) : .*$/, '$1')),
+      'Retour au récapitulatif',
+    ]);
 
     // A question asked of mentors in their own words, stored in the mentee's field.
     expect(texts(await t.press(u, "Secteurs d'expertise"))).toMatch(/Dans quels secteurs avez-vous/);
