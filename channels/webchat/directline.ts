@@ -155,10 +155,12 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     if (extra.length > MAX_EXTRA) {
       return fail(res, 400, 'BadArgument', `value and attachments: ${MAX_EXTRA} characters of JSON at most.`);
     }
-    // The user is the token's, whatever the body says.
+    // The user is the token's, whatever the body says, and is the conversation's 'user' (Direct
+    // Line's roles: Web Chat shows a message on the user's side by it).
     const from = {
       id: conv.userId,
       name: typeof body.from?.name === 'string' ? body.from.name.slice(0, 64) : '',
+      role: 'user',
     };
     const clientActivityId = (body.channelData as { clientActivityID?: unknown } | undefined)
       ?.clientActivityID;

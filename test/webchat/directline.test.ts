@@ -88,7 +88,7 @@ describe('Direct Line 3.0 endpoint', () => {
 
     const post = await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, {
       type: 'message',
-      from: { id: 'someone-else', name: 'Léa' },
+      from: { id: 'someone-else', name: 'Léa', role: 'bot' },
       text: 'Bonjour',
     });
     expect(post.status).toBe(200);
@@ -97,6 +97,9 @@ describe('Direct Line 3.0 endpoint', () => {
     const first = await botReplies(gen.conversationId, gen.token, '0', 2);
     expect(first.activities[0].text).toBe('Bonjour');
     expect(first.activities[0].from.id).not.toBe('someone-else');
+    // Direct Line's roles, which clients such as Web Chat use to tell the sides apart.
+    expect(first.activities[0].from.role).toBe('user');
+    expect(first.fromBot[0].from.role).toBe('bot');
     expect(first.fromBot[0].text).toMatch(/bienvenue sur Tandem/);
     const consent = first.fromBot.at(-1);
     expect(consent.suggestedActions.actions.map((a: { title: string }) => a.title)).toEqual([
