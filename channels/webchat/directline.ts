@@ -73,13 +73,20 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     return auth;
   };
 
-  const session = (req: Request, conversationId: string, token: string, watermark?: string) => {
+  /** A conversation's start or reconnection; `claims`: those of a token the client already holds. */
+  const session = (
+    req: Request,
+    conversationId: string,
+    token: string,
+    claims?: TokenClaims,
+    watermark?: string,
+  ) => {
     const query = new URLSearchParams({ t: token });
     if (watermark) query.set('watermark', watermark);
     return {
       conversationId,
       token,
-      expires_in: signer.ttl,
+      expires_in: claims ? signer.secondsLeft(claims) : signer.ttl,
       streamUrl: `${wsBase(req)}${PREFIX}/conversations/${conversationId}/stream?${query}`,
     };
   };
@@ -114,7 +121,7 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     const { conversationId } = auth.claims;
     if (!(await store.conversation(conversationId)))
       return fail(res, 404, 'BadArgument', 'Unknown conversation.');
-    res.json(201, session(req, conversationId, bearer(req) ?? ''));
+    res.json(201, session(req, conversationId, bearer(req) ?? '', auth.claims));
   });
 
   server.get(`${PREFIX}/conversations/:id`, async (req: Request, res: Response) => {
@@ -122,8 +129,13 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     if (!auth) return;
     const conv = await store.conversation(req.params.id);
     if (!conv) return fail(res, 404, 'BadArgument', 'Unknown conversation.');
-    const token = auth.kind === 'token' ? (bearer(req) ?? '') : signer.issue(conv._id, conv.userId);
-    res.json(200, session(req, conv._id, token, req.query?.watermark));
+    if (auth.kind === 'token') {
+      return res.json(200, session(req, conv._id, bearer(req) ?? '', auth.claims, req.query?.watermark));
+    }
+    res.json(
+      200,
+      session(req, conv._id, signer.issue(conv._id, conv.userId), undefined, req.query?.watermark),
+    );
   });
 
   server.get(`${PREFIX}/conversations/:id/activities`, async (req: Request, res: Response) => {

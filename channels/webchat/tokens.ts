@@ -32,6 +32,11 @@ export class TokenSigner {
     return this.ttlS;
   }
 
+  /** The seconds a token with these claims has left. */
+  secondsLeft(claims: TokenClaims): number {
+    return Math.max(0, claims.exp - Math.floor(this.now() / 1000));
+  }
+
   issue(conversationId: string, userId: string): string {
     const claims: TokenClaims = { conversationId, userId, exp: Math.floor(this.now() / 1000) + this.ttlS };
     const body = b64(JSON.stringify(claims));

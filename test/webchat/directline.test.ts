@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app.js';
@@ -259,6 +260,20 @@ describe('Direct Line 3.0 endpoint', () => {
     );
     expect(reconnect.status).toBe(200);
     expect(reconnect.body.streamUrl).toContain('watermark=3');
+  });
+
+  it('says how long the token a client already holds has left, and a new one its whole time', async () => {
+    const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    await sleep(1100);
+    const reconnect = await call('GET', `/conversations/${gen.conversationId}`, gen.token);
+    const start = await call('POST', '/conversations', gen.token);
+    for (const r of [reconnect, start]) {
+      expect(r.body.token).toBe(gen.token);
+      expect(r.body.expires_in).toBeGreaterThan(0);
+      expect(r.body.expires_in).toBeLessThan(gen.expires_in);
+    }
+    const refreshed = await call('POST', '/tokens/refresh', gen.token);
+    expect(refreshed.body.expires_in).toBe(gen.expires_in);
   });
 
   it("lets a page of an allowed origin read the answers (CORS), another origin's page not", async () => {
