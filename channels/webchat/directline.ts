@@ -22,6 +22,8 @@ const PREFIX = '/v3/directline';
 const MAX_TEXT = 20_000;
 /** What an activity may carry beside its text (a button's value, attachments): characters of JSON. */
 const MAX_EXTRA = 8 * 1024;
+/** An upload's body, read whole (its files are then dropped: Tandem takes none): bytes at most. */
+const MAX_UPLOAD = 4 * 1024 * 1024;
 const USER_ID = /^[\w.:@-]{1,64}$/;
 /**
  * Posts per conversation in a window: three a second, more than anyone types or clicks, so that a
@@ -167,31 +169,82 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     if (extra.length > MAX_EXTRA) {
       return fail(res, 400, 'BadArgument', `value and attachments: ${MAX_EXTRA} characters of JSON at most.`);
     }
-    // The user is the token's, whatever the body says, and is the conversation's 'user' (Direct
-    // Line's roles: Web Chat shows a message on the user's side by it).
-    const from = {
-      id: conv.userId,
-      name: typeof body.from?.name === 'string' ? body.from.name.slice(0, 64) : '',
-      role: 'user',
-    };
     const clientActivityId = (body.channelData as { clientActivityID?: unknown } | undefined)
       ?.clientActivityID;
+    await post(res, conv, {
+      type: body.type,
+      text: body.text?.slice(0, MAX_TEXT),
+      value: body.value,
+      name: body.name,
+      attachments: body.attachments,
+      locale: body.locale,
+      channelData:
+        typeof clientActivityId === 'string'
+          ? { clientActivityID: clientActivityId.slice(0, 100) }
+          : undefined,
+      fromName: body.from?.name,
+    });
+  });
+
+  /**
+   * Direct Line's upload (Web Chat's paperclip): a multipart body of the activity ('activity', JSON)
+   * and its files. Tandem takes no files: their contents are dropped and the activity is posted
+   * with attachments that only name them, so that the person is answered as for any attachment
+   * (the question again, in their language) and their client sees its message echoed (with its
+   * clientActivityID), rather than an error.
+   */
+  server.post(`${PREFIX}/conversations/:id/upload`, async (req: Request, res: Response) => {
+    const auth = forConversation(req, res);
+    if (!auth) return;
+    const tooLarge = () => fail(res, 413, 'BadArgument', `An upload of ${MAX_UPLOAD} bytes at most.`);
+    if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD) return tooLarge();
+    if (!posts.take(req.params.id)) {
+      res.header('Retry-After', String(POSTS_WINDOW_S));
+      return fail(res, 429, 'TooManyRequests', 'Too many messages at once; try again in a few seconds.');
+    }
+    const conv = await store.conversation(req.params.id);
+    if (!conv) return fail(res, 404, 'BadArgument', 'Unknown conversation.');
+    const body = await bodyOf(req, MAX_UPLOAD);
+    if (!body) return tooLarge();
+    const upload = await parseUpload(body, req.headers['content-type']);
+    if (!upload)
+      return fail(res, 400, 'BadArgument', 'A multipart body with an activity and files is expected.');
+    const { activity, files } = upload;
+    const clientActivityId = (activity.channelData as { clientActivityID?: unknown } | undefined)
+      ?.clientActivityID;
+    await post(res, conv, {
+      type: 'message',
+      text: typeof activity.text === 'string' ? activity.text.slice(0, MAX_TEXT) : undefined,
+      locale: typeof activity.locale === 'string' ? activity.locale.slice(0, 20) : undefined,
+      attachments: files.slice(0, 10),
+      channelData:
+        typeof clientActivityId === 'string'
+          ? { clientActivityID: clientActivityId.slice(0, 100) }
+          : undefined,
+      fromName: activity.from?.name,
+    });
+  });
+
+  /** Stores a posted activity of the conversation's user, answers with its id, then runs its turn. */
+  const post = async (
+    res: Response,
+    conv: { _id: string; userId: string },
+    sent: Partial<Activity> & { fromName?: unknown },
+  ) => {
+    const { fromName, ...fields } = sent;
     const {
       activities: [activity = {}],
     } = await store.append(conv._id, [
       {
-        type: body.type,
-        text: body.text?.slice(0, MAX_TEXT),
-        value: body.value,
-        name: body.name,
-        attachments: body.attachments,
-        locale: body.locale,
-        channelData:
-          typeof clientActivityId === 'string'
-            ? { clientActivityID: clientActivityId.slice(0, 100) }
-            : undefined,
+        ...fields,
         channelId: 'directline',
-        from,
+        // The user is the token's, whatever the body says, and is the conversation's 'user'
+        // (Direct Line's roles: Web Chat shows a message on the user's side by it).
+        from: {
+          id: conv.userId,
+          name: typeof fromName === 'string' ? fromName.slice(0, 64) : '',
+          role: 'user',
+        },
         conversation: { id: conv._id, isGroup: false, conversationType: 'personal', name: '' },
         timestamp: new Date(),
       },
@@ -199,5 +252,53 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     res.json(200, { id: activity.id });
     // Processed after the answer, as Direct Line does (turns.ts).
     if (isUserTurn(activity)) deps.turns.start(conv._id, activity);
+  };
+}
+
+/** A request's body, or undefined once it passes `max` bytes (then reading stops). */
+function bodyOf(req: Request, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.pause();
+        resolve(undefined);
+      } else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(size <= max ? Buffer.concat(chunks) : undefined));
+    req.once('error', () => resolve(undefined));
   });
+}
+
+/**
+ * The parts of a Direct Line upload: its activity (the 'activity' part, JSON) and what names its
+ * files (the other parts; their contents are not kept). Undefined when it is not one.
+ */
+async function parseUpload(
+  body: Buffer,
+  contentType: string | undefined,
+): Promise<{ activity: Partial<Activity>; files: Array<{ contentType: string; name: string }> } | undefined> {
+  if (!contentType?.startsWith('multipart/form-data')) return undefined;
+  try {
+    const form = await new Response(new Uint8Array(body), {
+      headers: { 'content-type': contentType },
+    }).formData();
+    const part = form.get('activity');
+    const activity = part === null ? {} : JSON.parse(typeof part === 'string' ? part : await part.text());
+    if (!activity || typeof activity !== 'object' || Array.isArray(activity)) return undefined;
+    const files = [...form.entries()]
+      .filter(([name, value]) => name !== 'activity' && typeof value !== 'string')
+      .map(([, value]) => {
+        const file = value as File;
+        return {
+          contentType: (file.type || 'application/octet-stream').slice(0, 100),
+          name: (file.name || 'file').slice(0, 200),
+        };
+      });
+    return { activity: activity as Partial<Activity>, files };
+  } catch {
+    return undefined;
+  }
 }

@@ -262,6 +262,55 @@ describe('Direct Line 3.0 endpoint', () => {
     expect(reconnect.body.streamUrl).toContain('watermark=3');
   });
 
+  it('takes an upload as Web Chat sends it: the files dropped, the message echoed and answered', async () => {
+    const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    await call('POST', `/conversations/${gen.conversationId}/activities`, gen.token, {
+      type: 'message',
+      text: 'Bonjour',
+    });
+    await botReplies(gen.conversationId, gen.token, '1');
+    // botframework-directlinejs' postMessageWithAttachments: the activity, then one part per file.
+    const upload = (token: string, form: FormData) =>
+      fetch(`${dl}/conversations/${gen.conversationId}/upload?userId=someone`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+        body: form,
+      });
+    const form = new FormData();
+    const activity = { type: 'message', from: { id: 'someone' }, channelData: { clientActivityID: 'up-1' } };
+    form.append(
+      'activity',
+      new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }),
+    );
+    form.append('file', new Blob([new Uint8Array(2048)], { type: 'image/png' }), 'cv.png');
+    const res = await upload(gen.token, form);
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const after = await botReplies(gen.conversationId, gen.token, '2');
+    const echoed = after.activities.find((a: { id: string }) => a.id === id);
+    expect(echoed).toMatchObject({
+      from: { role: 'user' },
+      attachments: [{ contentType: 'image/png', name: 'cv.png' }],
+      channelData: { clientActivityID: 'up-1' },
+    });
+    expect(JSON.stringify(echoed)).not.toMatch(/contentUrl|content"/);
+    // The person is told, in French, and asked the consent again (the question they were at).
+    const said = after.fromBot.map((a: { text?: string }) => a.text).join('\n');
+    expect(said).toMatch(/Je ne comprends que le texte/);
+    expect(said).toMatch(/Acceptez-vous que nous traitions vos données/);
+
+    const big = new FormData();
+    big.append('activity', new Blob([JSON.stringify(activity)]));
+    big.append('file', new Blob([new Uint8Array(5 * 1024 * 1024)]), 'big.bin');
+    expect((await upload(gen.token, big)).status).toBe(413);
+    const other = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
+    expect((await upload(other.token, form)).status).toBe(403);
+    const notMultipart = await call('POST', `/conversations/${gen.conversationId}/upload`, gen.token, {
+      type: 'x',
+    });
+    expect(notMultipart.status).toBe(400);
+  });
+
   it('says how long the token a client already holds has left, and a new one its whole time', async () => {
     const gen = (await call('POST', '/tokens/generate', TEST_SECRET)).body;
     await sleep(1100);
