@@ -71,24 +71,39 @@ export function wsBase(req: Request): string {
 
 /** A fixed-window limit per key (client address): enough to stop a script from minting tokens. */
 export class RateLimiter {
+  /** Keys in the order their windows began (a key whose window begins again moves to the end). */
   private readonly hits = new Map<string, { windowStart: number; count: number }>();
 
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
+    private readonly maxKeys = 10_000,
   ) {}
 
   /** Counts a hit; false when the key is over its limit in the current window. */
   take(key: string): boolean {
     const t = this.now();
     const entry = this.hits.get(key);
-    if (!entry || t - entry.windowStart >= this.windowMs) {
-      if (this.hits.size > 10_000) this.hits.clear();
-      this.hits.set(key, { windowStart: t, count: 1 });
-      return true;
+    if (entry && t - entry.windowStart < this.windowMs) {
+      entry.count++;
+      return entry.count <= this.limit;
     }
-    entry.count++;
-    return entry.count <= this.limit;
+    this.hits.delete(key);
+    this.hits.set(key, { windowStart: t, count: 1 });
+    this.prune(t);
+    return true;
+  }
+
+  /**
+   * Forgets the windows that ended, oldest first, and past `maxKeys` the oldest still open (a flood
+   * of new keys): the others' counts stand. (Clearing every count at 10,000 keys, as before, let
+   * whoever brought that many addresses start everyone's counts afresh.)
+   */
+  private prune(t: number): void {
+    for (const [key, entry] of this.hits) {
+      if (this.hits.size <= this.maxKeys && t - entry.windowStart < this.windowMs) return;
+      this.hits.delete(key);
+    }
   }
 }
