@@ -67,7 +67,14 @@ const schema = z.object({
   WEBCHAT_SECRET: secret,
   TOKEN_SIGNING_KEY: secret,
   WEBCHAT_ORIGINS: csv,
-  WEBCHAT_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(1800),
+  // Direct Line clients (botframework-directlinejs, so Web Chat) refresh their token every 15
+  // minutes: a shorter life would expire it first.
+  WEBCHAT_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(900, 'expected at least 900 (Direct Line clients refresh their token every 15 minutes)')
+    .max(86_400)
+    .default(1800),
   WEBCHAT_RESUME_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
   WEBCHAT_RECOVER_AFTER_S: z.coerce.number().int().min(1).max(600).default(20),

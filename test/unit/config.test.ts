@@ -75,6 +75,8 @@ describe('config', () => {
     // Alerts would wait for a Slack channel that is off, for hours of retries.
     [{ STAFF_SLACK_CHANNEL: 'C0123ABCD' }, 'STAFF_SLACK_CHANNEL'],
     [{ TIMEZONE: 'Europe/Marseille' }, 'TIMEZONE'],
+    // botframework-directlinejs refreshes every 15 minutes.
+    [{ WEBCHAT_TOKEN_TTL_S: '600' }, 'WEBCHAT_TOKEN_TTL_S'],
   ])('rejects %o naming %s', (env, name) => {
     expect(problems(env)).toContain(`${name}:`);
   });
