@@ -118,7 +118,8 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     if (auth.kind === 'secret') {
       const userId = newUserId();
       const conversationId = await store.createConversation(userId);
-      return res.json(201, session(req, conversationId, signer.issue(conversationId, userId)));
+      res.json(201, session(req, conversationId, signer.issue(conversationId, userId)));
+      return;
     }
     const { conversationId } = auth.claims;
     if (!(await store.conversation(conversationId)))
@@ -131,13 +132,12 @@ export function mountDirectLine(server: Server, deps: DirectLineDeps): void {
     if (!auth) return;
     const conv = await store.conversation(req.params.id);
     if (!conv) return fail(res, 404, 'BadArgument', 'Unknown conversation.');
-    if (auth.kind === 'token') {
-      return res.json(200, session(req, conv._id, bearer(req) ?? '', auth.claims, req.query?.watermark));
-    }
-    res.json(
-      200,
-      session(req, conv._id, signer.issue(conv._id, conv.userId), undefined, req.query?.watermark),
-    );
+    // A token keeps its own time; the secret (a backend) gets a token for the conversation.
+    const [token, claims] =
+      auth.kind === 'token'
+        ? [bearer(req) ?? '', auth.claims]
+        : [signer.issue(conv._id, conv.userId), undefined];
+    res.json(200, session(req, conv._id, token, claims, req.query?.watermark));
   });
 
   server.get(`${PREFIX}/conversations/:id/activities`, async (req: Request, res: Response) => {
