@@ -44,6 +44,8 @@ export interface StreamDeps {
   log: Logger;
   /** `lostAfterMs`: how long a socket waits for a reply before its conversation is looked at. */
   turns: Pick<WebchatTurns, 'recover' | 'lostAfterMs'>;
+  /** How often every socket is pinged and sent Direct Line's keep-alive (PING_MS). */
+  pingMs?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ export class DirectLineStream {
     });
     this.timers.push(setInterval(() => void this.poll(), POLL_MS).unref());
     this.timers.push(setInterval(() => void this.unanswered(), POLL_MS).unref());
-    this.timers.push(setInterval(() => this.ping(), PING_MS).unref());
+    this.timers.push(setInterval(() => this.ping(), deps.pingMs ?? PING_MS).unref());
   }
 
   get size(): number {
@@ -278,6 +280,10 @@ export class DirectLineStream {
       }
       sub.alive = false;
       sub.socket.ping();
+      // Direct Line's keep-alive, an empty message: a client can see it (browsers answer pings
+      // without telling the page), and tell a connection that died without closing (SILENT_MS in
+      // the widget's client.ts). Direct Line clients ignore it.
+      if (sub.socket.readyState === sub.socket.OPEN) sub.socket.send('');
     }
   }
 }

@@ -2,7 +2,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.js';
 import { freePort } from '../../bot/db/ferretdb.js';
@@ -47,9 +53,24 @@ async function shown(p: Page = page): Promise<Shown[]> {
   );
 }
 
+let visitors = 0;
+
+/**
+ * A browser of its own, from an address of its own (X-Forwarded-For, the app trusting one proxy):
+ * the widget's token endpoint gives 10 conversations a minute per address, and this file opens
+ * more than that.
+ */
+function visitorContext(options: BrowserContextOptions): Promise<BrowserContext> {
+  visitors++;
+  return browser.newContext({
+    ...options,
+    extraHTTPHeaders: { 'X-Forwarded-For': `198.51.100.${visitors}` },
+  });
+}
+
 /** A new visitor (a browser context of their own) who opens the chat and gets the consent question. */
 async function newVisitor(run: (p: Page) => Promise<void>): Promise<void> {
-  const other = await browser.newContext({ locale: 'fr-FR' });
+  const other = await visitorContext({ locale: 'fr-FR' });
   try {
     const p = await other.newPage();
     await p.goto(`${app.url}/`);
@@ -122,7 +143,12 @@ beforeAll(async () => {
   }
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  app = await startTestApp({ PORT: String(port), PUBLIC_URL: origin, WEBCHAT_ORIGINS: origin });
+  app = await startTestApp({
+    PORT: String(port),
+    PUBLIC_URL: origin,
+    WEBCHAT_ORIGINS: origin,
+    TRUST_PROXY: '1',
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -302,6 +328,35 @@ describe('the web chat widget in a browser', () => {
     expect((await shown()).length).toBe(before.length + 2);
   }, 30_000);
 
+  it('opens its stream again when it went silent, as a connection that died without closing', async () => {
+    const other = await visitorContext({ locale: 'fr-FR' });
+    try {
+      const p = await other.newPage();
+      await p.clock.install();
+      let silenced = false;
+      let opened = 0;
+      await p.routeWebSocket(/\/stream\?/, (ws) => {
+        const n = ++opened;
+        const server = ws.connectToServer();
+        server.onMessage((message) => {
+          // The first socket goes quiet: nothing reaches the page, and nothing tells it so.
+          if (!(silenced && n === 1)) ws.send(message);
+        });
+      });
+      await p.goto(`${app.url}/`);
+      await p.getByRole('button', { name: 'Discuter avec Tandem' }).click();
+      await botSays(/Acceptez-vous que nous traitions vos données/, p);
+      silenced = true;
+      // A minute and more without even the stream's keep-alive (it comes every 25 s).
+      await p.clock.fastForward(70_000);
+      await eventually(async () => expect(opened).toBe(2));
+      await press("J'accepte", p);
+      await botSays(/Quelle est votre tranche d'âge/, p);
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
+
   it('shows the bot typing, then a hero card as text, a link and buttons', async () => {
     const { conversationId } = await page.evaluate(() =>
       JSON.parse(localStorage.getItem('tandem.webchat') ?? '{}'),
@@ -418,7 +473,7 @@ describe('the web chat widget in a browser', () => {
   }, 20_000);
 
   it('falls back to polling where there is no WebSocket', async () => {
-    const other = await browser.newContext({ locale: 'fr-FR' });
+    const other = await visitorContext({ locale: 'fr-FR' });
     try {
       await other.addInitScript('delete window.WebSocket; window.WebSocket = undefined;');
       const p = await other.newPage();
@@ -508,7 +563,7 @@ describe('the web chat widget in a browser', () => {
   );
 
   it('floats on a page without a container, in the language of the page', async () => {
-    const other = await browser.newContext({ locale: 'en-GB' });
+    const other = await visitorContext({ locale: 'en-GB' });
     try {
       const p = await other.newPage();
       const html =

@@ -82,6 +82,13 @@ const KEY = 'tandem.webchat';
 const MAX_BACKOFF_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The stream sends something every 25 s at least (an empty keep-alive message, stream.ts): a
+ * socket silent for longer than this died without closing (a laptop that slept, a network that
+ * changed) and is opened again, from the watermark.
+ */
+const SILENT_MS = 65_000;
 const later = (n: string, than: string) => /^\d+$/.test(n) && /^\d+$/.test(than) && Number(n) > Number(than);
 const randomId = () => Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
 
@@ -126,6 +133,8 @@ export class DirectLineClient {
   private loop = 0;
   private wake: (() => void) | undefined;
   private lastActive = 0;
+  /** When the socket last brought something (its keep-alive included). */
+  private lastFrame = 0;
   private started = false;
 
   constructor(
@@ -153,6 +162,19 @@ export class DirectLineClient {
       }
     }
     setInterval(() => void this.refresh().catch(() => {}), 60_000);
+    setInterval(() => this.watch(), 10_000);
+  }
+
+  /**
+   * Leaves a socket that has been silent too long and opens another. Not through its `onclose`: a
+   * close handshake over a dead connection may take minutes to fail.
+   */
+  private watch(): void {
+    const ws = this.socket;
+    if (ws?.readyState !== WebSocket.OPEN || Date.now() - this.lastFrame <= SILENT_MS) return;
+    this.socket = undefined;
+    ws.close();
+    void this.reconnect();
   }
 
   /** Posts a message (a typed text, or a button's title and value). Throws when it could not be sent. */
@@ -323,12 +345,15 @@ export class DirectLineClient {
     const ws = new WebSocket(streamUrl);
     this.socket = ws;
     ws.onopen = () => {
+      this.lastFrame = Date.now();
       this.failures = 0;
       this.everOpened = true;
       this.events.status('online');
     };
     ws.onmessage = (e: MessageEvent) => {
-      if (this.socket !== ws || typeof e.data !== 'string' || e.data === '') return;
+      if (this.socket !== ws) return;
+      this.lastFrame = Date.now();
+      if (typeof e.data !== 'string' || e.data === '') return;
       try {
         this.receive(JSON.parse(e.data) as ActivitySet);
       } catch {}
