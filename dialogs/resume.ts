@@ -18,6 +18,11 @@ const profileOf = (turn: Turn) =>
 export async function afterRestart(context: TurnContext, options: RestartOptions): Promise<void> {
   const turn = turnOf(context);
   const { person } = turn;
+  if (person.status === 'declined_consent' || person.status === 'minor') {
+    // Nothing was kept of them, and nothing is to be.
+    await context.sendActivity(text(turn.t('common:state_reset.plain')));
+    return;
+  }
   if (person.status !== 'onboarding') {
     // The answers of a finished profile are saved outside the dialog state.
     await context.sendActivity(text(turn.t('common:state_reset.kept')));

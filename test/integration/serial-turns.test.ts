@@ -165,6 +165,17 @@ describe('one turn at a time per person, across processes', () => {
     expect(summary).toMatch(/Étudiant/);
   });
 
+  it('claims to keep nothing for someone who refused the consent, when it restarts an older state', async () => {
+    const user = 'old-refusal';
+    await a.say(user, 'Bonjour');
+    expect(texts(await a.say(user, 'non'))).toMatch(/nous ne conservons rien/);
+    await storedAs(user, (stored) => ({ ...stored, meta: { version: 0 } }));
+    const replies = texts(await b.say(user, 'finalement je veux bien'));
+    expect(replies).toMatch(/Tandem a été mis à jour : reprenons/);
+    expect(replies).toMatch(/Acceptez-vous que nous traitions vos données/);
+    expect(replies).not.toMatch(/conservées|gardées/);
+  });
+
   it('keeps only the answers this version accepts when it restarts an older state', async () => {
     const user = 'old-answers';
     await toSectors(user);
